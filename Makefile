@@ -1,0 +1,55 @@
+# riskwarn — every target sets up what it needs (.venv) by itself.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RW     := $(VENV)/bin/riskwarn
+STAMP  := $(VENV)/.installed
+OUT    := .riskwarn
+
+.PHONY: demo test lint unit bench evaluate train verify-model clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: generate a month of synthetic events and backtest them (the local stack comes later)
+demo: $(STAMP)
+	mkdir -p $(OUT)
+	$(RW) generate --customers 2000 --days 30 --seed 7 --out $(OUT)/demo-events.jsonl
+	$(RW) backtest $(OUT)/demo-events.jsonl --out $(OUT)/demo-alerts.jsonl \
+		--report $(OUT)/demo-report.html --summary-json $(OUT)/demo-summary.json
+	@echo "alerts: $(OUT)/demo-alerts.jsonl   report: $(OUT)/demo-report.html"
+
+## lint: ruff + mypy (strict on the library)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+## test: lint, then the whole test suite
+test: lint
+	$(PY) -m pytest -q
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+## bench: scoring-core throughput, cold start, 1M-event backtest (prints figures)
+bench: $(STAMP)
+	$(PY) benchmarks/scoring_core.py
+	$(PY) benchmarks/cold_start.py
+	$(PY) benchmarks/backtest_1m.py
+
+## evaluate: detection quality on a held-out seed, full system vs fixed-threshold baseline
+evaluate: $(STAMP)
+	$(PY) benchmarks/detection_quality.py
+
+## train: retrain the committed model (deterministic: same bytes, same sha256)
+train: $(STAMP)
+	$(RW) train --out-dir models
+
+verify-model: $(STAMP)
+	$(PY) -m pytest -q -m slow tests/unit/test_model_reproducible.py
+
+clean:
+	rm -rf $(OUT) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,158 @@
+"""Alerts (docs/events.md, "Alert") and de-duplication.
+
+The same typology firing again for the same customer while an alert for it is open (within
+`dedup_window_h` of that alert's latest evidence) adds evidence to that alert instead of
+raising a new one. Alert ids derive from the triggering event id, so a redelivered event
+maps to the same alert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from riskwarn.config import TIERS, Tier
+from riskwarn.scoring import Scored
+
+Status = Literal["open", "in_review", "confirmed", "false_positive", "escalated", "closed"]
+MAX_EVENT_IDS = 200
+MAX_REASONS = 12
+
+
+def alert_id_for(event_id: str) -> str:
+    return "AL-" + hashlib.blake2b(event_id.encode(), digest_size=10).hexdigest()
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+class Alert(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alert_id: str
+    customer_id: str
+    account_id: str | None = None
+    tier: Tier
+    score: int = Field(ge=0, le=1000)
+    risk_category: Literal["fraud", "aml", "account_takeover", "credit"]
+    typologies: list[str]
+    reason_codes: list[str]
+    event_ids: list[str]
+    model_score: int = 0
+    model_typology: str | None = None
+    model_version: str | None = None
+    occurred_at: datetime  # the triggering event's time
+    last_evidence_at: datetime
+    created_at: datetime
+    status: Status = "open"
+    assignee: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+    @classmethod
+    def from_scored(cls, s: Scored, model_version: str | None,
+                    now: datetime | None = None) -> Alert:
+        created = now or datetime.now(UTC)
+        return cls(
+            alert_id=alert_id_for(s.event.event_id),
+            customer_id=s.event.customer_id,
+            account_id=getattr(s.event, "account_id", None),
+            tier=s.tier,
+            score=s.score,
+            risk_category=s.risk_category,  # type: ignore[arg-type]
+            typologies=list(s.typologies),
+            reason_codes=s.reasons[:MAX_REASONS],
+            event_ids=s.evidence[-MAX_EVENT_IDS:],
+            model_score=s.model_score,
+            model_typology=s.model_typology,
+            model_version=model_version,
+            occurred_at=s.event.occurred_at,
+            last_evidence_at=s.event.occurred_at,
+            created_at=created,
+            history=[HistoryEntry(at=created, actor="riskwarn", action="raised",
+                                  detail=f"tier {s.tier}, score {s.score}")],
+        )
+
+    def absorb(self, s: Scored) -> None:
+        """Add a repeat firing's evidence; the alert keeps the highest score and tier."""
+        new_ids = [e for e in s.evidence if e not in self.event_ids]
+        self.event_ids = (self.event_ids + new_ids)[-MAX_EVENT_IDS:]
+        for code in s.typologies:
+            if code not in self.typologies:
+                self.typologies.append(code)
+        for reason in s.reasons:
+            if reason not in self.reason_codes and len(self.reason_codes) < MAX_REASONS:
+                self.reason_codes.append(reason)
+        if s.score > self.score:
+            self.score = s.score
+            self.model_score = max(self.model_score, s.model_score)
+        if TIERS.index(s.tier) > TIERS.index(self.tier):
+            self.history.append(HistoryEntry(
+                at=s.event.occurred_at, actor="riskwarn", action="tier_raised",
+                detail=f"{self.tier} -> {s.tier}"))
+            self.tier = s.tier
+        if s.event.occurred_at > self.last_evidence_at:
+            self.last_evidence_at = s.event.occurred_at
+        self.history.append(HistoryEntry(
+            at=s.event.occurred_at, actor="riskwarn", action="evidence_added",
+            detail=f"{len(new_ids)} events"))
+
+
+def _keys(s: Scored) -> list[str]:
+    codes = [c for c in s.typologies if c != "MODEL"]
+    if s.model_typology is not None and "MODEL" in s.typologies:
+        codes.append("MODEL:" + s.model_typology)
+    return codes
+
+
+class AlertBook:
+    """Open alerts in memory, keyed by (customer, typology), for de-duplication."""
+
+    def __init__(self, window_h: float, model_version: str | None) -> None:
+        self.window_s = window_h * 3600.0
+        self.model_version = model_version
+        self._open: dict[tuple[str, str], Alert] = {}
+        self._alerts: dict[str, Alert] = {}
+
+    def add(self, s: Scored, now: datetime | None = None) -> tuple[Alert, bool]:
+        """Raise a new alert or merge into an open one; returns (alert, is_new)."""
+        ts = s.event.occurred_at.timestamp()
+        keys = [(s.event.customer_id, k) for k in _keys(s)]
+        for key in keys:
+            alert = self._open.get(key)
+            if alert is not None and ts - alert.last_evidence_at.timestamp() <= self.window_s:
+                alert.absorb(s)
+                for k in keys:
+                    self._open[k] = alert
+                return alert, False
+        alert = Alert.from_scored(s, self.model_version, now)
+        existing = self._alerts.get(alert.alert_id)
+        if existing is not None:  # the same event again: nothing new
+            return existing, False
+        self._alerts[alert.alert_id] = alert
+        for key in keys:
+            self._open[key] = alert
+        return alert, True
+
+    def closable(self, watermark: float) -> Iterator[Alert]:
+        """Alerts no later evidence can reach any more (their window has passed), removed."""
+        done = [a for a in self._alerts.values()
+                if watermark - a.last_evidence_at.timestamp() > self.window_s]
+        for alert in done:
+            del self._alerts[alert.alert_id]
+        if done:
+            ids = {a.alert_id for a in done}
+            self._open = {k: a for k, a in self._open.items() if a.alert_id not in ids}
+        yield from done
+
+    def drain(self) -> Iterator[Alert]:
+        yield from self._alerts.values()
+        self._alerts.clear()
+        self._open.clear()

@@ -1,0 +1,212 @@
+"""The `riskwarn` command: generate, train, backtest.
+
+A bad argument or unreadable file gives one line on stderr and exit status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, NoReturn
+
+from pydantic import ValidationError
+
+from riskwarn.config import ScoringConfig
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text}")
+    return value
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="riskwarn", description="Customer-risk early warning.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    g = sub.add_parser("generate", help="write synthetic events (JSON Lines)")
+    g.add_argument("--customers", type=_positive_int, default=1000)
+    g.add_argument("--days", type=_positive_int, default=45)
+    g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--start", type=_date, default=datetime(2026, 9, 1, tzinfo=UTC))
+    g.add_argument("--warmup-days", type=int, default=14)
+    g.add_argument("--episode-rate", type=_share, default=0.05)
+    g.add_argument("--subtle-share", type=_share, default=0.4)
+    g.add_argument("--out", default="-", help="file to write, - for stdout (default)")
+
+    t = sub.add_parser("train", help="train the risk model and export it to ONNX")
+    t.add_argument("--out-dir", type=Path, default=Path("models"))
+    t.add_argument("--version", default="v1")
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--customers", type=_positive_int, default=6000)
+    t.add_argument("--days", type=_positive_int, default=45)
+
+    b = sub.add_parser("backtest", help="score an events file and write its alerts")
+    b.add_argument("events", help="JSON Lines events file, - for stdin")
+    b.add_argument("--out", required=True, help="alerts file to write (JSON Lines)")
+    b.add_argument("--report", help="also write an HTML report here")
+    b.add_argument("--summary-json", help="also write the summary as JSON here")
+    b.add_argument("--config", type=Path, help="scoring config (JSON) overriding defaults")
+    b.add_argument("--model", type=Path, help="ONNX model (default: the committed one)")
+    mode = b.add_mutually_exclusive_group()
+    mode.add_argument("--rules-only", action="store_true", help="no model")
+    mode.add_argument("--baseline", action="store_true",
+                      help="plain fixed-threshold rules: no customer baselines, no model")
+    b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "train":
+            return _train(args)
+        return _backtest(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _open_out(name: str) -> IO[bytes]:
+    if name == "-":
+        return sys.stdout.buffer
+    try:
+        return open(name, "wb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise UsageError(f"riskwarn: cannot write {name}: {exc.strerror}") from None
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from riskwarn.synth import GenerateSpec, generate, write_jsonl
+
+    try:
+        spec = GenerateSpec(customers=args.customers, days=args.days, seed=args.seed,
+                            start=args.start, warmup_days=args.warmup_days,
+                            episode_rate=args.episode_rate, subtle_share=args.subtle_share)
+    except ValueError as exc:
+        raise UsageError(f"riskwarn generate: {exc}") from None
+    out = _open_out(args.out)
+    try:
+        n = write_jsonl(generate(spec), out)
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+    print(f"wrote {n:,} events for {spec.customers:,} customers over {spec.days} days",
+          file=sys.stderr)
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    try:
+        from riskwarn.training import TrainSpec, train
+    except ImportError:
+        raise UsageError("riskwarn train: needs the train extra (pip install "
+                         "'riskwarn[train]')") from None
+    spec = TrainSpec(version=args.version, seed=args.seed, customers=args.customers,
+                     days=args.days)
+    card = train(spec, args.out_dir)
+    print(f"model {card['version']}: {card['training']['rows']:,} rows, "
+          f"sha256 {card['sha256']}")
+    print(f"written to {args.out_dir}/risk-model-{card['version']}.onnx")
+    return 0
+
+
+def _config(args: argparse.Namespace) -> ScoringConfig:
+    if args.config is None:
+        cfg = ScoringConfig()
+    else:
+        try:
+            cfg = ScoringConfig.from_file(args.config)
+        except OSError as exc:
+            raise UsageError(f"riskwarn: cannot read {args.config}: {exc.strerror}") from None
+        except (ValidationError, ValueError) as exc:
+            first = str(exc).splitlines()[0]
+            raise UsageError(f"riskwarn: bad config {args.config}: {first}") from None
+    if args.baseline:
+        return cfg.model_copy(update={"use_model": False, "customer_baselines": False})
+    if args.rules_only:
+        return cfg.model_copy(update={"use_model": False})
+    if args.model is not None:
+        return cfg.model_copy(update={"model_path": args.model})
+    return cfg
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from riskwarn.backtest import dump_summary, run_backtest
+    from riskwarn.model import ModelError, RiskModel
+    from riskwarn.report import render_html, render_text
+
+    cfg = _config(args)
+    model = None
+    if cfg.use_model:
+        try:
+            model = RiskModel.load(cfg.model_path)
+        except ModelError as exc:
+            raise UsageError(f"riskwarn: {exc}") from None
+    if args.events == "-":
+        source: IO[bytes] = sys.stdin.buffer
+        total = None
+    else:
+        try:
+            source = open(args.events, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise UsageError(f"riskwarn: cannot read {args.events}: {exc.strerror}") from None
+        total = Path(args.events).stat().st_size
+    sink = _open_out(args.out)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    try:
+        summary = run_backtest(source, sink, cfg, model, total_bytes=total, progress=progress)
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+        if sink is not sys.stdout.buffer:
+            sink.close()
+    print(render_text(summary))
+    if args.summary_json:
+        Path(args.summary_json).write_bytes(dump_summary(summary) + b"\n")
+    if args.report:
+        Path(args.report).write_text(render_html(summary, source_name=args.events))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""Scoring configuration: every threshold the typologies and tiers use, in one model.
+
+Defaults follow DESIGN.md's typology and tier tables. A deployment overrides them with a JSON
+file (`riskwarn backtest --config FILE`, or `RISKWARN_SCORING_CONFIG` for the Lambda).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Tier = Literal["low", "medium", "high", "critical"]
+TIERS: tuple[Tier, ...] = ("low", "medium", "high", "critical")
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "risk-model-v1.onnx"
+
+# Indicative rates into CNY; a deployment loads its treasury's daily table.
+DEFAULT_RATES: dict[str, Decimal] = {
+    "CNY": Decimal("1"),
+    "USD": Decimal("7.20"),
+    "EUR": Decimal("7.80"),
+    "GBP": Decimal("9.10"),
+    "HKD": Decimal("0.92"),
+    "JPY": Decimal("0.048"),
+    "SGD": Decimal("5.35"),
+    "AUD": Decimal("4.70"),
+    "CAD": Decimal("5.20"),
+    "CHF": Decimal("8.10"),
+    "MOP": Decimal("0.89"),
+    "TWD": Decimal("0.22"),
+    "KRW": Decimal("0.0052"),
+    "THB": Decimal("0.20"),
+}
+
+# Illustrative list; compliance maintains the real one (FATF call-for-action and grey lists).
+DEFAULT_HIGH_RISK_COUNTRIES = ("KP", "IR", "MM", "SY", "YE", "AF", "VU", "HT", "SS", "ML")
+
+# Merchant categories card fraudsters favour: electronics, jewellery, gift cards, money orders.
+DEFAULT_RISKY_MCC = ("5732", "5944", "5999", "6051", "6540", "4829", "7995", "5045")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TierThresholds(_Frozen):
+    """Score (0–1000) at which each tier starts; below `low` no alert is raised."""
+
+    low: int = 300
+    medium: int = 500
+    high: int = 700
+    critical: int = 850
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TierThresholds:
+        if not 0 < self.low < self.medium < self.high < self.critical <= 1000:
+            raise ValueError("tier thresholds must rise: 0 < low < medium < high < critical <= 1000")
+        return self
+
+    def tier_for(self, score: int) -> Tier | None:
+        if score >= self.critical:
+            return "critical"
+        if score >= self.high:
+            return "high"
+        if score >= self.medium:
+            return "medium"
+        if score >= self.low:
+            return "low"
+        return None
+
+
+class TypologyThresholds(_Frozen):
+    """Defaults from DESIGN.md's typology table; amounts are in the reporting currency."""
+
+    large_cash: float = 50_000.0
+    structuring_band_low: float = 0.80
+    structuring_min_count: int = 3
+    structuring_window_h: float = 24.0
+    structuring_usual_per_month: float = 4.0  # a customer who banks like this every week
+    rapid_in_floor: float = 20_000.0
+    rapid_out_ratio: float = 0.80
+    rapid_window_h: float = 24.0
+    high_risk_geo_floor: float = 1_000.0
+    high_risk_countries: tuple[str, ...] = DEFAULT_HIGH_RISK_COUNTRIES
+    dormant_days: float = 180.0
+    dormant_floor: float = 5_000.0
+    velocity_multiple: float = 4.0
+    velocity_min_count: int = 5
+    velocity_min_sum: float = 5_000.0
+    velocity_fixed_count: int = 6
+    velocity_fixed_sum: float = 30_000.0
+    unusual_multiple: float = 8.0
+    unusual_floor: float = 10_000.0
+    unusual_fixed_amount: float = 30_000.0
+    baseline_min_txns: int = 8
+    card_testing_count: int = 5
+    card_testing_merchants: int = 3
+    card_testing_small: float = 100.0
+    card_testing_window_min: float = 10.0
+    login_burst_count: int = 5
+    login_burst_window_min: float = 10.0
+    credential_window_h: float = 24.0
+    drain_floor: float = 10_000.0
+    drain_share_of_balance_proxy: float = 0.5
+    delinquency_dpd: int = 30
+    delinquency_severe_dpd: int = 90
+    partial_in_row: int = 2
+    risky_mcc: tuple[str, ...] = DEFAULT_RISKY_MCC
+
+
+class Severity(_Frozen):
+    """Score a typology contributes when it fires, and whether a confident model may hold
+    it at `low` (never for reportable or unambiguous patterns)."""
+
+    score: int
+    tempered: bool = False
+
+
+DEFAULT_SEVERITY: dict[str, Severity] = {
+    "AML-LARGE-CASH": Severity(score=560),
+    "AML-STRUCTURING": Severity(score=760),
+    "AML-RAPID-MOVEMENT": Severity(score=720, tempered=True),
+    "AML-HIGH-RISK-GEO": Severity(score=700),
+    "AML-DORMANT-REACTIVATION": Severity(score=600, tempered=True),
+    "FRAUD-VELOCITY": Severity(score=680, tempered=True),
+    "FRAUD-UNUSUAL-AMOUNT": Severity(score=640, tempered=True),
+    "FRAUD-CARD-TESTING": Severity(score=820),
+    "ATO-LOGIN-BURST": Severity(score=560),
+    "ATO-CREDENTIAL-CHANGE": Severity(score=740, tempered=True),
+    "ATO-DRAIN": Severity(score=900),
+    "CREDIT-DELINQUENCY": Severity(score=560),
+}
+
+
+class ScoringConfig(_Frozen):
+    reporting_currency: str = "CNY"
+    rates: dict[str, Decimal] = Field(default_factory=lambda: dict(DEFAULT_RATES))
+    local_utc_offset_h: float = 8.0
+    thresholds: TypologyThresholds = TypologyThresholds()
+    severity: dict[str, Severity] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
+    tiers: TierThresholds = TierThresholds()
+    severe_delinquency_score: int = 760
+    # Model: below this score the model is confident the event is ordinary.
+    use_model: bool = True
+    temper_below: int = 120
+    model_path: Path = DEFAULT_MODEL_PATH
+    # Baseline-aware rules (customer's own history, own accounts, new phone vs takeover).
+    customer_baselines: bool = True
+    extra_typology_bonus: int = 40
+    dedup_window_h: float = 72.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScoringConfig:
+        if self.reporting_currency not in self.rates:
+            raise ValueError("the rate table must include the reporting currency")
+        missing = set(DEFAULT_SEVERITY) - set(self.severity)
+        if missing:
+            raise ValueError(f"severity missing for typologies: {sorted(missing)}")
+        return self
+
+    @classmethod
+    def fixed_rules_baseline(cls) -> ScoringConfig:
+        """The plain comparator: DESIGN.md's thresholds as fixed numbers, no customer
+        baselines, no model. Backtests report it beside the full system."""
+        return cls(use_model=False, customer_baselines=False)
+
+    @classmethod
+    def from_file(cls, path: Path) -> ScoringConfig:
+        return cls.model_validate(orjson.loads(path.read_bytes()))

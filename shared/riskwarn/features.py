@@ -1,0 +1,453 @@
+"""Features: one event + the customer's profile → one row of floats, then the profile learns
+the event. The same code serves the Lambda, backtest, training and the benchmarks.
+
+Window features include the event itself; baseline features (typical amount, known devices,
+usual hourly spend) are read *before* the event updates them, so an event is compared with
+the customer as they were. A late event (older than the profile's newest) is placed at its
+own time in the ledger and its windows are measured as of its own time; decayed statistics
+take it with its already-decayed weight. Nothing is rewound: alerts already raised stand.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from riskwarn.config import ScoringConfig
+from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
+from riskwarn.profile import (
+    BAND,
+    C_BAND_N,
+    C_BAND_SUM,
+    C_CREDIT_SUM,
+    C_DEBIT_N,
+    C_DEBIT_SUM,
+    C_HIGH_RISK_N,
+    C_NEWCP_IN,
+    C_NEWCP_SUM,
+    C_OUT_SUM,
+    C_OWN_IN,
+    C_SMALL_CARD_N,
+    CARD,
+    CASH,
+    DEBIT,
+    HIGH_RISK,
+    MAX_COUNTERPARTIES,
+    MAX_FAILED_LOGINS,
+    MAX_REPAYMENTS,
+    MAX_SMALL_SET,
+    NEW_CP,
+    OWN,
+    SMALL_CARD,
+    TRANSFER,
+    CustomerProfile,
+    bump,
+    decayed,
+    ew_sd,
+    ew_update,
+    touch,
+)
+
+# (name, how a person reads its value). Order is the model's input order: append only,
+# and retrain when it changes (the model card lists the names and is checked at load).
+FEATURES: tuple[tuple[str, str], ...] = (
+    ("amount", "amount {v:,.0f} CNY"),
+    ("is_debit", "money leaving the account"),
+    ("is_cash", "a cash transaction"),
+    ("is_card", "a card payment"),
+    ("is_transfer", "a transfer"),
+    ("amount_vs_median", "amount {v:.1f}x the customer's 90-day median"),
+    ("amount_vs_p95", "amount {v:.1f}x the customer's 90-day 95th percentile"),
+    ("history_txns", "only {v:.0f} transactions of history"),
+    ("debit_count_1h", "{v:.0f} debits in the last hour"),
+    ("debit_sum_1h", "{v:,.0f} CNY debited in the last hour"),
+    ("debit_count_1h_vs_usual", "debits in the last hour {v:.1f}x the customer's usual"),
+    ("debit_sum_1h_vs_usual", "amount debited in the last hour {v:.1f}x the customer's usual"),
+    ("debit_sum_24h", "{v:,.0f} CNY debited in 24 h"),
+    ("credit_sum_24h", "{v:,.0f} CNY received from other parties in 24 h"),
+    ("out_in_ratio_24h", "{v:.0%} of the last 24 h's inflow sent on to other parties"),
+    ("out_in_ratio_72h", "{v:.0%} of the last 72 h's inflow sent on to other parties"),
+    ("credit_sum_72h", "{v:,.0f} CNY received from other parties in 72 h"),
+    ("band_count_72h", "{v:.0f} cash movements of 50-100% of the reporting threshold in 72 h"),
+    ("band_sum_72h", "near-threshold cash totalling {v:,.0f} CNY in 72 h"),
+    ("band_usual", "the customer's usual near-threshold cash: {v:.1f} a month"),
+    ("days_since_last_txn", "{v:.0f} days since the previous transaction"),
+    ("counterparty_new", "a counterparty the customer has not paid before"),
+    ("counterparty_high_risk", "a counterparty in a high-risk country"),
+    ("high_risk_count_7d", "{v:.0f} transfers with high-risk countries in 7 days"),
+    ("new_cp_debit_sum_24h", "{v:,.0f} CNY transferred to new payees in 24 h"),
+    ("own_inflow_72h", "{v:,.0f} CNY moved in from the customer's own accounts in 72 h"),
+    ("country_new", "activity from a country not seen before"),
+    ("device_new", "a device not seen before"),
+    ("failed_logins_10m", "{v:.0f} failed logins in 10 minutes"),
+    ("failed_logins_1h", "{v:.0f} failed logins in the last hour"),
+    ("hours_since_credential_change", "{v:.1f} h after a credential change"),
+    ("hours_since_new_access", "{v:.1f} h after a login from a new device or country"),
+    ("new_access_strong", "the new access came from a new country or after failed logins"),
+    ("small_card_10m", "{v:.0f} small card payments in 10 minutes"),
+    ("small_card_1h", "{v:.0f} small card payments in the last hour"),
+    ("risky_mcc", "a merchant category favoured by card fraud"),
+    ("local_hour", "at {v:.0f}h local time"),
+    ("days_past_due", "{v:.0f} days past due"),
+    ("partial_in_row", "{v:.0f} partial repayments in a row"),
+    ("dpd_increase", "days past due up {v:.0f} since the previous instalment"),
+    ("repay_ratio", "paid {v:.0%} of the instalment"),
+    ("is_login", "a login"),
+    ("is_profile_change", "a profile change"),
+    ("is_repayment", "a loan repayment"),
+    ("login_failed", "a failed login"),
+    ("contact_change", "a change of phone, e-mail or password"),
+    ("weak_auth", "a password-only login"),
+    ("tenure_days", "customer known for {v:.0f} days"),
+    ("new_cp_credit_sum_72h", "{v:,.0f} CNY received from new counterparties in 72 h"),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in FEATURES)
+N_FEATURES = len(FEATURES)
+IX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+NEVER_H = 720.0  # "hours since" when it never happened
+CAP_RATIO = 1000.0
+LN10 = math.log(10)
+HOUR = 3600.0
+DAY = 86_400.0
+CONTACT_FIELDS = {"phone": 1.0, "email": 1.0, "password": 1.0, "device_binding": 0.5,
+                  "address": 0.25}
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Config flattened for the hot path (floats, sets), built once per config."""
+
+    cfg: ScoringConfig
+    rates: dict[str, float]
+    high_risk: frozenset[str]
+    risky_mcc: frozenset[str]
+    band_low: float
+    small_card: float
+    offset_s: float
+
+    @classmethod
+    def of(cls, cfg: ScoringConfig) -> Prepared:
+        t = cfg.thresholds
+        return cls(
+            cfg=cfg,
+            rates={k: float(v) for k, v in cfg.rates.items()},
+            high_risk=frozenset(t.high_risk_countries),
+            risky_mcc=frozenset(t.risky_mcc),
+            band_low=0.5 * t.large_cash,
+            small_card=t.card_testing_small,
+            offset_s=cfg.local_utc_offset_h * HOUR,
+        )
+
+
+def observe(prof: CustomerProfile, event: Event, prep: Prepared) -> list[float]:
+    """Feature row for `event`, then fold the event into `prof`."""
+    ts = event.occurred_at.timestamp()
+    if not prof.n_events:
+        prof.first_seen = ts
+    prof.n_events += 1
+    if ts > prof.last_event:
+        prof.last_event = ts
+    if isinstance(event, Transaction):
+        return _transaction(prof, event, ts, prep)
+    if isinstance(event, Login):
+        return _login(prof, event, ts, prep)
+    if isinstance(event, ProfileChange):
+        return _profile_change(prof, event, ts, prep)
+    return _repayment(prof, event, ts, prep)
+
+
+def _access(prof: CustomerProfile, event: Event, ts: float) -> tuple[float, float]:
+    """Whether the event's country and device are new to the customer; learns them."""
+    country_new = device_new = 0.0
+    if event.country is not None and touch(prof.countries, event.country, ts, MAX_SMALL_SET):
+        country_new = 1.0 if len(prof.countries) > 1 or prof.n_events > 1 else 0.0
+    if event.device_id is not None and touch(prof.devices, event.device_id, ts, MAX_SMALL_SET):
+        device_new = 1.0 if len(prof.devices) > 1 or prof.n_events > 1 else 0.0
+    return country_new, device_new
+
+
+def _since_h(ts: float, then: float) -> float:
+    if not then or then > ts:
+        return NEVER_H
+    return min((ts - then) / HOUR, NEVER_H)
+
+
+def _failed(prof: CustomerProfile, ts: float) -> tuple[float, float]:
+    f10 = f60 = 0.0
+    for t in prof.failed_logins:
+        if ts - HOUR < t <= ts:
+            f60 += 1.0
+            if t > ts - 600.0:
+                f10 += 1.0
+    return f10, f60
+
+
+def _common(prof: CustomerProfile, ts: float, prep: Prepared) -> tuple[float, float, float]:
+    hour = ((ts + prep.offset_s) % DAY) / HOUR
+    tenure = min((ts - prof.first_seen) / DAY, 365.0)
+    return hour, tenure, _since_h(ts, prof.credential_change_at)
+
+
+def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepared) -> list[float]:
+    amount = float(ev.amount) * prep.rates[ev.currency]
+    debit = ev.direction == "debit"
+    method = ev.method
+    if not debit:
+        stats = prof.credit_stats
+    else:
+        stats = prof.card_stats if method == "card" else prof.debit_stats
+    n_hist = stats[4]
+    log_amount = math.log(amount)
+    if n_hist:
+        median = math.exp(stats[1])
+        p95 = math.exp(stats[1] + 1.645 * ew_sd(stats))
+        vs_median = min(amount / median, CAP_RATIO)
+        vs_p95 = min(amount / p95, CAP_RATIO)
+    else:
+        vs_median = vs_p95 = 0.0
+    days_idle = min((ts - prof.last_txn) / DAY, 400.0) if prof.last_txn else 0.0
+    band_usual = decayed(prof.band_usual, ts)
+    country_new, device_new = _access(prof, ev, ts)
+
+    cp = ev.counterparty_id or ""
+    bits = DEBIT if debit else 0
+    cp_new = 0.0
+    if method == "cash":
+        bits |= CASH
+        if prep.band_low <= amount < prep.cfg.thresholds.large_cash:
+            bits |= BAND
+    elif method == "card":
+        bits |= CARD
+        if debit and amount <= prep.small_card:
+            bits |= SMALL_CARD
+    else:
+        bits |= TRANSFER
+    if cp:
+        if cp in prof.own_accounts:
+            bits |= OWN
+        elif touch(prof.counterparties, cp, ts, MAX_COUNTERPARTIES) and prof.n_events > 1:
+            bits |= NEW_CP
+            cp_new = 1.0
+    high_risk = 1.0 if ev.counterparty_country in prep.high_risk and method != "card" else 0.0
+    if high_risk:
+        bits |= HIGH_RISK
+    touch(prof.own_accounts, ev.account_id, ts, MAX_SMALL_SET)
+
+    led = prof.ledger
+    led.add(ts, amount, bits, cp, ev.event_id)
+    tl = led.ts
+    hi = bisect_right(tl, ts)
+    lo10m = bisect_right(tl, ts - 600.0)
+    lo1h = bisect_right(tl, ts - HOUR)
+    lo24 = bisect_right(tl, ts - DAY)
+    lo72 = bisect_right(tl, ts - 3 * DAY)
+    lo7d = bisect_right(tl, ts - 7 * DAY)
+    cum = led.cum
+    now = cum[hi]
+    h1 = cum[lo1h]
+    h24 = cum[lo24]
+    h72 = cum[lo72]
+    d_n1 = now[C_DEBIT_N] - h1[C_DEBIT_N]
+    d_s1 = now[C_DEBIT_SUM] - h1[C_DEBIT_SUM]
+    d_s24 = now[C_DEBIT_SUM] - h24[C_DEBIT_SUM]
+    own72 = now[C_OWN_IN] - h72[C_OWN_IN]
+    # Credits from other parties: money from the customer's own accounts is already theirs.
+    c24 = now[C_CREDIT_SUM] - h24[C_CREDIT_SUM] - (now[C_OWN_IN] - h24[C_OWN_IN])
+    c72 = now[C_CREDIT_SUM] - h72[C_CREDIT_SUM] - own72
+    out24 = now[C_OUT_SUM] - h24[C_OUT_SUM]
+    out72 = now[C_OUT_SUM] - h72[C_OUT_SUM]
+    hourly = prof.hourly
+    if debit:
+        usual_n = hourly[1] if hourly[6] else 0.0
+        usual_s = hourly[2] if hourly[6] else 0.0
+        n_vs = d_n1 / usual_n if usual_n else 0.0
+        s_vs = d_s1 / usual_s if usual_s else 0.0
+        if ts >= hourly[3]:  # a late debit does not reopen a finished hour
+            _hourly_update(hourly, amount, ts)
+    else:
+        n_vs = s_vs = 0.0
+    if bits & BAND:
+        bump(prof.band_usual, ts)
+    ew_update(stats, log_amount, ts)
+    if ts > prof.last_txn:
+        prof.last_txn = ts
+    f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
+    hour, tenure, since_cred = _common(prof, ts, prep)
+    return [
+        amount,
+        1.0 if debit else 0.0,
+        1.0 if bits & CASH else 0.0,
+        1.0 if bits & CARD else 0.0,
+        1.0 if bits & TRANSFER else 0.0,
+        vs_median,
+        vs_p95,
+        min(n_hist, 1000.0),
+        d_n1,
+        d_s1,
+        min(n_vs, CAP_RATIO),
+        min(s_vs, CAP_RATIO),
+        d_s24,
+        c24,
+        min(out24 / c24, 5.0) if c24 else 0.0,
+        min(out72 / c72, 5.0) if c72 else 0.0,
+        c72,
+        now[C_BAND_N] - h72[C_BAND_N],
+        now[C_BAND_SUM] - h72[C_BAND_SUM],
+        band_usual * (30.0 / 43.28),  # decayed count → per month (τ ≈ 43.3 days)
+        days_idle,
+        cp_new,
+        high_risk,
+        now[C_HIGH_RISK_N] - cum[lo7d][C_HIGH_RISK_N],
+        now[C_NEWCP_SUM] - h24[C_NEWCP_SUM],
+        own72,
+        country_new,
+        device_new,
+        f10,
+        f60,
+        since_cred,
+        _since_h(ts, prof.new_access_at),
+        prof.new_access_strong,
+        now[C_SMALL_CARD_N] - cum[lo10m][C_SMALL_CARD_N],
+        now[C_SMALL_CARD_N] - h1[C_SMALL_CARD_N],
+        1.0 if ev.merchant_category in prep.risky_mcc else 0.0,
+        hour,
+        0.0, 0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0,
+        0.0,
+        0.0,
+        tenure,
+        now[C_NEWCP_IN] - h72[C_NEWCP_IN],
+    ]
+
+
+def _hourly_update(hourly: list[float], amount: float, ts: float) -> None:
+    """Usual debits per active hour: [w, mean count, mean sum, bucket start, bucket count,
+    bucket sum, hours seen]. An hour is folded into the means once it is over, so a burst
+    never raises the baseline it is compared with."""
+    w, mean_n, mean_s, start, count, total, seen = hourly
+    if ts < start + HOUR and count:
+        hourly[4] = count + 1.0
+        hourly[5] = total + amount
+        return
+    if count:
+        decay = math.exp(-(ts - start) / (30 * DAY)) if w else 1.0
+        w = w * decay + 1.0
+        hourly[0] = w
+        hourly[1] = mean_n + (count - mean_n) / w
+        hourly[2] = mean_s + (total - mean_s) / w
+        hourly[6] = seen + 1.0
+    hourly[3], hourly[4], hourly[5] = ts, 1.0, amount
+
+
+def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> list[float]:
+    had_failures = bool(prof.failed_logins) and _failed(prof, ts)[1] > 0
+    country_new, device_new = _access(prof, ev, ts)
+    if not ev.success:
+        fl = prof.failed_logins
+        fl.append(ts)
+        if len(fl) > MAX_FAILED_LOGINS or ts - fl[0] > HOUR:
+            prof.failed_logins = [t for t in fl if t > ts - HOUR][-MAX_FAILED_LOGINS:]
+    elif country_new or device_new:
+        prof.new_access_at = ts
+        prof.new_access_strong = 1.0 if (country_new or had_failures) else 0.0
+    f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
+    hour, tenure, since_cred = _common(prof, ts, prep)
+    return [
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, min(prof.card_stats[4] + prof.debit_stats[4], 1000.0),
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        country_new,
+        device_new,
+        f10,
+        f60,
+        since_cred,
+        _since_h(ts, prof.new_access_at),
+        prof.new_access_strong,
+        0.0, 0.0, 0.0,
+        hour,
+        0.0, 0.0, 0.0, 0.0,
+        1.0, 0.0, 0.0,
+        0.0 if ev.success else 1.0,
+        0.0,
+        1.0 if ev.auth_method == "password" else 0.0,
+        tenure,
+        0.0,
+    ]
+
+
+def _profile_change(
+    prof: CustomerProfile, ev: ProfileChange, ts: float, prep: Prepared
+) -> list[float]:
+    country_new, device_new = _access(prof, ev, ts)
+    f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
+    hour, tenure, since_cred = _common(prof, ts, prep)
+    contact = CONTACT_FIELDS[ev.field]
+    if contact >= 0.5 and ts > prof.credential_change_at:
+        prof.credential_change_at = ts
+    return [
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, min(prof.card_stats[4] + prof.debit_stats[4], 1000.0),
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        country_new,
+        device_new,
+        f10,
+        f60,
+        since_cred,
+        _since_h(ts, prof.new_access_at),
+        prof.new_access_strong,
+        0.0, 0.0, 0.0,
+        hour,
+        0.0, 0.0, 0.0, 0.0,
+        0.0, 1.0, 0.0,
+        0.0,
+        contact,
+        0.0,
+        tenure,
+        0.0,
+    ]
+
+
+def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) -> list[float]:
+    country_new, device_new = _access(prof, ev, ts)
+    due = float(ev.due_amount)
+    ratio = float(ev.paid_amount) / due if due else 1.0
+    dpd = float(ev.days_past_due)
+    history = prof.repayments
+    prev_dpd = history[-1][1] if history else 0.0
+    partial = 0.0
+    if ratio < 0.999:
+        partial = 1.0
+        for _, _, r in reversed(history):
+            if r >= 0.999:
+                break
+            partial += 1.0
+    history.append([ts, dpd, ratio])
+    if len(history) > MAX_REPAYMENTS:
+        del history[0]
+    hour, tenure, since_cred = _common(prof, ts, prep)
+    return [
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, min(prof.card_stats[4] + prof.debit_stats[4], 1000.0),
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+        country_new,
+        device_new,
+        0.0,
+        0.0,
+        since_cred,
+        _since_h(ts, prof.new_access_at),
+        0.0,
+        0.0, 0.0, 0.0,
+        hour,
+        dpd,
+        partial,
+        max(dpd - prev_dpd, 0.0),
+        min(ratio, 2.0),
+        0.0, 0.0, 1.0,
+        0.0,
+        0.0,
+        0.0,
+        tenure,
+        0.0,
+    ]

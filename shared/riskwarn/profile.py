@@ -1,0 +1,330 @@
+"""Per-customer state the features need, bounded in size, with a serialisable form.
+
+`CustomerProfile` is the working object (plain slots: the hot path mutates it per event);
+`ProfileState` is its pydantic form, versioned, for stores. Bounds (docs/architecture.md):
+at most MAX_TXNS transactions over the last 7 days, MAX_COUNTERPARTIES counterparties,
+MAX_SMALL_SET devices / countries / own accounts, MAX_FAILED_LOGINS failed logins, and
+MAX_REPAYMENTS repayments — about 25 KB as JSON at worst, far under DynamoDB's 400 KB item.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+WEEK = 7 * 86_400.0
+MAX_TXNS = 256
+MAX_COUNTERPARTIES = 200
+MAX_SMALL_SET = 8
+MAX_FAILED_LOGINS = 20
+MAX_REPAYMENTS = 12
+# Exponentially weighted statistics: a 30-day half-life keeps ~7/8 of the weight in 90 days.
+HALF_LIFE = 30 * 86_400.0
+TAU = HALF_LIFE / math.log(2)
+
+# Bits describing a ledger row.
+DEBIT = 1
+CASH = 2
+CARD = 4
+TRANSFER = 8
+OWN = 16
+NEW_CP = 32
+BAND = 64  # cash of 50–100 % of the reporting threshold
+SMALL_CARD = 128
+HIGH_RISK = 256
+
+# Cumulative columns kept per ledger row (prefix sums: any window is one subtraction).
+C_DEBIT_N, C_DEBIT_SUM, C_CREDIT_SUM, C_OUT_SUM, C_BAND_N, C_BAND_SUM = range(6)
+C_NEWCP_SUM, C_OWN_IN, C_SMALL_CARD_N, C_HIGH_RISK_N, C_NEWCP_IN = range(6, 11)
+N_CUM = 11
+
+
+class TxnLedger:
+    """A customer's transactions of the last 7 days, time-ordered, with prefix sums so a
+    window aggregate costs two bisects and a subtraction: `cum[i]` holds the totals of
+    rows before i, one tuple per row (columns C_*)."""
+
+    __slots__ = ("amounts", "bits", "counterparties", "cum", "event_ids", "ts")
+
+    def __init__(self) -> None:
+        self.ts: list[float] = []
+        self.amounts: list[float] = []
+        self.bits: list[int] = []
+        self.counterparties: list[str] = []
+        self.event_ids: list[str] = []
+        self.cum: list[tuple[float, ...]] = [_ZERO]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def add(self, ts: float, amount: float, bits: int, counterparty: str, event_id: str) -> None:
+        if self.ts and ts < self.ts[-1]:
+            self._insert_late(ts, amount, bits, counterparty, event_id)
+            return
+        self.ts.append(ts)
+        self.amounts.append(amount)
+        self.bits.append(bits)
+        self.counterparties.append(counterparty)
+        self.event_ids.append(event_id)
+        self.cum.append(_next_cum(self.cum[-1], amount, bits))
+        if len(self.ts) > MAX_TXNS or ts - self.ts[0] > WEEK + 86_400.0:
+            self._trim(ts)
+
+    def window(self, start: float, end: float) -> tuple[int, int]:
+        """Row range [lo, hi) with start < ts <= end."""
+        return bisect_right(self.ts, start), bisect_right(self.ts, end)
+
+    def total(self, column: int, lo: int, hi: int) -> float:
+        return self.cum[hi][column] - self.cum[lo][column]
+
+    def _insert_late(
+        self, ts: float, amount: float, bits: int, counterparty: str, event_id: str
+    ) -> None:
+        at = bisect_right(self.ts, ts)
+        self.ts.insert(at, ts)
+        self.amounts.insert(at, amount)
+        self.bits.insert(at, bits)
+        self.counterparties.insert(at, counterparty)
+        self.event_ids.insert(at, event_id)
+        self.rebuild()
+        if len(self.ts) > MAX_TXNS:
+            self._trim(self.ts[-1])
+
+    def _trim(self, now: float) -> None:
+        """Drop rows older than 7 days (and past MAX_TXNS). Prefix sums stay valid: every
+        window total is a difference, so the dropped rows' base simply stays in cum[0]."""
+        cut = max(bisect_left(self.ts, now - WEEK), len(self.ts) - MAX_TXNS)
+        if cut <= 0:
+            return
+        for seq in (self.ts, self.amounts, self.bits, self.counterparties, self.event_ids):
+            del seq[:cut]
+        del self.cum[:cut]
+
+    def rebuild(self) -> None:
+        cum = [_ZERO]
+        for amount, bits in zip(self.amounts, self.bits, strict=True):
+            cum.append(_next_cum(cum[-1], amount, bits))
+        self.cum = cum
+
+
+_ZERO: tuple[float, ...] = (0.0,) * N_CUM
+
+
+def _next_cum(prev: tuple[float, ...], amount: float, bits: int) -> tuple[float, ...]:
+    d_n, d_s, c_s, out, band_n, band_s, newcp, own_in, small, risky, newcp_in = prev
+    if bits & DEBIT:
+        d_n += 1.0
+        d_s += amount
+        if not bits & OWN:
+            out += amount
+        if bits & NEW_CP and not bits & CARD:  # transfers to new payees, not new shops
+            newcp += amount
+        if bits & SMALL_CARD:
+            small += 1.0
+    else:
+        c_s += amount
+        if bits & OWN:
+            own_in += amount
+        elif bits & NEW_CP:
+            newcp_in += amount
+    if bits & BAND:
+        band_n += 1.0
+        band_s += amount
+    if bits & HIGH_RISK:
+        risky += 1.0
+    return (d_n, d_s, c_s, out, band_n, band_s, newcp, own_in, small, risky, newcp_in)
+
+
+def ew_update(stats: list[float], x: float, ts: float) -> None:
+    """Time-decayed weighted mean/variance: stats = [weight, mean, m2, last_ts, n]."""
+    w, mean, m2, last, n = stats
+    decay = math.exp(-(ts - last) / TAU) if ts > last and w else 1.0
+    w = w * decay + 1.0
+    delta = x - mean
+    mean += delta / w
+    m2 = m2 * decay + delta * (x - mean)
+    stats[0], stats[1], stats[2], stats[4] = w, mean, m2, n + 1
+    if ts > last:
+        stats[3] = ts
+
+
+def ew_sd(stats: list[float]) -> float:
+    w = stats[0]
+    return math.sqrt(max(stats[2] / w, 0.0)) if w > 0 else 0.0
+
+
+def decayed(value_ts: list[float], now: float) -> float:
+    """Value of a decayed counter [value, last_ts] as seen at `now`."""
+    value, last = value_ts
+    return value * math.exp(-(now - last) / TAU) if now > last else value
+
+
+def bump(value_ts: list[float], now: float, amount: float = 1.0) -> None:
+    if now >= value_ts[1]:
+        value_ts[0] = decayed(value_ts, now) + amount
+        value_ts[1] = now
+    else:  # a late event adds its already-decayed weight
+        value_ts[0] += amount * math.exp(-(value_ts[1] - now) / TAU)
+
+
+def touch(known: dict[str, float], key: str, ts: float, cap: int) -> bool:
+    """Remember `key` as seen at `ts` (least recently seen goes first past `cap`).
+    Returns whether it was new."""
+    seen = known.pop(key, None)
+    known[key] = ts if seen is None else max(seen, ts)
+    if len(known) > cap:
+        del known[next(iter(known))]
+    return seen is None
+
+
+class CustomerProfile:
+    __slots__ = (
+        "countries",
+        "counterparties",
+        "credential_change_at",
+        "credit_stats",
+        "debit_stats",
+        "devices",
+        "failed_logins",
+        "first_seen",
+        "hourly",
+        "band_usual",
+        "card_stats",
+        "last_event",
+        "last_txn",
+        "ledger",
+        "n_events",
+        "new_access_at",
+        "new_access_strong",
+        "own_accounts",
+        "repayments",
+        "customer_id",
+        "version",
+    )
+
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        self.version = 0
+        self.first_seen = 0.0
+        self.last_event = 0.0
+        self.last_txn = 0.0
+        self.n_events = 0
+        self.ledger = TxnLedger()
+        # Log-amount statistics [weight, mean, m2, last_ts, n] for card debits, other
+        # debits and credits: a coffee and the rent have different "typical" amounts.
+        self.card_stats = [0.0, 0.0, 0.0, 0.0, 0.0]
+        self.debit_stats = [0.0, 0.0, 0.0, 0.0, 0.0]
+        self.credit_stats = [0.0, 0.0, 0.0, 0.0, 0.0]
+        self.hourly = [0.0] * 7  # see features._hourly_update
+        self.band_usual = [0.0, 0.0]
+        self.devices: dict[str, float] = {}
+        self.countries: dict[str, float] = {}
+        self.counterparties: dict[str, float] = {}
+        self.own_accounts: dict[str, float] = {}
+        self.failed_logins: list[float] = []
+        self.new_access_at = 0.0
+        self.new_access_strong = 0.0
+        self.credential_change_at = 0.0
+        self.repayments: list[list[float]] = []  # [ts, days_past_due, paid/due]
+
+    def to_state(self) -> ProfileState:
+        led = self.ledger
+        return ProfileState(
+            customer_id=self.customer_id,
+            version=self.version,
+            first_seen=self.first_seen,
+            last_event=self.last_event,
+            last_txn=self.last_txn,
+            n_events=self.n_events,
+            txns=[
+                (t, a, b, c, e)
+                for t, a, b, c, e in zip(
+                    led.ts, led.amounts, led.bits, led.counterparties, led.event_ids, strict=True
+                )
+            ],
+            card_stats=list(self.card_stats),
+            debit_stats=list(self.debit_stats),
+            credit_stats=list(self.credit_stats),
+            hourly=list(self.hourly),
+            band_usual=list(self.band_usual),
+            devices=dict(self.devices),
+            countries=dict(self.countries),
+            counterparties=dict(self.counterparties),
+            own_accounts=dict(self.own_accounts),
+            failed_logins=list(self.failed_logins),
+            new_access_at=self.new_access_at,
+            new_access_strong=self.new_access_strong,
+            credential_change_at=self.credential_change_at,
+            repayments=[list(r) for r in self.repayments],
+        )
+
+    @classmethod
+    def from_state(cls, state: ProfileState) -> CustomerProfile:
+        prof = cls(state.customer_id)
+        for name in (
+            "version", "first_seen", "last_event", "last_txn", "n_events", "new_access_at", "new_access_strong",
+            "credential_change_at",
+        ):
+            setattr(prof, name, getattr(state, name))
+        prof.card_stats = list(state.card_stats)
+        prof.debit_stats = list(state.debit_stats)
+        prof.credit_stats = list(state.credit_stats)
+        prof.hourly = list(state.hourly)
+        prof.band_usual = list(state.band_usual)
+        prof.devices = dict(state.devices)
+        prof.countries = dict(state.countries)
+        prof.counterparties = dict(state.counterparties)
+        prof.own_accounts = dict(state.own_accounts)
+        prof.failed_logins = list(state.failed_logins)
+        prof.repayments = [list(r) for r in state.repayments]
+        led = prof.ledger
+        for t, a, b, c, e in state.txns:
+            led.ts.append(t)
+            led.amounts.append(a)
+            led.bits.append(b)
+            led.counterparties.append(c)
+            led.event_ids.append(e)
+        led.rebuild()
+        return prof
+
+
+class ProfileState(BaseModel):
+    """The stored form of a profile. `version` rises by one on every write, so a store can
+    refuse a stale write (optimistic concurrency)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str
+    version: int = 0
+    first_seen: float = 0.0
+    last_event: float = 0.0
+    last_txn: float = 0.0
+    n_events: int = 0
+    txns: list[tuple[float, float, int, str, str]] = Field(default_factory=list)
+    card_stats: list[float] = Field(default_factory=lambda: [0.0] * 5)
+    debit_stats: list[float] = Field(default_factory=lambda: [0.0] * 5)
+    credit_stats: list[float] = Field(default_factory=lambda: [0.0] * 5)
+    hourly: list[float] = Field(default_factory=lambda: [0.0] * 7)
+    band_usual: list[float] = Field(default_factory=lambda: [0.0, 0.0])
+    devices: dict[str, float] = Field(default_factory=dict)
+    countries: dict[str, float] = Field(default_factory=dict)
+    counterparties: dict[str, float] = Field(default_factory=dict)
+    own_accounts: dict[str, float] = Field(default_factory=dict)
+    failed_logins: list[float] = Field(default_factory=list)
+    new_access_at: float = 0.0
+    new_access_strong: float = 0.0
+    credential_change_at: float = 0.0
+    repayments: list[list[float]] = Field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "version": self.version,
+            "events_seen": self.n_events,
+            "recent_transactions": len(self.txns),
+            "known_devices": len(self.devices),
+            "known_counterparties": len(self.counterparties),
+        }

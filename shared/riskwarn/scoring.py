@@ -1,0 +1,158 @@
+"""The scoring core: events → features → typology rules + one ONNX call → score, tier,
+category, reasons. Pure (profiles and the model are passed in); the Lambda, backtest,
+training and the benchmarks all go through `featurize` and `Scorer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from riskwarn.config import ScoringConfig, Tier
+from riskwarn.events import Event, in_customer_order
+from riskwarn.features import N_FEATURES, Prepared, observe
+from riskwarn.model import Matrix, ModelPort
+from riskwarn.profile import CustomerProfile
+from riskwarn.typologies import CATEGORY, Hit, evaluate
+
+Profiles = MutableMapping[str, CustomerProfile]
+
+
+@dataclass(slots=True)
+class Featurized:
+    events: list[Event]  # in the order they were applied (per customer, by occurred_at)
+    matrix: Matrix
+    hits: list[list[Hit]]
+
+
+def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared) -> Featurized:
+    """Apply each event to its customer's profile in time order; one feature row and the
+    typology hits per event."""
+    ordered = in_customer_order(events)
+    rows: list[list[float]] = []
+    hits: list[list[Hit]] = []
+    for event in ordered:
+        prof = profiles.get(event.customer_id)
+        if prof is None:
+            prof = profiles[event.customer_id] = CustomerProfile(event.customer_id)
+        row = observe(prof, event, prep)
+        rows.append(row)
+        hits.append(evaluate(row, event, prof, prep))
+    matrix = (np.asarray(rows, dtype=np.float32) if rows
+              else np.zeros((0, N_FEATURES), dtype=np.float32))
+    return Featurized(ordered, matrix, hits)
+
+
+@dataclass(slots=True)
+class Scored:
+    """An event whose score reached a tier: the makings of an alert."""
+
+    event: Event
+    score: int
+    tier: Tier
+    risk_category: str
+    typologies: list[str]
+    reasons: list[str]
+    evidence: list[str]
+    model_score: int
+    model_typology: str | None
+
+
+class Scorer:
+    def __init__(self, cfg: ScoringConfig, model: ModelPort | None) -> None:
+        if cfg.use_model and model is None:
+            raise ValueError("use_model is on but no model was given")
+        self.cfg = cfg
+        self.prep = Prepared.of(cfg)
+        self.model = model if cfg.use_model else None
+
+    def score(self, events: Sequence[Event], profiles: Profiles) -> list[Scored]:
+        """Score a batch; returns only the events that reach a tier (low and above)."""
+        feats = featurize(events, profiles, self.prep)
+        cfg = self.cfg
+        low = cfg.tiers.low
+        if self.model is not None:
+            probs = self.model.predict(feats.matrix)
+            risk = np.rint(1000.0 * (1.0 - probs[:, 0])).astype(np.int32).tolist()
+        else:
+            probs = None
+            risk = [0] * len(feats.events)
+        out: list[Scored] = []
+        explain_rows: list[int] = []
+        for i, hits in enumerate(feats.hits):
+            model_score = risk[i]
+            if not hits and model_score < low:
+                continue
+            scored = self._combine(feats.events[i], hits, model_score, probs, i)
+            if scored is not None:
+                out.append(scored)
+                if "MODEL" in scored.typologies:
+                    explain_rows.append(i)
+        if explain_rows and self.model is not None:
+            self._add_model_reasons(out, feats.matrix[explain_rows])
+        return out
+
+    def _combine(self, event: Event, hits: list[Hit], model_score: int,
+                 probs: Matrix | None, i: int) -> Scored | None:
+        cfg = self.cfg
+        tiers = cfg.tiers
+        ranked: list[tuple[int, Hit]] = []
+        reasons: list[str] = []
+        for hit in hits:
+            s = hit.score
+            if hit.tempered and model_score < cfg.temper_below and s >= tiers.medium:
+                s = tiers.medium - 1
+            ranked.append((s, hit))
+        ranked.sort(key=lambda p: -p[0])
+        rule_score = ranked[0][0] if ranked else 0
+        score = max(rule_score, model_score)
+        # Each further typology (not held back by the model) and a model that agrees add
+        # weight; typologies the model held at low add none.
+        standing = {h.code for s, h in ranked if s >= h.score or not h.tempered}
+        if len(standing) > 1:
+            score += cfg.extra_typology_bonus * (len(standing) - 1)
+        if standing and model_score >= tiers.medium:
+            score += cfg.extra_typology_bonus
+        score = min(score, 1000)
+        tier = tiers.tier_for(score)
+        if tier is None:
+            return None
+        typologies: list[str] = []
+        evidence: list[str] = []
+        for s, hit in ranked:
+            if hit.code not in typologies:
+                typologies.append(hit.code)
+            held = " (held at low: the model sees this as usual for the customer)" if (
+                s < hit.score and hit.tempered) else ""
+            reasons.append(hit.reason + held)
+            evidence.extend(e for e in hit.evidence if e not in evidence)
+        if event.event_id not in evidence:
+            evidence.append(event.event_id)
+        model_typology = None
+        if probs is not None and model_score >= tiers.low:
+            row = probs[i]
+            model_typology = self.model_classes[1 + int(np.argmax(row[1:]))]
+            typologies.append("MODEL")
+        if ranked and rule_score >= model_score:
+            category = ranked[0][1].category
+        elif model_typology is not None:
+            category = CATEGORY.get(model_typology, "fraud")
+        else:
+            category = ranked[0][1].category
+        return Scored(event, score, tier, category, typologies, reasons, evidence, model_score,
+                      model_typology)
+
+    @property
+    def model_classes(self) -> tuple[str, ...]:
+        assert self.model is not None
+        return self.model.classes
+
+    def _add_model_reasons(self, out: list[Scored], rows: Matrix) -> None:
+        assert self.model is not None
+        explained = self.model.explain(rows)
+        with_model = [s for s in out if "MODEL" in s.typologies]
+        for scored, why in zip(with_model, explained, strict=True):
+            lead = f"model risk {scored.model_score}: most like {scored.model_typology}"
+            scored.reasons.append(lead + (": " + "; ".join(why) if why else ""))

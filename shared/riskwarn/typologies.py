@@ -1,0 +1,336 @@
+"""Typology rules (DESIGN.md's table): each reads the event's feature row and the customer's
+profile (already holding the event) and, when it fires, says why in words a person can read.
+
+With `customer_baselines` on, rules compare with the customer's own history and know the
+customer's own accounts; off, they are the plain fixed-threshold comparator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
+from riskwarn.features import IX, Prepared
+from riskwarn.profile import CASH, DEBIT, OWN, SMALL_CARD, TRANSFER, CustomerProfile
+
+CATEGORY = {
+    "AML-LARGE-CASH": "aml",
+    "AML-STRUCTURING": "aml",
+    "AML-RAPID-MOVEMENT": "aml",
+    "AML-HIGH-RISK-GEO": "aml",
+    "AML-DORMANT-REACTIVATION": "aml",
+    "FRAUD-VELOCITY": "fraud",
+    "FRAUD-UNUSUAL-AMOUNT": "fraud",
+    "FRAUD-CARD-TESTING": "fraud",
+    "ATO-LOGIN-BURST": "account_takeover",
+    "ATO-CREDENTIAL-CHANGE": "account_takeover",
+    "ATO-DRAIN": "account_takeover",
+    "CREDIT-DELINQUENCY": "credit",
+}
+TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
+MAX_EVIDENCE = 20
+HOUR = 3600.0
+
+_AMOUNT = IX["amount"]
+_VS_MEDIAN = IX["amount_vs_median"]
+_HISTORY = IX["history_txns"]
+_D_N1 = IX["debit_count_1h"]
+_D_S1 = IX["debit_sum_1h"]
+_N_VS = IX["debit_count_1h_vs_usual"]
+_S_VS = IX["debit_sum_1h_vs_usual"]
+_D_S24 = IX["debit_sum_24h"]
+_C_S24 = IX["credit_sum_24h"]
+_OUT24 = IX["out_in_ratio_24h"]
+_IDLE = IX["days_since_last_txn"]
+_CP_NEW = IX["counterparty_new"]
+_HIGH_RISK = IX["counterparty_high_risk"]
+_NEWCP24 = IX["new_cp_debit_sum_24h"]
+_BAND_USUAL = IX["band_usual"]
+_F10 = IX["failed_logins_10m"]
+_SINCE_CRED = IX["hours_since_credential_change"]
+_SINCE_ACCESS = IX["hours_since_new_access"]
+_STRONG = IX["new_access_strong"]
+_SMALL10 = IX["small_card_10m"]
+_DPD = IX["days_past_due"]
+_PARTIAL = IX["partial_in_row"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    code: str
+    score: int
+    reason: str
+    evidence: tuple[str, ...]
+    tempered: bool
+
+    @property
+    def category(self) -> str:
+        return CATEGORY[self.code]
+
+
+def _money(v: float) -> str:
+    return f"{v:,.0f} {'CNY'}"
+
+
+def _hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
+         score: int | None = None, tempered: bool = False) -> Hit:
+    sev = prep.cfg.severity[code]
+    return Hit(code, sev.score if score is None else score, reason, evidence[-MAX_EVIDENCE:],
+               (sev.tempered or tempered) and prep.cfg.use_model)
+
+
+def evaluate(row: list[float], event: Event, prof: CustomerProfile, prep: Prepared) -> list[Hit]:
+    """Every typology that fires for this event. Cheap guards first: most events are
+    ordinary and should cost a few comparisons, not nine rule calls."""
+    if isinstance(event, Transaction):
+        return _transaction_hits(row, event, prof, prep)
+    if isinstance(event, Login):
+        hit = _login_burst(row, event, prof, prep)
+    elif isinstance(event, ProfileChange):
+        hit = _credential_change(row, event, prof, prep)
+    else:
+        hit = _delinquency(row, event, prep)
+    return [] if hit is None else [hit]
+
+
+def _transaction_hits(row: list[float], ev: Transaction, prof: CustomerProfile,
+                      prep: Prepared) -> list[Hit]:
+    t = prep.cfg.thresholds
+    amount = row[_AMOUNT]
+    debit = ev.direction == "debit"
+    candidates: list[Hit | None] = []
+    if amount >= t.structuring_band_low * t.large_cash:
+        candidates.append(_large_cash(row, ev, prof, prep))
+        candidates.append(_structuring(row, ev, prof, prep))
+    if debit:
+        if row[_C_S24] >= t.rapid_in_floor:
+            candidates.append(_rapid_movement(row, ev, prof, prep))
+        if row[_D_N1] >= 3:
+            candidates.append(_velocity(row, ev, prof, prep))
+        if amount >= min(t.unusual_floor, t.unusual_fixed_amount):
+            candidates.append(_unusual_amount(row, ev, prof, prep))
+        if row[_SMALL10] >= t.card_testing_count:
+            candidates.append(_card_testing(row, ev, prof, prep))
+        if row[_CP_NEW] and row[_SINCE_CRED] <= t.credential_window_h:
+            candidates.append(_drain(row, ev, prof, prep))
+    if row[_HIGH_RISK]:
+        candidates.append(_high_risk_geo(row, ev, prof, prep))
+    if row[_IDLE] >= t.dormant_days:
+        candidates.append(_dormant(row, ev, prof, prep))
+    return [h for h in candidates if h is not None]
+
+
+def _large_cash(row: list[float], ev: Transaction, prof: CustomerProfile,
+                prep: Prepared) -> Hit | None:
+    amount = row[_AMOUNT]
+    limit = prep.cfg.thresholds.large_cash
+    if ev.method != "cash" or amount < limit:
+        return None
+    kind = "withdrawal" if ev.direction == "debit" else "deposit"
+    return _hit(prep, "AML-LARGE-CASH",
+                f"cash {kind} of {_money(amount)}, at or above the {_money(limit)} "
+                "reporting threshold", (ev.event_id,))
+
+
+def _structuring(row: list[float], ev: Transaction, prof: CustomerProfile,
+                 prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    low, high = t.structuring_band_low * t.large_cash, t.large_cash
+    if ev.method not in ("cash", "transfer") or not low <= row[_AMOUNT] < high:
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.structuring_window_h * HOUR, ts)
+    debit = ev.direction == "debit"
+    picked = [
+        i for i in range(lo, hi)
+        if bool(led.bits[i] & DEBIT) == debit and led.bits[i] & (CASH | TRANSFER)
+        and not led.bits[i] & OWN and low <= led.amounts[i] < high
+    ]
+    if len(picked) < t.structuring_min_count:
+        return None
+    total = sum(led.amounts[i] for i in picked)
+    if total <= high:
+        return None
+    amounts = [led.amounts[i] for i in picked]
+    span_h = max((led.ts[picked[-1]] - led.ts[picked[0]]) / HOUR, 0.1)
+    kind = "withdrawals" if debit else "deposits"
+    usual = prep.cfg.customer_baselines and row[_BAND_USUAL] >= t.structuring_usual_per_month
+    return _hit(prep, "AML-STRUCTURING",
+                f"{len(picked)} {kind} of {min(amounts):,.0f}-{max(amounts):,.0f} CNY within "
+                f"{span_h:.0f} h, total {_money(total)}, each just under the "
+                f"{_money(high)} threshold" + (
+                    f" (the customer usually banks {row[_BAND_USUAL]:.0f} such amounts a month)"
+                    if usual else ""),
+                tuple(led.event_ids[i] for i in picked), tempered=usual)
+
+
+def _rapid_movement(row: list[float], ev: Transaction, prof: CustomerProfile,
+                    prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if ev.direction != "debit":
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    if prep.cfg.customer_baselines:
+        if ev.counterparty_id in prof.own_accounts:
+            return None  # moving money between the customer's own accounts
+        inflow = row[_C_S24]  # from other parties only
+        out = row[_OUT24] * inflow
+    else:
+        inflow, out = row[_C_S24], row[_D_S24]
+    if inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow:
+        return None
+    lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
+    ids = tuple(led.event_ids[i] for i in range(lo, hi)
+                if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
+    return _hit(prep, "AML-RAPID-MOVEMENT",
+                f"{_money(inflow)} received and {out / inflow:.0%} of it ({_money(out)}) sent "
+                f"on to other parties within {t.rapid_window_h:.0f} h", ids)
+
+
+def _high_risk_geo(row: list[float], ev: Transaction, prof: CustomerProfile,
+                   prep: Prepared) -> Hit | None:
+    if not row[_HIGH_RISK]:
+        return None
+    floor = prep.cfg.thresholds.high_risk_geo_floor if prep.cfg.customer_baselines else 0.0
+    if row[_AMOUNT] < floor:
+        return None
+    way = "to" if ev.direction == "debit" else "from"
+    return _hit(prep, "AML-HIGH-RISK-GEO",
+                f"{ev.method} of {_money(row[_AMOUNT])} {way} a counterparty in "
+                f"{ev.counterparty_country}, a high-risk jurisdiction", (ev.event_id,))
+
+
+def _dormant(row: list[float], ev: Transaction, prof: CustomerProfile,
+             prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if row[_IDLE] < t.dormant_days or row[_AMOUNT] < t.dormant_floor:
+        return None
+    return _hit(prep, "AML-DORMANT-REACTIVATION",
+                f"{_money(row[_AMOUNT])} {ev.direction} after {row[_IDLE]:.0f} days without "
+                "any transaction", (ev.event_id,))
+
+
+def _baseline_ready(row: list[float], prep: Prepared) -> bool:
+    return prep.cfg.customer_baselines and row[_HISTORY] >= prep.cfg.thresholds.baseline_min_txns
+
+
+def _velocity(row: list[float], ev: Transaction, prof: CustomerProfile,
+              prep: Prepared) -> Hit | None:
+    if ev.direction != "debit":
+        return None
+    t = prep.cfg.thresholds
+    n, s = row[_D_N1], row[_D_S1]
+    if _baseline_ready(row, prep):
+        by_count = n >= t.velocity_min_count and row[_N_VS] >= t.velocity_multiple
+        by_sum = n >= 3 and s >= t.velocity_min_sum and row[_S_VS] >= t.velocity_multiple
+        why = (f"{n:.0f} debits totalling {_money(s)} in the last hour, "
+               f"{max(row[_N_VS], row[_S_VS]):.1f}x the customer's usual hour")
+    else:
+        by_count = n >= t.velocity_fixed_count
+        by_sum = n >= 3 and s >= t.velocity_fixed_sum
+        why = f"{n:.0f} debits totalling {_money(s)} in the last hour"
+    if not (by_count or by_sum):
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - HOUR, ts)
+    ids = tuple(led.event_ids[i] for i in range(lo, hi) if led.bits[i] & DEBIT)
+    return _hit(prep, "FRAUD-VELOCITY", why, ids)
+
+
+def _unusual_amount(row: list[float], ev: Transaction, prof: CustomerProfile,
+                    prep: Prepared) -> Hit | None:
+    if ev.direction != "debit":
+        return None
+    t = prep.cfg.thresholds
+    amount = row[_AMOUNT]
+    if _baseline_ready(row, prep):
+        if amount < t.unusual_floor or row[_VS_MEDIAN] < t.unusual_multiple:
+            return None
+        why = f"amount {row[_VS_MEDIAN]:.1f}x the customer's 90-day median ({_money(amount)})"
+    else:
+        if amount < t.unusual_fixed_amount:
+            return None
+        why = f"a single debit of {_money(amount)}"
+    return _hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
+
+
+def _card_testing(row: list[float], ev: Transaction, prof: CustomerProfile,
+                  prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if row[_SMALL10] < t.card_testing_count or ev.method != "card":
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.card_testing_window_min * 60.0, ts)
+    picked = [i for i in range(lo, hi) if led.bits[i] & SMALL_CARD]
+    merchants = {led.counterparties[i] for i in picked}
+    if len(merchants) < t.card_testing_merchants:
+        return None
+    return _hit(prep, "FRAUD-CARD-TESTING",
+                f"{len(picked)} card payments of at most {_money(t.card_testing_small)} at "
+                f"{len(merchants)} merchants within {t.card_testing_window_min:.0f} minutes",
+                tuple(led.event_ids[i] for i in picked))
+
+
+def _drain(row: list[float], ev: Transaction, prof: CustomerProfile,
+           prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if ev.direction != "debit" or not row[_CP_NEW] or row[_SINCE_CRED] > t.credential_window_h:
+        return None
+    if prep.cfg.customer_baselines:
+        # A takeover: access from a new device or country, a credential change, then
+        # transfers (several small ones count together) to payees never paid before.
+        if ev.method == "card" or row[_SINCE_ACCESS] > 2 * t.credential_window_h:
+            return None
+        amount = row[_NEWCP24]
+    else:
+        amount = row[_AMOUNT]
+    if amount < t.drain_floor:
+        return None
+    return _hit(prep, "ATO-DRAIN",
+                f"{_money(amount)} sent to payees never paid before, "
+                f"{row[_SINCE_CRED]:.1f} h after a credential change", (ev.event_id,))
+
+
+def _login_burst(row: list[float], ev: Login, prof: CustomerProfile,
+                 prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if ev.success or row[_F10] < t.login_burst_count:
+        return None
+    return _hit(prep, "ATO-LOGIN-BURST",
+                f"{row[_F10]:.0f} failed logins within {t.login_burst_window_min:.0f} minutes",
+                (ev.event_id,))
+
+
+def _credential_change(row: list[float], ev: ProfileChange, prof: CustomerProfile,
+                       prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    since = row[_SINCE_ACCESS]
+    if ev.field == "address" or since > t.credential_window_h:
+        return None
+    why = f"{ev.field.replace('_', ' ')} changed {since:.1f} h after a login from a new device"
+    if prep.cfg.customer_baselines and not row[_STRONG] and ev.field == "device_binding":
+        # A new phone bound in the home country with no failed logins: the usual story.
+        return _hit(prep, "ATO-CREDENTIAL-CHANGE", why + " (looks like a new phone)", (
+            ev.event_id,), score=prep.cfg.tiers.low + 50)
+    if row[_STRONG]:
+        why += " (new country or after failed logins)"
+    return _hit(prep, "ATO-CREDENTIAL-CHANGE", why, (ev.event_id,))
+
+
+def _delinquency(row: list[float], ev: Repayment, prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    dpd, partial = row[_DPD], row[_PARTIAL]
+    if dpd >= t.delinquency_severe_dpd:
+        return _hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
+                    (ev.event_id,), score=prep.cfg.severe_delinquency_score)
+    if dpd >= t.delinquency_dpd:
+        return _hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
+                    (ev.event_id,))
+    if partial >= t.partial_in_row:
+        return _hit(prep, "CREDIT-DELINQUENCY", f"{partial:.0f} partial repayments in a row",
+                    (ev.event_id,))
+    return None

@@ -1,0 +1,61 @@
+"""Event builders for tests: valid events by default, any field overridable."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from riskwarn.events import EVENT_ADAPTER, Event
+
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in UTC+8
+_ids = itertools.count()
+
+
+def at(hours: float = 0.0, *, days: float = 0.0) -> str:
+    return (T0 + timedelta(hours=hours, days=days)).isoformat().replace("+00:00", "Z")
+
+
+def raw(event_type: str = "transaction", **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "event_id": f"e-{next(_ids)}",
+        "event_type": event_type,
+        "occurred_at": at(),
+        "customer_id": "C1",
+        "channel": "mobile",
+        "country": "CN",
+        "device_id": "d-home",
+    }
+    if event_type == "transaction":
+        base |= {"account_id": "A1-01", "amount": "100.00", "currency": "CNY",
+                 "direction": "debit", "method": "card", "counterparty_id": "M1"}
+    elif event_type == "login":
+        base |= {"success": True, "auth_method": "biometric"}
+    elif event_type == "profile_change":
+        base |= {"field": "email"}
+    elif event_type == "repayment":
+        base |= {"account_id": "L1", "due_amount": "3000.00", "paid_amount": "3000.00",
+                 "currency": "CNY", "days_past_due": 0}
+    base.update(fields)
+    return base
+
+
+def event(event_type: str = "transaction", **fields: Any) -> Event:
+    return EVENT_ADAPTER.validate_python(raw(event_type, **fields))
+
+
+def txn(hours: float = 0.0, amount: float | str = 100, *, days: float = 0.0,
+        **fields: Any) -> Event:
+    return event("transaction", occurred_at=at(hours, days=days), amount=str(amount), **fields)
+
+
+def login(hours: float = 0.0, *, days: float = 0.0, **fields: Any) -> Event:
+    return event("login", occurred_at=at(hours, days=days), **fields)
+
+
+def change(hours: float = 0.0, *, days: float = 0.0, **fields: Any) -> Event:
+    return event("profile_change", occurred_at=at(hours, days=days), **fields)
+
+
+def repayment(hours: float = 0.0, *, days: float = 0.0, **fields: Any) -> Event:
+    return event("repayment", occurred_at=at(hours, days=days), **fields)

@@ -1,0 +1,98 @@
+"""The ONNX export scores like the training library, and the loader refuses a model that
+does not match its card or this code's features."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.features import FEATURE_NAMES, N_FEATURES
+from riskwarn.model import ModelError, RiskModel, card_path
+from riskwarn.synth import GenerateSpec
+from riskwarn.training import CLASSES, TrainSpec, build_training_set, train
+from riskwarn.config import ScoringConfig
+
+SMALL = TrainSpec(version="t", customers=300, days=20, rounds=15, episode_rate=0.8)
+
+
+@pytest.fixture(scope="module")
+def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model")
+    train(SMALL, out)
+    return out / "risk-model-t.onnx"
+
+
+def test_onnx_scores_equal_lightgbm_within_tolerance(small_model: Path) -> None:
+    import lightgbm as lgb
+
+    # Given the same training data and parameters the exporter saw
+    gen = GenerateSpec(customers=SMALL.customers, days=SMALL.days, seed=SMALL.seed,
+                       episode_rate=SMALL.episode_rate)
+    data = build_training_set(gen, ScoringConfig(use_model=False), SMALL.normal_keep)
+    clf = lgb.LGBMClassifier(
+        objective="multiclass", n_estimators=SMALL.rounds, num_leaves=SMALL.num_leaves,
+        learning_rate=SMALL.learning_rate, min_child_samples=40, reg_lambda=5.0,
+        random_state=SMALL.seed, n_jobs=1, deterministic=True, force_col_wise=True,
+        verbosity=-1)
+    clf.fit(data.x, data.y, sample_weight=data.weight)
+    # When both score every row
+    native = clf.predict_proba(data.x)
+    onnx = RiskModel.load(small_model).predict(data.x)
+    # Then they agree (ONNX keeps thresholds as float32: allow a small tolerance)
+    assert onnx.shape == native.shape == (len(data.y), len(CLASSES))
+    diff = np.abs(onnx - native)
+    assert float(np.quantile(diff, 0.999)) < 1e-4
+    assert float(diff.max()) < 0.05
+
+
+def test_explanations_name_features_that_move_the_score(small_model: Path) -> None:
+    model = RiskModel.load(small_model)
+    baseline = model.baselines.reshape(1, -1).copy()
+    risky = baseline.copy()
+    risky[0, FEATURE_NAMES.index("failed_logins_10m")] = 9
+    risky[0, FEATURE_NAMES.index("login_failed")] = 1
+    risky[0, FEATURE_NAMES.index("is_login")] = 1
+    risky[0, FEATURE_NAMES.index("device_new")] = 1
+    (why,) = model.explain(risky)
+    assert why, "a clearly risky row must be explained"
+    assert any("failed login" in w or "device" in w for w in why)
+    (calm,) = model.explain(baseline)
+    assert calm == []
+
+
+def test_loader_refuses_a_tampered_model(small_model: Path, tmp_path: Path) -> None:
+    copy = tmp_path / small_model.name
+    shutil.copy(small_model, copy)
+    shutil.copy(card_path(small_model), card_path(copy))
+    copy.write_bytes(copy.read_bytes() + b"\0")
+    with pytest.raises(ModelError, match="sha256"):
+        RiskModel.load(copy)
+
+
+def test_loader_refuses_a_model_trained_on_other_features(small_model: Path,
+                                                          tmp_path: Path) -> None:
+    copy = tmp_path / small_model.name
+    shutil.copy(small_model, copy)
+    card = orjson.loads(card_path(small_model).read_bytes())
+    card["features"] = card["features"][:-1]
+    card_path(copy).write_bytes(orjson.dumps(card))
+    with pytest.raises(ModelError, match="other features"):
+        RiskModel.load(copy)
+
+
+def test_missing_model_is_a_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="cannot read"):
+        RiskModel.load(tmp_path / "nope.onnx")
+
+
+def test_committed_model_loads_and_has_a_card() -> None:
+    model = RiskModel.load(DEFAULT_MODEL_PATH)
+    card = orjson.loads(card_path(DEFAULT_MODEL_PATH).read_bytes())
+    assert model.classes == CLASSES
+    assert card["features"] == list(FEATURE_NAMES)
+    assert model.predict(np.zeros((3, N_FEATURES), dtype=np.float32)).shape == (3, len(CLASSES))

@@ -1,0 +1,92 @@
+"""Profile windows, their size bound, late events, and the stored form."""
+
+from __future__ import annotations
+
+import orjson
+
+from riskwarn.config import ScoringConfig
+from riskwarn.features import IX, Prepared, observe
+from riskwarn.profile import (
+    MAX_COUNTERPARTIES,
+    MAX_SMALL_SET,
+    MAX_TXNS,
+    CustomerProfile,
+    ProfileState,
+)
+from tests.builders import login, txn
+
+PREP = Prepared.of(ScoringConfig(use_model=False))
+
+
+def feed(prof: CustomerProfile, *events: object) -> list[float]:
+    row: list[float] = []
+    for ev in events:
+        row = observe(prof, ev, PREP)  # type: ignore[arg-type]
+    return row
+
+
+def test_windows_count_what_falls_inside_them() -> None:
+    prof = CustomerProfile("C1")
+    row = feed(prof,
+               txn(-30, 1_000, direction="credit", method="transfer", counterparty_id="X"),
+               txn(-20, 500, counterparty_id="M1"),
+               txn(-0.5, 200, counterparty_id="M2"),
+               txn(0, 300, counterparty_id="M3"))
+    assert row[IX["debit_count_1h"]] == 2
+    assert row[IX["debit_sum_1h"]] == 500
+    assert row[IX["debit_sum_24h"]] == 1_000
+    assert row[IX["credit_sum_24h"]] == 0  # the credit is 30 h old
+    assert row[IX["credit_sum_72h"]] == 1_000
+
+
+def test_typical_amount_is_compared_before_the_event_updates_it() -> None:
+    prof = CustomerProfile("C1")
+    feed(prof, *[txn(-24.0 * i, 100) for i in range(20, 0, -1)])
+    row = feed(prof, txn(0, 1_000))
+    assert 9.5 < row[IX["amount_vs_median"]] < 10.5
+
+
+def test_ledger_is_bounded_in_rows_and_days() -> None:
+    prof = CustomerProfile("C1")
+    # 2,000 transactions over 10 days: far more than the bound
+    feed(prof, *[txn(i * 0.12, 10, counterparty_id=f"M{i}") for i in range(2_000)])
+    assert len(prof.ledger) <= MAX_TXNS
+    assert len(prof.counterparties) <= MAX_COUNTERPARTIES
+    newest = prof.ledger.ts[-1]
+    assert newest - prof.ledger.ts[0] <= 7 * 86_400 + 86_400
+    state = prof.to_state().model_dump_json()
+    assert len(state) < 60_000  # well under DynamoDB's 400 KB item
+
+
+def test_known_devices_are_capped_least_recently_seen_first() -> None:
+    prof = CustomerProfile("C1")
+    feed(prof, *[login(i, device_id=f"d-{i}") for i in range(MAX_SMALL_SET + 3)])
+    assert len(prof.devices) == MAX_SMALL_SET
+    assert "d-0" not in prof.devices and f"d-{MAX_SMALL_SET + 2}" in prof.devices
+
+
+def test_late_event_lands_at_its_own_time_and_counts_in_its_windows() -> None:
+    # Given a profile that has seen events up to t=10 h
+    prof = CustomerProfile("C1")
+    feed(prof, txn(0, 100, counterparty_id="M1"), txn(10, 100, counterparty_id="M2"))
+    # When an event from t=0.5 h arrives late
+    row = feed(prof, txn(0.5, 300, counterparty_id="M3"))
+    # Then its own windows are measured as of its own time
+    assert row[IX["debit_count_1h"]] == 2  # itself and the one at t=0
+    assert prof.ledger.ts == sorted(prof.ledger.ts)
+    # And later events see it in their windows (nothing rewound, nothing lost)
+    row = feed(prof, txn(11, 50, counterparty_id="M4"))
+    assert row[IX["debit_sum_24h"]] == 550
+    assert prof.last_event == max(prof.ledger.ts)
+
+
+def test_state_round_trips_through_json() -> None:
+    prof = CustomerProfile("C1")
+    feed(prof, login(-5, device_id="d-a"), txn(-2, 900, direction="credit", method="cash"),
+         txn(-1, 50, counterparty_id="M1"))
+    state = ProfileState.model_validate(orjson.loads(prof.to_state().model_dump_json()))
+    again = CustomerProfile.from_state(state)
+    assert again.to_state() == prof.to_state()
+    # and scoring continues identically from the restored copy
+    nxt = txn(0, 70)
+    assert feed(again, nxt) == feed(prof, nxt)

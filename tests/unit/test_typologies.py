@@ -1,0 +1,181 @@
+"""Every typology at its boundary: fires at the threshold, stays quiet just below it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from riskwarn.config import ScoringConfig
+from riskwarn.events import Event
+from riskwarn.features import Prepared
+from riskwarn.profile import CustomerProfile
+from riskwarn.scoring import featurize
+from riskwarn.typologies import Hit
+from tests.builders import change, login, repayment, txn
+
+RULES = ScoringConfig(use_model=False)
+PLAIN = ScoringConfig.fixed_rules_baseline()
+
+
+def hits(events: Sequence[Event], cfg: ScoringConfig = RULES) -> list[Hit]:
+    """Hits raised by the last event, after the earlier ones built the profile."""
+    profiles: dict[str, CustomerProfile] = {}
+    feats = featurize(events, profiles, Prepared.of(cfg))
+    last = events[-1].event_id
+    return next(h for e, h in zip(feats.events, feats.hits, strict=True) if e.event_id == last)
+
+
+def codes(events: Sequence[Event], cfg: ScoringConfig = RULES) -> set[str]:
+    return {h.code for h in hits(events, cfg)}
+
+
+def card_history(n: int = 12, amount: float = 100) -> list[Event]:
+    return [txn(-24.0 * (n - i), amount, counterparty_id=f"M{i % 3}") for i in range(n)]
+
+
+@pytest.mark.parametrize(("amount", "currency", "fires"), [
+    ("50000.00", "CNY", True), ("49999.99", "CNY", False), ("6945.00", "USD", True),
+])
+def test_large_cash(amount: str, currency: str, fires: bool) -> None:
+    ev = txn(0, amount, currency=currency, method="cash", direction="credit")
+    assert ("AML-LARGE-CASH" in codes([ev])) is fires
+
+
+def test_large_cash_reason_names_amount_and_threshold() -> None:
+    (hit,) = hits([txn(0, 52000, method="cash", direction="credit")])
+    assert hit.reason == ("cash deposit of 52,000 CNY, at or above the 50,000 CNY reporting "
+                          "threshold")
+
+
+def _deposits(amounts: Sequence[float], hours: Sequence[float]) -> list[Event]:
+    return [txn(h, a, method="cash", direction="credit", counterparty_id=None)
+            for a, h in zip(amounts, hours, strict=True)]
+
+
+def test_structuring_fires_on_third_near_threshold_deposit_within_24h() -> None:
+    evs = _deposits([45_000, 45_100, 49_900], [0, 5, 23.9])
+    (hit,) = [h for h in hits(evs) if h.code == "AML-STRUCTURING"]
+    assert hit.reason.startswith("3 deposits of 45,000-49,900 CNY within 24 h, total 140,000 CNY")
+    assert set(hit.evidence) == {e.event_id for e in evs}
+
+
+@pytest.mark.parametrize(("amounts", "hours"), [
+    ([45_000, 45_100], [0, 5]),                       # only two
+    ([39_999, 45_100, 49_900], [0, 5, 10]),           # one below the 80 % band
+    ([45_000, 45_100, 49_900], [0, 5, 24.1]),         # spread over more than 24 h
+])
+def test_structuring_quiet(amounts: list[float], hours: list[float]) -> None:
+    assert "AML-STRUCTURING" not in codes(_deposits(amounts, hours))
+
+
+def _rapid(out: float, hours: float, to: str = "Y1") -> list[Event]:
+    return [txn(0, 50_000, direction="credit", method="transfer", counterparty_id="X1"),
+            txn(hours, out, method="transfer", counterparty_id=to)]
+
+
+def test_rapid_movement_boundary() -> None:
+    assert "AML-RAPID-MOVEMENT" in codes(_rapid(40_000, 3))
+    assert "AML-RAPID-MOVEMENT" not in codes(_rapid(39_999, 3))
+    assert "AML-RAPID-MOVEMENT" not in codes(_rapid(45_000, 24.5))
+
+
+def test_rapid_movement_ignores_the_customers_own_accounts_but_plain_rules_do_not() -> None:
+    own = [txn(-48, 10, direction="credit", method="transfer", account_id="A1-02",
+               counterparty_id="INTEREST"), *_rapid(45_000, 3, to="A1-02")]
+    assert "AML-RAPID-MOVEMENT" not in codes(own)
+    assert "AML-RAPID-MOVEMENT" in codes(own, PLAIN)
+
+
+@pytest.mark.parametrize(("amount", "method", "cfg", "fires"), [
+    (1000, "transfer", RULES, True), (999, "transfer", RULES, False),
+    (999, "transfer", PLAIN, True), (5000, "card", RULES, False),
+])
+def test_high_risk_geo(amount: float, method: str, cfg: ScoringConfig, fires: bool) -> None:
+    ev = txn(0, amount, method=method, counterparty_country="IR", counterparty_id="G1")
+    assert ("AML-HIGH-RISK-GEO" in codes([ev], cfg)) is fires
+
+
+@pytest.mark.parametrize(("idle_days", "amount", "fires"), [
+    (180, 5000, True), (179.9, 5000, False), (200, 4999, False),
+])
+def test_dormant_reactivation(idle_days: float, amount: float, fires: bool) -> None:
+    evs = [txn(0, 300, days=-idle_days, method="transfer"), txn(0, amount, method="transfer")]
+    assert ("AML-DORMANT-REACTIVATION" in codes(evs)) is fires
+
+
+def test_velocity_against_the_customers_own_hour() -> None:
+    burst = [txn(0.1 * i, 150, counterparty_id=f"V{i}") for i in range(5)]
+    assert "FRAUD-VELOCITY" in codes([*card_history(), *burst])
+    assert "FRAUD-VELOCITY" not in codes([*card_history(), *burst[:4]])
+
+
+def test_unusual_amount_boundary_and_floor() -> None:
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*card_history(), txn(0, 10_000)])
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*card_history(), txn(0, 9_999)])  # floor
+    rich = card_history(amount=2_000)
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*rich, txn(0, 15_000)])  # 7.5x the median
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 16_000)])  # 8x
+
+
+def _small(n: int, merchants: int, minutes: float) -> list[Event]:
+    return [txn(minutes / 60 * i / max(n - 1, 1), 20, counterparty_id=f"W{i % merchants}")
+            for i in range(n)]
+
+
+@pytest.mark.parametrize(("n", "merchants", "minutes", "fires"), [
+    (5, 3, 9.9, True), (4, 3, 5, False), (5, 2, 5, False), (5, 3, 10.5, False),
+])
+def test_card_testing(n: int, merchants: int, minutes: float, fires: bool) -> None:
+    assert ("FRAUD-CARD-TESTING" in codes(_small(n, merchants, minutes))) is fires
+
+
+@pytest.mark.parametrize(("n", "minutes", "fires"), [(5, 9.9, True), (4, 5, False),
+                                                     (5, 10.5, False)])
+def test_login_burst(n: int, minutes: float, fires: bool) -> None:
+    evs = [login(minutes / 60 * i / (n - 1), success=False) for i in range(n)]
+    assert ("ATO-LOGIN-BURST" in codes(evs)) is fires
+
+
+def _takeover(gap_h: float, field: str = "email", country: str = "RU") -> list[Event]:
+    return [login(-100), login(0, device_id="d-new", country=country, auth_method="password"),
+            change(gap_h, field=field, device_id="d-new", country=country)]
+
+
+def test_credential_change_within_24h_of_a_new_device() -> None:
+    (hit,) = hits(_takeover(23.9))
+    assert hit.code == "ATO-CREDENTIAL-CHANGE" and hit.score == 740
+    assert "new country" in hit.reason
+    assert "ATO-CREDENTIAL-CHANGE" not in codes(_takeover(24.1))
+
+
+def test_new_phone_at_home_is_held_at_low_but_plain_rules_alert() -> None:
+    (hit,) = hits(_takeover(0.2, field="device_binding", country="CN"))
+    assert hit.score < RULES.tiers.medium and "new phone" in hit.reason
+    (plain,) = hits(_takeover(0.2, field="device_binding", country="CN"), PLAIN)
+    assert plain.score >= PLAIN.tiers.medium
+
+
+def _drain(amount: float, to: str = "Z1") -> list[Event]:
+    return [txn(-200, 50, method="transfer", counterparty_id="KNOWN"), *_takeover(1)[1:],
+            txn(3, amount, method="transfer", counterparty_id=to)]
+
+
+def test_drain_boundary() -> None:
+    assert "ATO-DRAIN" in codes(_drain(10_000))
+    assert "ATO-DRAIN" not in codes(_drain(9_999))
+    assert "ATO-DRAIN" not in codes(_drain(20_000, to="KNOWN"))
+
+
+@pytest.mark.parametrize(("dpd", "score"), [(29, None), (30, 560), (89, 560), (90, 760)])
+def test_delinquency_days_past_due(dpd: int, score: int | None) -> None:
+    found = hits([repayment(0, days_past_due=dpd)])
+    assert (found[0].score if found else None) == score
+
+
+def test_delinquency_two_partial_repayments_in_a_row() -> None:
+    one = [repayment(0, paid_amount="1000.00", days_past_due=3)]
+    assert not hits(one)
+    two = [*one, repayment(0, days=30, paid_amount="1500.00", days_past_due=5)]
+    (hit,) = hits(two)
+    assert hit.reason == "2 partial repayments in a row"
