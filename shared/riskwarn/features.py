@@ -158,13 +158,26 @@ def observe(prof: CustomerProfile, event: Event, prep: Prepared) -> list[float]:
     return _repayment(prof, event, ts, prep)
 
 
-def _access(prof: CustomerProfile, event: Event, ts: float) -> tuple[float, float]:
-    """Whether the event's country and device are new to the customer; learns them."""
+def _access(prof: CustomerProfile, event: Event, ts: float, learn: bool = True
+            ) -> tuple[float, float]:
+    """Whether the event's country and device are new to the customer. Only events that
+    prove the customer is there (not failed logins) teach the profile a device or country:
+    an attacker's tenth failed try from a new phone is still from a new phone."""
     country_new = device_new = 0.0
-    if event.country is not None and touch(prof.countries, event.country, ts, MAX_SMALL_SET):
-        country_new = 1.0 if len(prof.countries) > 1 or prof.n_events > 1 else 0.0
-    if event.device_id is not None and touch(prof.devices, event.device_id, ts, MAX_SMALL_SET):
-        device_new = 1.0 if len(prof.devices) > 1 or prof.n_events > 1 else 0.0
+    first = prof.n_events <= 1
+    country, device = event.country, event.device_id
+    if country is not None:
+        if learn:
+            if touch(prof.countries, country, ts, MAX_SMALL_SET) and not first:
+                country_new = 1.0
+        elif country not in prof.countries and not first:
+            country_new = 1.0
+    if device is not None:
+        if learn:
+            if touch(prof.devices, device, ts, MAX_SMALL_SET) and not first:
+                device_new = 1.0
+        elif device not in prof.devices and not first:
+            device_new = 1.0
     return country_new, device_new
 
 
@@ -343,7 +356,7 @@ def _hourly_update(hourly: list[float], amount: float, ts: float) -> None:
 
 def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> list[float]:
     had_failures = bool(prof.failed_logins) and _failed(prof, ts)[1] > 0
-    country_new, device_new = _access(prof, ev, ts)
+    country_new, device_new = _access(prof, ev, ts, learn=ev.success)
     if not ev.success:
         fl = prof.failed_logins
         fl.append(ts)

@@ -63,12 +63,12 @@ def _plan(spec: GenerateSpec, people: list[Customer], start: float) -> None:
                     c.plan(ts, ev, start)
                 if name == "late_repayment":
                     c.skip_repayment_days.update(range(day - 15, day + 15))
-        if c.salary:  # last month's pay: the payer is known before the data starts
+        if c.salary and not c.dormant:  # last month's pay: the payer is known already
             payer = ordinary_payer(c)
             c.plan(start + (c.pay_day - 31) * DAY + 9 * HOUR,
                    txn(c, 0.0, c.salary, "credit", "transfer", channel="api",
                        counterparty_id=payer)[1], start)
-        if c.segment == "high_net_worth":  # the broker was paid before the data starts
+        if c.segment == "high_net_worth" and not c.dormant:  # the broker is known already
             c.plan(start - master.uniform(10, 60) * DAY,
                    txn(c, 0.0, c.salary * 0.5, "debit", "transfer", channel="web",
                        counterparty_id=f"BROKER-{c.index % 13}")[1], start)

@@ -70,13 +70,13 @@ def big_purchase(c: Customer, t0: float) -> Planned:
 
 def bonus_to_own(c: Customer, t0: float) -> Planned:
     rng = c.rng
-    if not c.savings:
+    if not c.savings or c.segment != "salaried":
         return []
     bonus = max(c.salary, 8_000) * rng.uniform(2, 6)
     moved = bonus * rng.uniform(0.8, 1.0)
     out = [
         txn(c, t0, bonus, "credit", "transfer", channel="api",
-            counterparty_id=ordinary_payer(c) if c.salary else "EMPLOYER-BONUS"),
+            counterparty_id=ordinary_payer(c)),
         txn(c, t0 + rng.uniform(0.5, 8) * HOUR, moved, "debit", "transfer",
             counterparty_id=c.savings),
     ]
