@@ -36,13 +36,13 @@ unit: $(STAMP)
 
 ## bench: scoring-core throughput, cold start, 1M-event backtest (prints figures)
 bench: $(STAMP)
-	$(PY) benchmarks/scoring_core.py
-	$(PY) benchmarks/cold_start.py
-	$(PY) benchmarks/backtest_1m.py
+	$(PY) -m benchmarks.scoring_core
+	$(PY) -m benchmarks.cold_start
+	$(PY) -m benchmarks.backtest_1m
 
 ## evaluate: detection quality on a held-out seed, full system vs fixed-threshold baseline
 evaluate: $(STAMP)
-	$(PY) benchmarks/detection_quality.py
+	$(PY) -m benchmarks.detection_quality
 
 ## train: retrain the committed model (deterministic: same bytes, same sha256)
 train: $(STAMP)

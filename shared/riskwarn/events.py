@@ -35,12 +35,21 @@ PositiveMoney = Annotated[
 Channel = Literal["mobile", "web", "branch", "atm", "pos", "api"]
 
 
-def _ip(value: str) -> str:
-    ipaddress.ip_address(value)  # raises ValueError on a bad address
+_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = rf"{_OCTET}(\.{_OCTET}){{3}}"
+# IPv6: hex groups with at least two colons, optionally ending in an embedded IPv4.
+_IPV6 = rf"[0-9A-Fa-f]{{0,4}}(:[0-9A-Fa-f]{{0,4}}){{2,7}}(:{_IPV4})?"
+# Checked by pydantic-core's regex engine (no Python call per record); `ipaddress`
+# settles the rare IPv6 forms the pattern lets through.
+IpAddress = Annotated[
+    str, StringConstraints(max_length=45, pattern=rf"^({_IPV4}|{_IPV6})$"),
+    AfterValidator(lambda v: v if "." in v and ":" not in v else _ipv6(v)),
+]
+
+
+def _ipv6(value: str) -> str:
+    ipaddress.IPv6Address(value)  # raises ValueError on a bad address
     return value
-
-
-IpAddress = Annotated[str, StringConstraints(max_length=45), AfterValidator(_ip)]
 
 
 class Label(BaseModel):
@@ -157,8 +166,8 @@ def parse_records(
             data = raw.encode() if isinstance(raw, str) else raw
             rejected.append(Rejected(pos, describe_error(exc), data))
             continue
-        currency = getattr(event, "currency", None)
-        if currency is not None and currency not in rates:
+        if isinstance(event, Transaction | Repayment) and event.currency not in rates:
+            currency = event.currency
             data = raw.encode() if isinstance(raw, str) else raw
             rejected.append(Rejected(pos, f"currency: no rate for {currency}", data))
             continue

@@ -159,7 +159,9 @@ def ew_sd(stats: list[float]) -> float:
 def decayed(value_ts: list[float], now: float) -> float:
     """Value of a decayed counter [value, last_ts] as seen at `now`."""
     value, last = value_ts
-    return value * math.exp(-(now - last) / TAU) if now > last else value
+    if not value or now <= last:
+        return value
+    return value * math.exp(-(now - last) / TAU)
 
 
 def bump(value_ts: list[float], now: float, amount: float = 1.0) -> None:
@@ -171,13 +173,19 @@ def bump(value_ts: list[float], now: float, amount: float = 1.0) -> None:
 
 
 def touch(known: dict[str, float], key: str, ts: float, cap: int) -> bool:
-    """Remember `key` as seen at `ts` (least recently seen goes first past `cap`).
-    Returns whether it was new."""
-    seen = known.pop(key, None)
-    known[key] = ts if seen is None else max(seen, ts)
+    """Remember `key` as seen at `ts`; returns whether it was new. Past `cap` the least
+    recently seen goes first (recency is refreshed at most once a day per key, which keeps
+    the common case — a key seen again today — to one lookup)."""
+    seen = known.get(key)
+    if seen is not None:
+        if ts > seen + 86_400.0:
+            del known[key]
+            known[key] = ts
+        return False
+    known[key] = ts
     if len(known) > cap:
         del known[next(iter(known))]
-    return seen is None
+    return True
 
 
 class CustomerProfile:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -40,8 +41,8 @@ def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared) -> Fe
         row = observe(prof, event, prep)
         rows.append(row)
         hits.append(evaluate(row, event, prof, prep))
-    matrix = (np.asarray(rows, dtype=np.float32) if rows
-              else np.zeros((0, N_FEATURES), dtype=np.float32))
+    matrix = np.fromiter(chain.from_iterable(rows), dtype=np.float32,
+                         count=len(rows) * N_FEATURES).reshape(len(rows), N_FEATURES)
     return Featurized(ordered, matrix, hits)
 
 

@@ -41,9 +41,9 @@ class TrainSpec:
     # by the training mix: each episode row weighs prevalence / episode_rate.
     prevalence: float = 0.1
     normal_keep: float = 0.3  # share of ordinary rows kept; each weighs 1/keep
-    rounds: int = 80
+    rounds: int = 40
     num_leaves: int = 15
-    learning_rate: float = 0.12
+    learning_rate: float = 0.2
 
 
 @dataclass

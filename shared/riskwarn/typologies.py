@@ -117,7 +117,7 @@ def _transaction_hits(row: list[float], ev: Transaction, prof: CustomerProfile,
         candidates.append(_high_risk_geo(row, ev, prof, prep))
     if row[_IDLE] >= t.dormant_days:
         candidates.append(_dormant(row, ev, prof, prep))
-    return [h for h in candidates if h is not None]
+    return [h for h in candidates if h is not None] if candidates else []
 
 
 def _large_cash(row: list[float], ev: Transaction, prof: CustomerProfile,
