@@ -20,7 +20,8 @@ t1 = time.perf_counter()
 cfg = ScoringConfig()
 scorer = Scorer(cfg, load_model(cfg.model_path))
 t2 = time.perf_counter()
-line = b'{"event_id":"e1","event_type":"login","occurred_at":"2026-11-28T09:15:02Z","customer_id":"C1","channel":"mobile","success":true}'
+line = (b'{"event_id":"e1","event_type":"login","occurred_at":"2026-11-28T09:15:02Z",'
+        b'"customer_id":"C1","channel":"mobile","success":true}')
 events, _ = parse_records([line], cfg.rates)
 scorer.score(events, {})
 t3 = time.perf_counter()

@@ -16,14 +16,14 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import orjson  # noqa: E402
+import orjson
 
-from benchmarks._data import events_file  # noqa: E402
-from riskwarn.config import ScoringConfig  # noqa: E402
-from riskwarn.events import parse_records  # noqa: E402
-from riskwarn.model import load_model  # noqa: E402
-from riskwarn.profile import CustomerProfile  # noqa: E402
-from riskwarn.scoring import Scorer  # noqa: E402
+from benchmarks._data import events_file
+from riskwarn.config import ScoringConfig
+from riskwarn.events import parse_records
+from riskwarn.model import load_model
+from riskwarn.profile import CustomerProfile
+from riskwarn.scoring import Scorer
 
 BATCH = 1000
 

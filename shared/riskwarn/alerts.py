@@ -66,7 +66,7 @@ class Alert(BaseModel):
             account_id=getattr(s.event, "account_id", None),
             tier=s.tier,
             score=s.score,
-            risk_category=s.risk_category,  # type: ignore[arg-type]
+            risk_category=s.risk_category,
             typologies=list(s.typologies),
             reason_codes=s.reasons[:MAX_REASONS],
             event_ids=s.evidence[-MAX_EVENT_IDS:],

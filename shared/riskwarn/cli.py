@@ -110,7 +110,7 @@ def _open_out(name: str) -> IO[bytes]:
     if name == "-":
         return sys.stdout.buffer
     try:
-        return open(name, "wb")  # noqa: SIM115 - closed by the caller
+        return open(name, "wb")
     except OSError as exc:
         raise UsageError(f"riskwarn: cannot write {name}: {exc.strerror}") from None
 

@@ -58,7 +58,8 @@ class TierThresholds(_Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> TierThresholds:
         if not 0 < self.low < self.medium < self.high < self.critical <= 1000:
-            raise ValueError("tier thresholds must rise: 0 < low < medium < high < critical <= 1000")
+            raise ValueError(
+                "tier thresholds must rise: 0 < low < medium < high < critical <= 1000")
         return self
 
     def tier_for(self, score: int) -> Tier | None:

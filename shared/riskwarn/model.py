@@ -31,8 +31,11 @@ class ModelError(Exception):
 class ModelPort(Protocol):
     """What scoring needs of a model (tests pass small fakes)."""
 
-    version: str
-    classes: tuple[str, ...]
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def classes(self) -> tuple[str, ...]: ...
 
     def predict(self, matrix: Matrix) -> Matrix: ...
 

@@ -190,17 +190,18 @@ def touch(known: dict[str, float], key: str, ts: float, cap: int) -> bool:
 
 class CustomerProfile:
     __slots__ = (
-        "countries",
+        "band_usual",
+        "card_stats",
         "counterparties",
+        "countries",
         "credential_change_at",
         "credit_stats",
+        "customer_id",
         "debit_stats",
         "devices",
         "failed_logins",
         "first_seen",
         "hourly",
-        "band_usual",
-        "card_stats",
         "last_event",
         "last_txn",
         "ledger",
@@ -209,7 +210,6 @@ class CustomerProfile:
         "new_access_strong",
         "own_accounts",
         "repayments",
-        "customer_id",
         "version",
     )
 
@@ -273,8 +273,8 @@ class CustomerProfile:
     def from_state(cls, state: ProfileState) -> CustomerProfile:
         prof = cls(state.customer_id)
         for name in (
-            "version", "first_seen", "last_event", "last_txn", "n_events", "new_access_at", "new_access_strong",
-            "credential_change_at",
+            "version", "first_seen", "last_event", "last_txn", "n_events", "new_access_at",
+            "new_access_strong", "credential_change_at",
         ):
             setattr(prof, name, getattr(state, name))
         prof.card_stats = list(state.card_stats)

@@ -36,6 +36,7 @@ class TrainSpec:
     seed: int = 1
     customers: int = 6000
     days: int = 45
+    warmup_days: int = 21
     episode_rate: float = 1.0  # every customer carries an episode: many positive rows
     # ... but weighed down to a realistic prevalence, so probabilities are not inflated
     # by the training mix: each episode row weighs prevalence / episode_rate.
@@ -99,33 +100,45 @@ def _row_kept(event: Event, share: float) -> bool:
     return event.label is not None or _keep(event.event_id, share)
 
 
-def train(spec: TrainSpec, out_dir: Path, cfg: ScoringConfig | None = None) -> dict[str, Any]:
-    """Train, export to ONNX, write `risk-model-<version>.onnx` and its card; return it."""
+def classifier(spec: TrainSpec) -> Any:
+    """The LightGBM model, single-threaded and deterministic."""
     import lightgbm as lgb
-    import onnxmltools
-    from onnxmltools.convert.common.data_types import FloatTensorType
 
-    cfg = cfg or ScoringConfig(use_model=False)
-    gen = GenerateSpec(customers=spec.customers, days=spec.days, seed=spec.seed,
-                       episode_rate=spec.episode_rate)
-    data = build_training_set(gen, cfg, spec.normal_keep,
-                              spec.prevalence / max(spec.episode_rate, 1e-9))
-    clf = lgb.LGBMClassifier(
+    return lgb.LGBMClassifier(
         objective="multiclass", n_estimators=spec.rounds, num_leaves=spec.num_leaves,
         learning_rate=spec.learning_rate, min_child_samples=20, subsample=1.0,
         colsample_bytree=1.0, reg_lambda=5.0, random_state=spec.seed, n_jobs=1,
         deterministic=True, force_col_wise=True, verbosity=-1,
     )
+
+
+def training_data(spec: TrainSpec, cfg: ScoringConfig | None = None) -> TrainingSet:
+    gen = GenerateSpec(customers=spec.customers, days=spec.days, seed=spec.seed,
+                       warmup_days=spec.warmup_days, episode_rate=spec.episode_rate)
+    return build_training_set(gen, cfg or ScoringConfig(use_model=False), spec.normal_keep,
+                              spec.prevalence / max(spec.episode_rate, 1e-9))
+
+
+def train(spec: TrainSpec, out_dir: Path, cfg: ScoringConfig | None = None) -> dict[str, Any]:
+    """Train, export to ONNX, write `risk-model-<version>.onnx` and its card; return it."""
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    data = training_data(spec, cfg)
+    clf = classifier(spec)
     clf.fit(data.x, data.y, sample_weight=data.weight)
     onnx_model = onnxmltools.convert_lightgbm(
         clf, initial_types=[("input", FloatTensorType([None, N_FEATURES]))], zipmap=False,
         target_opset=15,
     )
-    onnx_model.producer_version = ""  # keep the bytes free of tool build strings
+    # Byte-stable export: the converter names the graph with a random UUID and stamps
+    # its own build string.
+    onnx_model.graph.name = f"riskwarn_risk_model_{spec.version}"
+    onnx_model.producer_version = ""
     blob = onnx_model.SerializeToString()
     normal_rows = data.x[data.y == 0]
     baselines = {n: float(np.median(normal_rows[:, j])) for j, n in enumerate(FEATURE_NAMES)}
-    proba = clf.predict_proba(data.x)
+    proba = np.asarray(clf.predict_proba(data.x), dtype=np.float32)
     counts = np.bincount(data.y, minlength=len(CLASSES))
     card: dict[str, Any] = {
         "version": spec.version,

@@ -13,11 +13,10 @@ import pytest
 from riskwarn.config import DEFAULT_MODEL_PATH
 from riskwarn.features import FEATURE_NAMES, N_FEATURES
 from riskwarn.model import ModelError, RiskModel, card_path
-from riskwarn.synth import GenerateSpec
-from riskwarn.training import CLASSES, TrainSpec, build_training_set, train
-from riskwarn.config import ScoringConfig
+from riskwarn.training import CLASSES, TrainSpec, classifier, train, training_data
 
-SMALL = TrainSpec(version="t", customers=300, days=20, rounds=15, episode_rate=0.8)
+SMALL = TrainSpec(version="t", customers=300, days=24, warmup_days=10, rounds=15,
+                  episode_rate=0.8)
 
 
 @pytest.fixture(scope="module")
@@ -28,17 +27,9 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_onnx_scores_equal_lightgbm_within_tolerance(small_model: Path) -> None:
-    import lightgbm as lgb
-
-    # Given the same training data and parameters the exporter saw
-    gen = GenerateSpec(customers=SMALL.customers, days=SMALL.days, seed=SMALL.seed,
-                       episode_rate=SMALL.episode_rate)
-    data = build_training_set(gen, ScoringConfig(use_model=False), SMALL.normal_keep)
-    clf = lgb.LGBMClassifier(
-        objective="multiclass", n_estimators=SMALL.rounds, num_leaves=SMALL.num_leaves,
-        learning_rate=SMALL.learning_rate, min_child_samples=40, reg_lambda=5.0,
-        random_state=SMALL.seed, n_jobs=1, deterministic=True, force_col_wise=True,
-        verbosity=-1)
+    # Given the same training data and classifier the exporter saw, fitted again
+    data = training_data(SMALL)
+    clf = classifier(SMALL)
     clf.fit(data.x, data.y, sample_weight=data.weight)
     # When both score every row
     native = clf.predict_proba(data.x)
@@ -96,3 +87,9 @@ def test_committed_model_loads_and_has_a_card() -> None:
     assert model.classes == CLASSES
     assert card["features"] == list(FEATURE_NAMES)
     assert model.predict(np.zeros((3, N_FEATURES), dtype=np.float32)).shape == (3, len(CLASSES))
+
+
+def test_training_is_byte_for_byte_deterministic(small_model: Path, tmp_path: Path) -> None:
+    again = train(SMALL, tmp_path)
+    assert again["sha256"] == orjson.loads(card_path(small_model).read_bytes())["sha256"]
+    assert (tmp_path / small_model.name).read_bytes() == small_model.read_bytes()

@@ -108,7 +108,8 @@ def make_customer(index: int, seed: int) -> Customer:
 
 def base(c: Customer, ts: float, event_type: str, **fields: Any) -> tuple[float, dict[str, Any]]:
     ev: dict[str, Any] = {
-        "event_id": c.event_id(), "event_type": event_type, "occurred_at": "",  # set when written, from the planned time
+        # occurred_at is set when the event is written, from its planned time
+        "event_id": c.event_id(), "event_type": event_type, "occurred_at": "",
         "customer_id": c.cid, "channel": fields.pop("channel", "mobile"),
         "country": fields.pop("country", c.home),
         "device_id": fields.pop("device_id", c.devices[0]),
@@ -128,7 +129,8 @@ def txn(c: Customer, ts: float, amount: float, direction: str, method: str, *,
 def login(c: Customer, ts: float, success: bool = True, **fields: Any
           ) -> tuple[float, dict[str, Any]]:
     fields.setdefault("auth_method", c.rng.choice(("biometric", "biometric", "otp", "password")))
-    fields.setdefault("ip", f"10.{c.index % 250}.{c.rng.randrange(256)}.{c.rng.randrange(1, 255)}")
+    rng = c.rng
+    fields.setdefault("ip", f"10.{c.index % 250}.{rng.randrange(256)}.{rng.randrange(1, 255)}")
     return base(c, ts, "login", success=success, **fields)
 
 
