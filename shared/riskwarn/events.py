@@ -166,6 +166,12 @@ def parse_records(
             data = raw.encode() if isinstance(raw, str) else raw
             rejected.append(Rejected(pos, describe_error(exc), data))
             continue
+        except (ValueError, TypeError, ArithmeticError) as exc:
+            # A few inputs slip past pydantic's own errors (e.g. a list where a Decimal
+            # goes becomes a Decimal tuple): still bad input, still a reason.
+            data = raw.encode() if isinstance(raw, str) else raw
+            rejected.append(Rejected(pos, f"bad value: {exc}", data))
+            continue
         if isinstance(event, Transaction | Repayment) and event.currency not in rates:
             currency = event.currency
             data = raw.encode() if isinstance(raw, str) else raw

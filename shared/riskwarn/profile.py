@@ -21,6 +21,7 @@ MAX_COUNTERPARTIES = 200
 MAX_SMALL_SET = 8
 MAX_FAILED_LOGINS = 20
 MAX_REPAYMENTS = 12
+MAX_SEEN = 128  # event ids remembered for idempotency (a redelivery within them is ignored)
 # Exponentially weighted statistics: a 30-day half-life keeps ~7/8 of the weight in 90 days.
 HALF_LIFE = 30 * 86_400.0
 TAU = HALF_LIFE / math.log(2)
@@ -206,6 +207,8 @@ class CustomerProfile:
         "last_txn",
         "ledger",
         "n_events",
+        "open_alerts",
+        "seen",
         "new_access_at",
         "new_access_strong",
         "own_accounts",
@@ -237,6 +240,20 @@ class CustomerProfile:
         self.new_access_strong = 0.0
         self.credential_change_at = 0.0
         self.repayments: list[list[float]] = []  # [ts, days_past_due, paid/due]
+        # The last MAX_SEEN event ids applied: a redelivered event is not counted twice.
+        self.seen: dict[str, None] = {}
+        # De-duplication: typology key -> [alert id, latest evidence time] of open alerts.
+        self.open_alerts: dict[str, tuple[str, float]] = {}
+
+    def remember(self, event_id: str) -> bool:
+        """Record an applied event; False if it was applied already."""
+        seen = self.seen
+        if event_id in seen:
+            return False
+        seen[event_id] = None
+        if len(seen) > MAX_SEEN:
+            del seen[next(iter(seen))]
+        return True
 
     def to_state(self) -> ProfileState:
         led = self.ledger
@@ -267,6 +284,8 @@ class CustomerProfile:
             new_access_strong=self.new_access_strong,
             credential_change_at=self.credential_change_at,
             repayments=[list(r) for r in self.repayments],
+            seen=list(self.seen),
+            open_alerts={k: (a, t) for k, (a, t) in self.open_alerts.items()},
         )
 
     @classmethod
@@ -288,6 +307,8 @@ class CustomerProfile:
         prof.own_accounts = dict(state.own_accounts)
         prof.failed_logins = list(state.failed_logins)
         prof.repayments = [list(r) for r in state.repayments]
+        prof.seen = dict.fromkeys(state.seen)
+        prof.open_alerts = dict(state.open_alerts)
         led = prof.ledger
         for t, a, b, c, e in state.txns:
             led.ts.append(t)
@@ -326,6 +347,8 @@ class ProfileState(BaseModel):
     new_access_strong: float = 0.0
     credential_change_at: float = 0.0
     repayments: list[list[float]] = Field(default_factory=list)
+    seen: list[str] = Field(default_factory=list)
+    open_alerts: dict[str, tuple[str, float]] = Field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {

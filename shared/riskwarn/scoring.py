@@ -26,24 +26,31 @@ class Featurized:
     events: list[Event]  # in the order they were applied (per customer, by occurred_at)
     matrix: Matrix
     hits: list[list[Hit]]
+    duplicates: list[Event]  # already applied to their profile earlier: skipped
 
 
 def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared) -> Featurized:
     """Apply each event to its customer's profile in time order; one feature row and the
-    typology hits per event."""
-    ordered = in_customer_order(events)
+    typology hits per event. An event the profile has applied already (a redelivery) is
+    skipped, so it never counts twice in a window."""
+    ordered: list[Event] = []
+    duplicates: list[Event] = []
     rows: list[list[float]] = []
     hits: list[list[Hit]] = []
-    for event in ordered:
+    for event in in_customer_order(events):
         prof = profiles.get(event.customer_id)
         if prof is None:
             prof = profiles[event.customer_id] = CustomerProfile(event.customer_id)
+        if not prof.remember(event.event_id):
+            duplicates.append(event)
+            continue
+        ordered.append(event)
         row = observe(prof, event, prep)
         rows.append(row)
         hits.append(evaluate(row, event, prof, prep))
     matrix = np.fromiter(chain.from_iterable(rows), dtype=np.float32,
                          count=len(rows) * N_FEATURES).reshape(len(rows), N_FEATURES)
-    return Featurized(ordered, matrix, hits)
+    return Featurized(ordered, matrix, hits, duplicates)
 
 
 @dataclass(slots=True)

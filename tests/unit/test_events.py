@@ -75,6 +75,12 @@ def test_bad_records_are_rejected_with_reasons_and_the_rest_goes_on() -> None:
     assert all(r.raw == batch[r.position] for r in rejected)
 
 
+def test_a_list_where_money_goes_is_rejected_not_raised() -> None:
+    # Found by hypothesis: pydantic reads a list as a Decimal tuple and raises ValueError
+    events, rejected = _parse(raw("transaction", amount=[None, None, None]))
+    assert events == [] and rejected[0].reason.startswith("bad value")  # type: ignore[attr-defined]
+
+
 def test_customer_order_sorts_each_customer_by_time_and_keeps_ties() -> None:
     a2 = event("login", customer_id="A", occurred_at="2026-11-02T10:00:00Z", event_id="a2")
     a1 = event("login", customer_id="A", occurred_at="2026-11-02T09:00:00+00:00", event_id="a1")

@@ -1,0 +1,37 @@
+"""Runtime settings of the AWS-facing code, read once from the environment (the template
+sets them). Logic never reads the environment: it is handed a Settings object."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from riskwarn.config import DEFAULT_MODEL_PATH, ScoringConfig
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RISKWARN_", frozen=True, extra="ignore")
+
+    alerts_table: str = "riskwarn-alerts"
+    history_table: str = "riskwarn-alert-history"
+    profiles_table: str = "riskwarn-profiles"
+    controls_table: str = "riskwarn-account-controls"
+    alerts_topic_arn: str = ""
+    quarantine_bucket: str = "riskwarn-quarantine"
+    disposition_state_machine_arn: str = ""
+    model_path: Path = DEFAULT_MODEL_PATH
+    scoring_config: Path | None = None  # JSON overriding ScoringConfig defaults
+    endpoint_url: str | None = None  # the embedded local stack; None on AWS
+    region: str = "us-east-1"
+
+    def scoring(self) -> ScoringConfig:
+        cfg = (ScoringConfig.from_file(self.scoring_config) if self.scoring_config
+               else ScoringConfig())
+        return cfg.model_copy(update={"model_path": self.model_path})
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()
