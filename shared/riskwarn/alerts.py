@@ -9,7 +9,7 @@ maps to the same alert.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -105,11 +105,25 @@ class Alert(BaseModel):
             detail=f"{len(new_ids)} events"))
 
 
-def _keys(s: Scored) -> list[str]:
+def dedup_keys(s: Scored) -> list[str]:
+    """The typology keys an alert is de-duplicated on: its rule codes, and the model's
+    typology for a model-driven alert."""
     codes = [c for c in s.typologies if c != "MODEL"]
     if s.model_typology is not None and "MODEL" in s.typologies:
         codes.append("MODEL:" + s.model_typology)
     return codes
+
+
+def open_alert_for(refs: Mapping[str, tuple[str, float]], keys: list[str], ts: float,
+                   window_s: float) -> str | None:
+    """The open alert (id) a new firing merges into: one sharing a key whose latest
+    evidence is within the window. The same rule serves the backtest's in-memory book and
+    the stream's profile-held references."""
+    for key in keys:
+        ref = refs.get(key)
+        if ref is not None and ts - ref[1] <= window_s:
+            return ref[0]
+    return None
 
 
 class AlertBook:
@@ -118,28 +132,30 @@ class AlertBook:
     def __init__(self, window_h: float, model_version: str | None) -> None:
         self.window_s = window_h * 3600.0
         self.model_version = model_version
-        self._open: dict[tuple[str, str], Alert] = {}
+        self._open: dict[str, dict[str, tuple[str, float]]] = {}  # customer -> key -> ref
         self._alerts: dict[str, Alert] = {}
 
     def add(self, s: Scored, now: datetime | None = None) -> tuple[Alert, bool]:
         """Raise a new alert or merge into an open one; returns (alert, is_new)."""
         ts = s.event.occurred_at.timestamp()
-        keys = [(s.event.customer_id, k) for k in _keys(s)]
+        keys = dedup_keys(s)
+        refs = self._open.setdefault(s.event.customer_id, {})
+        open_id = open_alert_for(refs, keys, ts, self.window_s)
+        if open_id is not None and open_id in self._alerts:
+            alert = self._alerts[open_id]
+            alert.absorb(s)
+            new = False
+        else:
+            alert = Alert.from_scored(s, self.model_version, now)
+            existing = self._alerts.get(alert.alert_id)
+            if existing is not None:  # the same event again: nothing new
+                return existing, False
+            self._alerts[alert.alert_id] = alert
+            new = True
+        latest = alert.last_evidence_at.timestamp()
         for key in keys:
-            alert = self._open.get(key)
-            if alert is not None and ts - alert.last_evidence_at.timestamp() <= self.window_s:
-                alert.absorb(s)
-                for k in keys:
-                    self._open[k] = alert
-                return alert, False
-        alert = Alert.from_scored(s, self.model_version, now)
-        existing = self._alerts.get(alert.alert_id)
-        if existing is not None:  # the same event again: nothing new
-            return existing, False
-        self._alerts[alert.alert_id] = alert
-        for key in keys:
-            self._open[key] = alert
-        return alert, True
+            refs[key] = (alert.alert_id, latest)
+        return alert, new
 
     def closable(self, watermark: float) -> Iterator[Alert]:
         """Alerts no later evidence can reach any more (their window has passed), removed."""
@@ -147,9 +163,11 @@ class AlertBook:
                 if watermark - a.last_evidence_at.timestamp() > self.window_s]
         for alert in done:
             del self._alerts[alert.alert_id]
-        if done:
-            ids = {a.alert_id for a in done}
-            self._open = {k: a for k, a in self._open.items() if a.alert_id not in ids}
+            refs = self._open.get(alert.customer_id, {})
+            for key in [k for k, (aid, _) in refs.items() if aid == alert.alert_id]:
+                del refs[key]
+            if not refs:
+                self._open.pop(alert.customer_id, None)
         yield from done
 
     def drain(self) -> Iterator[Alert]:

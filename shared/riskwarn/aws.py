@@ -24,7 +24,8 @@ def _client(service: str, endpoint_url: str | None, region: str) -> Any:
     # what is still failing after it becomes a batch item failure for Lambda to retry.
     config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
                     read_timeout=10)
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, config=config)
+    make: Any = boto3.client  # typed per service below
+    return make(service, endpoint_url=endpoint_url, region_name=region, config=config)
 
 
 def dynamodb(endpoint_url: str | None, region: str) -> DynamoDBClient:

@@ -207,12 +207,12 @@ class CustomerProfile:
         "last_txn",
         "ledger",
         "n_events",
-        "open_alerts",
-        "seen",
         "new_access_at",
         "new_access_strong",
+        "open_alerts",
         "own_accounts",
         "repayments",
+        "seen",
         "version",
     )
 

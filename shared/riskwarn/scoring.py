@@ -68,6 +68,14 @@ class Scored:
     model_typology: str | None
 
 
+@dataclass(slots=True)
+class ScoreRun:
+    scored: list[Scored]  # events that reached a tier
+    applied: int  # events applied to their profiles
+    duplicates: int  # events their profiles had applied already (skipped)
+    changed: set[str]  # customers whose profile took at least one event
+
+
 class Scorer:
     def __init__(self, cfg: ScoringConfig, model: ModelPort | None) -> None:
         if cfg.use_model and model is None:
@@ -78,7 +86,15 @@ class Scorer:
 
     def score(self, events: Sequence[Event], profiles: Profiles) -> list[Scored]:
         """Score a batch; returns only the events that reach a tier (low and above)."""
+        return self.run(events, profiles).scored
+
+    def run(self, events: Sequence[Event], profiles: Profiles) -> ScoreRun:
+        """Score a batch and say what happened to every event (applied or a duplicate)."""
         feats = featurize(events, profiles, self.prep)
+        return ScoreRun(self._score(feats), len(feats.events), len(feats.duplicates),
+                        {e.customer_id for e in feats.events})
+
+    def _score(self, feats: Featurized) -> list[Scored]:
         cfg = self.cfg
         low = cfg.tiers.low
         if self.model is not None:

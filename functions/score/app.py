@@ -1,0 +1,13 @@
+"""Score function: Kinesis batch → profiles, alerts, notifications (riskwarn.stream)."""
+
+from typing import Any
+
+from riskwarn.observability import logger, metrics, tracer
+from riskwarn.stream import score_batch
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return score_batch(event, context)  # {"batchItemFailures": [...]}

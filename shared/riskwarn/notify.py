@@ -1,0 +1,88 @@
+"""Notifications: one SNS topic, fanned out by tier through subscription filter policies on
+the message attributes `tier`, `risk_category` and `typologies` (template.yaml).
+
+One message per alert, with a body per protocol: a structured JSON document for SQS and
+integrations, a readable text for e-mail, and an SMS of at most 140 characters carrying
+no personal data beyond the customer and alert ids. Sent with PublishBatch (10 a call)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from riskwarn.alerts import Alert
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+BATCH = 10  # PublishBatch limit
+SMS_MAX = 140
+
+
+def sms_text(alert: Alert) -> str:
+    text = (f"riskwarn {alert.tier.upper()} {alert.risk_category} alert {alert.alert_id} "
+            f"customer {alert.customer_id} score {alert.score}")
+    return text[:SMS_MAX]
+
+
+def document(alert: Alert) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "customer_id": alert.customer_id,
+        "account_id": alert.account_id,
+        "tier": alert.tier,
+        "score": alert.score,
+        "risk_category": alert.risk_category,
+        "typologies": alert.typologies,
+        "reason_codes": alert.reason_codes,
+        "occurred_at": alert.occurred_at.isoformat(),
+        "created_at": alert.created_at.isoformat(),
+        "model_version": alert.model_version,
+    }
+
+
+def email_text(alert: Alert) -> str:
+    lines = [f"riskwarn {alert.tier} alert {alert.alert_id}",
+             f"customer {alert.customer_id}, {alert.risk_category}, score {alert.score}",
+             "typologies: " + ", ".join(alert.typologies), "", "why:"]
+    lines += [f"- {r}" for r in alert.reason_codes]
+    return "\n".join(lines)
+
+
+def message(alert: Alert) -> dict[str, Any]:
+    doc = orjson.dumps(document(alert)).decode()
+    body = {"default": doc, "sqs": doc, "lambda": doc, "https": doc,
+            "email": email_text(alert), "email-json": doc, "sms": sms_text(alert)}
+    return {
+        "Id": alert.alert_id.replace("-", "")[:80],
+        "Message": orjson.dumps(body).decode(),
+        "MessageStructure": "json",
+        "Subject": f"riskwarn {alert.tier} alert {alert.alert_id}"[:100],
+        "MessageAttributes": {
+            "tier": {"DataType": "String", "StringValue": alert.tier},
+            "risk_category": {"DataType": "String", "StringValue": alert.risk_category},
+            "typologies": {"DataType": "String.Array",
+                           "StringValue": orjson.dumps(sorted(alert.typologies)).decode()},
+        },
+    }
+
+
+class Notifier:
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self.client = client
+        self.topic_arn = topic_arn
+        self.calls = 0
+
+    def publish(self, alerts: list[Alert]) -> set[str]:
+        """Publish each alert once; returns the ids that failed (to be retried)."""
+        failed: set[str] = set()
+        for i in range(0, len(alerts), BATCH):
+            chunk = alerts[i:i + BATCH]
+            by_entry = {message(a)["Id"]: a.alert_id for a in chunk}
+            entries: Any = [message(a) for a in chunk]
+            self.calls += 1
+            resp: Any = self.client.publish_batch(TopicArn=self.topic_arn,
+                                                  PublishBatchRequestEntries=entries)
+            failed.update(by_entry[f["Id"]] for f in resp.get("Failed", []))
+        return failed

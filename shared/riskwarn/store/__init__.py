@@ -1,0 +1,23 @@
+"""Data access: the only code that calls boto3 for data (DynamoDB, S3)."""
+
+from __future__ import annotations
+
+
+class TransientStoreError(Exception):
+    """Throttling, timeouts, service errors: the work can succeed if tried again."""
+
+
+THROTTLING = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "SlowDown", "Throttling",
+    "TooManyRequestsException",
+})
+
+
+def is_transient(exc: Exception) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        return code in THROTTLING or code.endswith("Throttled")
+    return isinstance(exc, BotoCoreError)

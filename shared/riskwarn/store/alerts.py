@@ -1,0 +1,189 @@
+"""Alerts and their append-only history in DynamoDB.
+
+Writes are idempotent: a new alert is a conditional put on its deterministic id; a merge
+adds evidence to string sets and raises the score only if higher; history items have
+deterministic keys, so a retried batch rewrites the same items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from riskwarn.alerts import Alert, HistoryEntry
+from riskwarn.config import TIERS
+from riskwarn.scoring import Scored
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+HISTORY_CHUNK = 25  # BatchWriteItem limit
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_item(alert: Alert) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "alert_id": {"S": alert.alert_id},
+        "customer_id": {"S": alert.customer_id},
+        "tier": {"S": alert.tier},
+        "tier_rank": {"N": str(TIERS.index(alert.tier))},
+        "score": {"N": str(alert.score)},
+        "risk_category": {"S": alert.risk_category},
+        "typologies": {"SS": sorted(set(alert.typologies))},
+        "reason_codes": {"L": [{"S": r} for r in alert.reason_codes]},
+        "event_ids": {"SS": sorted(set(alert.event_ids))},
+        "model_score": {"N": str(alert.model_score)},
+        "occurred_at": {"S": _iso(alert.occurred_at)},
+        "last_evidence_at": {"S": _iso(alert.last_evidence_at)},
+        "created_at": {"S": _iso(alert.created_at)},
+        "status": {"S": alert.status},
+        "notified": {"BOOL": False},
+    }
+    for name in ("account_id", "model_typology", "model_version", "assignee"):
+        value = getattr(alert, name)
+        if value is not None:
+            item[name] = {"S": value}
+    return item
+
+
+def from_item(item: dict[str, Any]) -> Alert:
+    def s(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    return Alert(
+        alert_id=item["alert_id"]["S"],
+        customer_id=item["customer_id"]["S"],
+        account_id=s("account_id"),
+        tier=item["tier"]["S"],
+        score=int(item["score"]["N"]),
+        risk_category=item["risk_category"]["S"],
+        typologies=list(item["typologies"]["SS"]),
+        reason_codes=[r["S"] for r in item["reason_codes"]["L"]],
+        event_ids=list(item["event_ids"]["SS"]),
+        model_score=int(item["model_score"]["N"]),
+        model_typology=s("model_typology"),
+        model_version=s("model_version"),
+        occurred_at=item["occurred_at"]["S"],
+        last_evidence_at=item["last_evidence_at"]["S"],
+        created_at=item["created_at"]["S"],
+        status=item["status"]["S"],
+        assignee=s("assignee"),
+    )
+
+
+def history_item(alert_id: str, entry: HistoryEntry, key: str) -> dict[str, Any]:
+    """`key` makes the item's sort key deterministic (the event behind the entry)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
+    return {
+        "alert_id": {"S": alert_id},
+        "entry": {"S": f"{_iso(entry.at)}#{entry.action}#{digest}"},
+        "at": {"S": _iso(entry.at)},
+        "actor": {"S": entry.actor},
+        "action": {"S": entry.action},
+        "detail": {"S": entry.detail},
+    }
+
+
+class AlertStore:
+    def __init__(self, client: DynamoDBClient, table: str, history_table: str) -> None:
+        self.client = client
+        self.table = table
+        self.history_table = history_table
+        self.calls = 0
+
+    def put_new(self, alert: Alert) -> bool | None:
+        """Write a new alert unless its id exists. Returns None when written, otherwise
+        whether the stored one was already notified (a redelivered event)."""
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        try:
+            self.client.put_item(
+                TableName=self.table, Item=to_item(alert),
+                ConditionExpression="attribute_not_exists(alert_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old: Any = exc.response.get("Item") or {}
+            return bool(old.get("notified", {}).get("BOOL", False)) if old else \
+                self.notified(alert.alert_id)
+        return None
+
+    def notified(self, alert_id: str) -> bool:
+        self.calls += 1
+        item: Any = self.client.get_item(
+            TableName=self.table, Key={"alert_id": {"S": alert_id}}, ConsistentRead=True,
+            ProjectionExpression="notified").get("Item", {})
+        return bool(item.get("notified", {}).get("BOOL", False))
+
+    def merge(self, alert_id: str, s: Scored, now: datetime) -> None:
+        """Add a repeat firing's evidence to an open alert; raise score and tier if higher."""
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        self.client.update_item(
+            TableName=self.table, Key={"alert_id": {"S": alert_id}},
+            UpdateExpression="ADD event_ids :ids, typologies :codes "
+                             "SET last_evidence_at = :t, updated_at = :now",
+            ExpressionAttributeValues={
+                ":ids": {"SS": sorted(set(s.evidence))},
+                ":codes": {"SS": sorted(set(s.typologies))},
+                ":t": {"S": _iso(s.event.occurred_at)},
+                ":now": {"S": _iso(now)},
+            })
+        try:
+            self.calls += 1
+            self.client.update_item(
+                TableName=self.table, Key={"alert_id": {"S": alert_id}},
+                UpdateExpression="SET score = :s, tier = :tier, tier_rank = :rank, "
+                                 "reason_codes = list_append(reason_codes, :r)",
+                ConditionExpression="score < :s",
+                ExpressionAttributeValues={
+                    ":s": {"N": str(s.score)}, ":tier": {"S": s.tier},
+                    ":rank": {"N": str(TIERS.index(s.tier))},
+                    ":r": {"L": [{"S": r} for r in s.reasons[:3]]},
+                })
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+    def mark_notified(self, alert_ids: Iterable[str]) -> None:
+        for alert_id in alert_ids:
+            self.calls += 1
+            self.client.update_item(
+                TableName=self.table, Key={"alert_id": {"S": alert_id}},
+                UpdateExpression="SET notified = :t", ExpressionAttributeValues={
+                    ":t": {"BOOL": True}})
+
+    def append_history(self, items: list[dict[str, Any]]) -> None:
+        for i in range(0, len(items), HISTORY_CHUNK):
+            requests: Any = [{"PutRequest": {"Item": it}} for it in items[i:i + HISTORY_CHUNK]]
+            for _ in range(4):
+                self.calls += 1
+                resp: Any = self.client.batch_write_item(
+                    RequestItems={self.history_table: requests})
+                requests = resp.get("UnprocessedItems", {}).get(self.history_table, [])
+                if not requests:
+                    break
+            if requests:
+                from riskwarn.store import TransientStoreError
+
+                raise TransientStoreError("alert history: unprocessed items after retries")
+
+    def get(self, alert_id: str) -> Alert | None:
+        item: Any = self.client.get_item(TableName=self.table,
+                                         Key={"alert_id": {"S": alert_id}}).get("Item")
+        return from_item(item) if item else None
+
+    def history(self, alert_id: str) -> list[HistoryEntry]:
+        resp: Any = self.client.query(
+            TableName=self.history_table, KeyConditionExpression="alert_id = :a",
+            ExpressionAttributeValues={":a": {"S": alert_id}})
+        return [HistoryEntry(at=i["at"]["S"], actor=i["actor"]["S"], action=i["action"]["S"],
+                             detail=i["detail"]["S"]) for i in resp.get("Items", [])]

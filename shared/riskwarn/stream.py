@@ -1,0 +1,287 @@
+"""The stream path: one Kinesis batch → profiles, alerts, notifications, workflows.
+
+Vectorised per batch: every record decoded and validated, profiles loaded in BatchGetItem
+calls of 100, one scoring pass (one ONNX call), profiles written back in version-checked
+transactions of 100. Per record the outcome is one of:
+
+- scored: applied to its customer's profile (or skipped as already applied: a redelivery);
+- quarantined: not base64, not JSON or against the contract → S3 with the reason, never
+  retried, the shard never blocks on it;
+- failed: a transient failure (throttling, a version conflict) touched its customer → a
+  batch item failure, so Lambda retries it; it is idempotent when it comes back.
+
+received = scored + quarantined + failed, always.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from riskwarn.alerts import Alert, HistoryEntry, dedup_keys, open_alert_for
+from riskwarn.events import parse_records
+from riskwarn.notify import Notifier
+from riskwarn.profile import CustomerProfile
+from riskwarn.scoring import Scored, Scorer
+from riskwarn.settings import Settings
+from riskwarn.store import TransientStoreError, is_transient
+from riskwarn.store.alerts import AlertStore, history_item
+from riskwarn.store.profiles import ProfileStore
+from riskwarn.store.quarantine import Quarantine
+from riskwarn.workflow import WorkflowStarter
+
+
+class RecordsFailed(Exception):
+    """Raised for a record whose customer hit a transient failure: Lambda retries it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    shard_id: str
+    sequence: str
+    data: str  # base64, as Kinesis delivers it
+
+    @classmethod
+    def from_lambda(cls, record: dict[str, Any]) -> Record:
+        shard = str(record.get("eventID", "")).split(":", 1)[0] or "unknown-shard"
+        kin = record["kinesis"]
+        return cls(shard, kin["sequenceNumber"], kin["data"])
+
+
+@dataclass
+class StreamPorts:
+    scorer: Scorer
+    profiles: ProfileStore
+    alerts: AlertStore
+    quarantine: Quarantine
+    notifier: Notifier
+    workflow: WorkflowStarter
+    model_version: str | None
+    dedup_window_s: float
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass
+class BatchOutcome:
+    received: int
+    scored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    failed: set[str] = field(default_factory=set)  # sequence numbers to retry
+    alerts_raised: int = 0
+    alerts_merged: int = 0
+    notified: int = 0
+    workflows_started: int = 0
+    by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def failed_count(self) -> int:
+        return len(self.failed)
+
+
+def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
+    out = BatchOutcome(received=len(records))
+    now = ports.clock()
+
+    # 1. decode and validate; bad records to quarantine
+    raws: list[bytes] = []
+    kept: list[Record] = []
+    for rec in records:
+        try:
+            raws.append(base64.b64decode(rec.data, validate=True))
+            kept.append(rec)
+        except (binascii.Error, ValueError):
+            _quarantine(ports, out, rec.data.encode(), "not base64", rec, now)
+    events, rejected = parse_records(raws, ports.scorer.cfg.rates)
+    bad = {r.position for r in rejected}
+    for rej in rejected:
+        _quarantine(ports, out, rej.raw, rej.reason, kept[rej.position], now)
+    records_of: dict[str, list[Record]] = defaultdict(list)
+    for event, rec in zip(events, (r for i, r in enumerate(kept) if i not in bad),
+                          strict=True):
+        records_of[event.customer_id].append(rec)
+
+    # 2. profiles for the batch's customers
+    failed_customers: set[str] = set()
+    profiles, unread = ports.profiles.load(records_of)
+    failed_customers |= unread
+    live = [e for e in events if e.customer_id not in failed_customers]
+
+    # 3. score (one ONNX call), 4. alerts
+    run = ports.scorer.run(live, profiles)
+    out.duplicates = run.duplicates
+    to_notify: list[Alert] = []
+    history: list[tuple[str, dict[str, Any]]] = []  # (customer, history item)
+    for s in run.scored:
+        cid = s.event.customer_id
+        if cid in failed_customers:
+            continue
+        try:
+            alert = _alert(ports, out, profiles[cid], s, now, history)
+        except Exception as exc:
+            if not (is_transient(exc) or isinstance(exc, TransientStoreError)):
+                raise
+            failed_customers.add(cid)
+            continue
+        if alert is not None:
+            to_notify.append(alert)
+    try:
+        ports.alerts.append_history([item for _, item in history])
+    except Exception as exc:
+        if not (is_transient(exc) or isinstance(exc, TransientStoreError)):
+            raise
+        failed_customers |= {cid for cid, _ in history}
+
+    # 5. profiles back, version-checked (only those that changed: a batch delivered
+    # twice leaves the profile exactly as the first delivery did)
+    changed = run.changed | {s.event.customer_id for s in run.scored}
+    writable = [p for c, p in profiles.items() if c not in failed_customers and c in changed]
+    failed_customers |= ports.profiles.save(writable)
+
+    # 6. notify and start workflows (only for customers whose writes all landed)
+    ready = [a for a in to_notify if a.customer_id not in failed_customers]
+    failed_customers |= _notify(ports, out, ready)
+
+    for cid, recs in records_of.items():
+        if cid in failed_customers:
+            out.failed.update(r.sequence for r in recs)
+    out.scored = sum(len(recs) for cid, recs in records_of.items()
+                     if cid not in failed_customers)
+    return out
+
+
+def _quarantine(ports: StreamPorts, out: BatchOutcome, raw: bytes, reason: str, rec: Record,
+                now: datetime) -> None:
+    ports.quarantine.put(raw, reason, rec.shard_id, rec.sequence, now)
+    out.quarantined += 1
+
+
+def _alert(ports: StreamPorts, out: BatchOutcome, prof: CustomerProfile, s: Scored,
+           now: datetime, history: list[tuple[str, dict[str, Any]]]) -> Alert | None:
+    """Raise a new alert or merge into the customer's open one. Returns an alert that still
+    needs its notification (new, or written before but not yet notified)."""
+    ts = s.event.occurred_at.timestamp()
+    keys = dedup_keys(s)
+    open_id = open_alert_for(prof.open_alerts, keys, ts, ports.dedup_window_s)
+    if open_id is not None:
+        ports.alerts.merge(open_id, s, now)
+        entry = HistoryEntry(at=now, actor="riskwarn", action="evidence_added",
+                             detail=f"{s.tier} {s.score}: " + "; ".join(s.reasons[:2]))
+        history.append((prof.customer_id, history_item(open_id, entry, s.event.event_id)))
+        for key in keys:
+            prof.open_alerts[key] = (open_id, ts)
+        out.alerts_merged += 1
+        return None
+    alert = Alert.from_scored(s, ports.model_version, now)
+    already = ports.alerts.put_new(alert)
+    for key in keys:
+        prof.open_alerts[key] = (alert.alert_id, ts)
+    history.append((prof.customer_id,
+                    history_item(alert.alert_id, alert.history[0], s.event.event_id)))
+    if already is None:
+        out.alerts_raised += 1
+        out.by_tier[alert.tier] += 1
+    return alert if not already else None
+
+
+def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert]) -> set[str]:
+    """Publish, mark notified, start workflows; returns customers to retry."""
+    if not alerts:
+        return set()
+    retry: set[str] = set()
+    try:
+        failed_ids = ports.notifier.publish(alerts)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        return {a.customer_id for a in alerts}
+    sent = [a for a in alerts if a.alert_id not in failed_ids]
+    retry |= {a.customer_id for a in alerts if a.alert_id in failed_ids}
+    for alert in sent:
+        try:
+            if ports.workflow.start(alert):
+                out.workflows_started += 1
+            ports.alerts.mark_notified([alert.alert_id])
+            out.notified += 1
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            retry.add(alert.customer_id)
+    return retry
+
+
+def build_ports(env: Settings) -> StreamPorts:
+    """The production adapters for a deployment's settings (clients are lazy and cached)."""
+    from riskwarn import aws
+    from riskwarn.model import load_model
+
+    cfg = env.scoring()
+    model = load_model(cfg.model_path) if cfg.use_model else None
+    ddb = aws.dynamodb(env.endpoint_url, env.region)
+    return StreamPorts(
+        scorer=Scorer(cfg, model),
+        profiles=ProfileStore(ddb, env.profiles_table),
+        alerts=AlertStore(ddb, env.alerts_table, env.history_table),
+        quarantine=Quarantine(aws.s3(env.endpoint_url, env.region), env.quarantine_bucket),
+        notifier=Notifier(aws.sns(env.endpoint_url, env.region), env.alerts_topic_arn),
+        workflow=WorkflowStarter(aws.sfn(env.endpoint_url, env.region),
+                                 env.disposition_state_machine_arn),
+        model_version=model.version if model is not None else None,
+        dedup_window_s=cfg.dedup_window_h * 3600.0,
+    )
+
+
+@lru_cache(maxsize=1)
+def production_ports() -> StreamPorts:
+    """Built once per container, on the first batch (never at import)."""
+    from riskwarn.settings import settings
+
+    return build_ports(settings())
+
+
+def score_batch(event: dict[str, Any], context: Any,
+                ports: StreamPorts | None = None) -> dict[str, Any]:
+    """The score function's logic: returns {"batchItemFailures": [...]} for Lambda."""
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    from riskwarn.observability import logger, metrics
+
+    ports = ports or production_ports()
+    records = event.get("Records", [])
+    outcome = process_records([Record.from_lambda(r) for r in records], ports)
+
+    def record_handler(record: Any) -> None:
+        if record.kinesis.sequence_number in outcome.failed:
+            raise RecordsFailed("transient failure for this record's customer")
+
+    processor = BatchProcessor(event_type=EventType.KinesisDataStreams,
+                               raise_on_entire_batch_failure=False)
+    response = process_partial_response(event=event, record_handler=record_handler,
+                                        processor=processor, context=context)
+    for name, value in (("RecordsReceived", outcome.received),
+                        ("RecordsScored", outcome.scored),
+                        ("RecordsQuarantined", outcome.quarantined),
+                        ("RecordsFailed", outcome.failed_count),
+                        ("DuplicatesSkipped", outcome.duplicates),
+                        ("AlertsRaised", outcome.alerts_raised),
+                        ("AlertsMerged", outcome.alerts_merged)):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    logger.info("batch scored", extra={
+        "received": outcome.received, "scored": outcome.scored,
+        "duplicates": outcome.duplicates, "quarantined": outcome.quarantined,
+        "failed": outcome.failed_count, "alerts_raised": outcome.alerts_raised,
+        "alerts_merged": outcome.alerts_merged, "notified": outcome.notified,
+        "workflows_started": outcome.workflows_started, "by_tier": dict(outcome.by_tier),
+    })
+    return dict(response)
