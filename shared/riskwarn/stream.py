@@ -146,7 +146,7 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
 
     # 6. notify and start workflows (only for customers whose writes all landed)
     ready = [a for a in to_notify if a.customer_id not in failed_customers]
-    failed_customers |= _notify(ports, out, ready)
+    failed_customers |= _notify(ports, out, ready, now)
 
     for cid, recs in records_of.items():
         if cid in failed_customers:
@@ -190,7 +190,8 @@ def _alert(ports: StreamPorts, out: BatchOutcome, prof: CustomerProfile, s: Scor
     return alert if not already else None
 
 
-def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert]) -> set[str]:
+def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert],
+            now: datetime) -> set[str]:
     """Publish, mark notified, start workflows; returns customers to retry."""
     if not alerts:
         return set()
@@ -205,7 +206,7 @@ def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert]) -> set[s
     retry |= {a.customer_id for a in alerts if a.alert_id in failed_ids}
     for alert in sent:
         try:
-            if ports.workflow.start(alert):
+            if ports.workflow.start(alert, now):
                 out.workflows_started += 1
             ports.alerts.mark_notified([alert.alert_id])
             out.notified += 1

@@ -3,6 +3,7 @@ execution is named after the alert, so starting it again is harmless."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,11 +22,12 @@ class WorkflowStarter:
         self.arn = state_machine_arn
         self.calls = 0
 
-    def start(self, alert: Alert) -> bool:
+    def start(self, alert: Alert, now: datetime) -> bool:
         """Start the alert's disposition; False if it was started before."""
         if alert.tier not in WORKFLOW_TIERS:
             return False
         payload: dict[str, Any] = {
+            "requested_at": now.astimezone(UTC).isoformat(timespec="milliseconds"),
             "alert_id": alert.alert_id, "customer_id": alert.customer_id,
             "account_id": alert.account_id, "tier": alert.tier,
             "risk_category": alert.risk_category, "score": alert.score,

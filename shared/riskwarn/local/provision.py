@@ -29,6 +29,7 @@ class Provisioned:
     refs: dict[str, Any] = field(default_factory=dict)
     attrs: dict[tuple[str, str], Any] = field(default_factory=dict)
     not_created: dict[str, str] = field(default_factory=dict)  # logical id -> why
+    adjusted: dict[str, str] = field(default_factory=dict)  # created, but not as written
     template: dict[str, Any] = field(default_factory=dict)
 
     def ref(self, logical: str) -> Any:
@@ -237,8 +238,17 @@ def _bucket(p: Provisioned, logical: str, props: dict[str, Any], client: Client)
 
 
 def _bucket_policy(p: Provisioned, logical: str, props: dict[str, Any], client: Client) -> None:
-    client("s3").put_bucket_policy(Bucket=props["Bucket"],
-                                   Policy=orjson.dumps(props["PolicyDocument"]).decode())
+    doc = dict(props["PolicyDocument"])
+    tls = [st for st in doc["Statement"] if "aws:SecureTransport" in orjson.dumps(
+        st.get("Condition", {})).decode()]
+    if tls:
+        # The local stack speaks plain HTTP on 127.0.0.1: a TLS-only deny would refuse
+        # every request there. Said, not skipped silently.
+        doc["Statement"] = [st for st in doc["Statement"] if st not in tls]
+        p.adjusted[logical] = "TLS-only statements not applied (plain HTTP on loopback)"
+    if doc["Statement"]:
+        client("s3").put_bucket_policy(Bucket=props["Bucket"],
+                                       Policy=orjson.dumps(doc).decode())
     p.refs[logical] = props["Bucket"]
 
 

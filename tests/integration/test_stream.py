@@ -1,0 +1,186 @@
+"""The score function's logic on moto: resources from template.yaml, records put on the
+real (emulated) stream and delivered as Lambda delivers them."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import orjson
+import pytest
+from botocore.exceptions import ClientError
+
+from riskwarn.store.alerts import from_item
+from riskwarn.store.profiles import decode
+from riskwarn.stream import Record, process_records, score_batch
+from tests.builders import at, generate_context, raw
+from tests.integration.conftest import Stack
+
+
+def eventually(check: Any, timeout: float = 15.0) -> bool:
+    """Poll with a deadline (the emulated workflow runs on its own thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return bool(check())
+
+
+TIER_QUEUES = {"low": "AlertsLowQueue", "medium": "AlertsMediumQueue",
+               "high": "AlertsHighQueue", "critical": "AlertsCriticalQueue"}
+
+
+def _line(event_type: str = "transaction", **fields: Any) -> bytes:
+    return orjson.dumps(raw(event_type, **fields))
+
+
+def scenario() -> list[bytes]:
+    """Ordinary life for two customers, and three who each do something an alert is for."""
+    lines = []
+    for cid in ("C-N1", "C-N2"):
+        for h in range(6):
+            lines.append(_line("login", customer_id=cid, occurred_at=at(h)))
+            lines.append(_line(customer_id=cid, occurred_at=at(h + 0.5), amount="85.20",
+                               counterparty_id=f"M{h}"))
+    for h, amount in ((1, "45000.00"), (4, "46500.00"), (9, "47900.00")):  # structuring
+        lines.append(_line(customer_id="C-STRUCT", occurred_at=at(h), amount=amount,
+                           method="cash", direction="credit", counterparty_id=None))
+    lines.append(_line(customer_id="C-CASH", occurred_at=at(2), amount="60000.00",
+                       method="cash", direction="credit", counterparty_id=None))
+    for i in range(7):  # card testing
+        lines.append(_line(customer_id="C-CARD", occurred_at=at(3 + i / 60), amount="12.00",
+                           counterparty_id=f"W{i % 4}", merchant_category="5999"))
+    return lines
+
+
+def _alerts(stack: Stack) -> list[Any]:
+    items = stack.client("dynamodb").scan(TableName=stack.p.ref("AlertsTable"))["Items"]
+    return sorted((from_item(i) for i in items), key=lambda a: a.alert_id)
+
+
+def _profile(stack: Stack, cid: str) -> tuple[int, dict[str, Any]]:
+    item = stack.client("dynamodb").get_item(TableName=stack.p.ref("ProfilesTable"),
+                                             Key={"customer_id": {"S": cid}})["Item"]
+    return int(item["version"]["N"]), decode(item["state"]["B"]).to_state().model_dump()
+
+
+def test_batch_writes_alerts_history_profiles_and_notifies_by_tier(stack: Stack) -> None:
+    # Given a batch with ordinary events and three alert-worthy customers
+    event = stack.send(scenario())
+    # When the score function handles it
+    response = score_batch(event, generate_context(), stack.ports)
+    # Then nothing failed, and each customer got what it deserved
+    assert response == {"batchItemFailures": []}
+    alerts = [a for a in _alerts(stack) if a.tier != "low"]
+    by_customer = {a.customer_id: a for a in alerts}
+    assert set(by_customer) == {"C-STRUCT", "C-CASH", "C-CARD"}
+    assert "AML-STRUCTURING" in by_customer["C-STRUCT"].typologies
+    assert "AML-LARGE-CASH" in by_customer["C-CASH"].typologies
+    assert "FRAUD-CARD-TESTING" in by_customer["C-CARD"].typologies
+    assert all(a.reason_codes and a.event_ids for a in alerts)
+    # history: every alert was raised; high/critical ones started their workflow, which
+    # (running on the emulated Step Functions) records itself in the same history
+    history = stack.ports.alerts
+    for a in alerts:
+        assert "raised" in [h.action for h in history.history(a.alert_id)]
+        if a.tier in ("high", "critical"):
+            assert eventually(lambda a=a: "workflow_started" in [
+                h.action for h in history.history(a.alert_id)]), a.tier
+    # profiles: one version per customer, holding the events
+    version, state = _profile(stack, "C-STRUCT")
+    assert version == 1 and len(state["txns"]) == 3
+    # notifications: each alert in its own tier's queue and in no other
+    got = {tier: stack.queue_messages(q) for tier, q in TIER_QUEUES.items()}
+    for a in _alerts(stack):
+        for tier, msgs in got.items():
+            ids = [m["alert_id"] for m in msgs]
+            assert ids.count(a.alert_id) == (1 if tier == a.tier else 0), (a.tier, tier)
+    (doc,) = [m for m in got[by_customer["C-CASH"].tier] if m["customer_id"] == "C-CASH"]
+    assert doc["typologies"] and doc["reason_codes"] and "ip" not in doc
+
+
+def test_bad_records_are_quarantined_and_the_rest_is_scored(stack: Stack) -> None:
+    good = scenario()
+    event = stack.send([b"{broken json", *good[:6], _line(amount="-3"), *good[6:]])
+    # a record that is not even base64 (Kinesis never does this, a replay tool might)
+    event["Records"].append({**event["Records"][0], "kinesis": {
+        **event["Records"][0]["kinesis"], "data": "%%%not-base64%%%",
+        "sequenceNumber": "999999"}, "eventID": "shardId-000000000000:999999"})
+    outcome = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
+    assert outcome.quarantined == 3 and not outcome.failed
+    assert outcome.received == outcome.scored + outcome.quarantined + outcome.failed_count
+    assert outcome.scored == len(good)
+    s3 = stack.client("s3")
+    bucket = stack.p.ref("QuarantineBucket")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    docs = [orjson.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read()) for k in keys]
+    reasons = sorted(d["reason"] for d in docs)
+    assert reasons[0].startswith("amount") and "not base64" in reasons
+    assert "not valid JSON" in reasons
+    assert all(d["shard_id"].startswith("shardId-") and d["sequence_number"] for d in docs)
+    assert base64.b64decode(next(d for d in docs if d["reason"] == "not valid JSON")[
+        "raw_base64"]) == b"{broken json"
+
+
+def test_same_batch_twice_gives_the_same_alerts_and_profiles(stack: Stack) -> None:
+    event = stack.send(scenario())
+    score_batch(event, generate_context(), stack.ports)
+    first_alerts = [a.model_dump(exclude={"history"}) for a in _alerts(stack)]
+    first_profile = _profile(stack, "C-STRUCT")
+    first_queue = stack.queue_messages("AlertsHighQueue") + stack.queue_messages(
+        "AlertsCriticalQueue")
+    # When Lambda delivers the very same batch again
+    outcome = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
+    # Then every record is recognised, nothing is counted twice, nobody is told twice
+    assert outcome.duplicates == outcome.received and outcome.alerts_raised == 0
+    assert [a.model_dump(exclude={"history"}) for a in _alerts(stack)] == first_alerts
+    assert _profile(stack, "C-STRUCT") == first_profile
+    assert first_queue and not stack.queue_messages("AlertsHighQueue")
+    assert not stack.queue_messages("AlertsCriticalQueue")
+
+
+def _throttle_once(monkeypatch: pytest.MonkeyPatch, client: Any, method: str) -> list[int]:
+    calls = [0]
+    real = getattr(client, method)
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == 1:
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                         "Message": "slow down"}}, method)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, method, flaky)
+    return calls
+
+
+@pytest.mark.parametrize("method", ["batch_get_item", "transact_write_items"])
+def test_throttling_becomes_batch_item_failures_that_succeed_on_retry(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    event = stack.send(scenario())
+    calls = _throttle_once(monkeypatch, stack.ports.profiles.client, method)
+    # When DynamoDB throttles the first call
+    response = score_batch(event, generate_context(), stack.ports)
+    failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+    # Then the affected records come back as failures, nothing half-done is visible
+    assert failed and calls[0] >= 1
+    outcome_ids = {r["kinesis"]["sequenceNumber"] for r in event["Records"]}
+    assert failed <= outcome_ids
+    # And Lambda's retry (the same batch again) succeeds and scores them once
+    retry = score_batch(event, generate_context(), stack.ports)
+    assert retry == {"batchItemFailures": []}
+    tiers = [a.tier for a in _alerts(stack) if a.tier != "low"]
+    assert len(tiers) == 3
+    version, state = _profile(stack, "C-STRUCT")
+    assert len(state["txns"]) == 3
+
+
+def test_counts_always_add_up(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = stack.send([b"nope", *scenario()])
+    _throttle_once(monkeypatch, stack.ports.profiles.client, "transact_write_items")
+    outcome = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
+    assert outcome.received == len(event["Records"])
+    assert outcome.received == outcome.scored + outcome.quarantined + outcome.failed_count
+    assert outcome.failed_count > 0 and outcome.quarantined == 1
