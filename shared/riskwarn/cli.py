@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="plain fixed-threshold rules: no customer baselines, no model")
     b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    r = sub.add_parser("replay", help="re-drive batches the stream gave up on (on-failure "
+                                      "queue); settings from RISKWARN_* variables")
+    r.add_argument("--queue-url", help="the on-failure queue (default "
+                                       "RISKWARN_SCORE_FAILURES_QUEUE_URL)")
+    r.add_argument("--max-messages", type=_positive_int, default=100)
     return p
 
 
@@ -98,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "replay":
+            return _replay(args)
         return _backtest(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -206,6 +213,29 @@ def _backtest(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).write_text(render_html(summary, source_name=args.events))
     return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import os
+
+    from riskwarn import aws
+    from riskwarn.replay import replay
+    from riskwarn.settings import settings
+    from riskwarn.stream import score_batch
+
+    env = settings()
+    queue = args.queue_url or os.environ.get("RISKWARN_SCORE_FAILURES_QUEUE_URL")
+    if not queue:
+        raise UsageError("riskwarn replay: give --queue-url or set "
+                         "RISKWARN_SCORE_FAILURES_QUEUE_URL")
+    report = replay(aws.sqs(env.endpoint_url, env.region),
+                    aws.kinesis(env.endpoint_url, env.region), queue,
+                    lambda event: score_batch(event, None), max_messages=args.max_messages)
+    print(f"{report.messages} failure records read, {report.records} stream records "
+          f"replayed, {report.replayed_messages} batches done")
+    for item in report.still_failing:
+        print(f"  still failing: {item}")
+    return 0 if not report.still_failing else 1
 
 
 if __name__ == "__main__":

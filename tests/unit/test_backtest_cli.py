@@ -99,3 +99,11 @@ def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
                           input="", capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "bad config" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_replay_without_a_queue_is_one_line(tmp_path: Path) -> None:
+    done = subprocess.run([*RW, "replay"], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("riskwarn replay: give --queue-url or set "
+                                   "RISKWARN_SCORE_FAILURES_QUEUE_URL")

@@ -1,0 +1,110 @@
+"""template.yaml transforms offline, lints clean, and says what the issues ask of it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from riskwarn.local.template import ROOT, load_sam, transform
+
+CFN = transform()
+RES = CFN["Resources"]
+
+
+def _of_type(kind: str) -> dict[str, Any]:
+    return {k: v for k, v in RES.items() if v["Type"] == kind}
+
+
+def test_transformed_template_passes_cfn_lint(tmp_path: Path) -> None:
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(CFN))
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    done = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_store_is_encrypted_with_the_key_and_recoverable() -> None:
+    tables = _of_type("AWS::DynamoDB::Table")
+    assert len(tables) == 4
+    for name, t in tables.items():
+        p = t["Properties"]
+        assert p["SSESpecification"]["SSEEnabled"] is True, name
+        assert p["SSESpecification"]["KMSMasterKeyId"] == {"Ref": "RiskwarnKey"}, name
+        assert p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], name
+    for kind, prop in (("AWS::SQS::Queue", "KmsMasterKeyId"),
+                       ("AWS::SNS::Topic", "KmsMasterKeyId")):
+        for name, r in _of_type(kind).items():
+            assert r["Properties"][prop] == {"Ref": "RiskwarnKey"}, name
+    (stream,) = _of_type("AWS::Kinesis::Stream").values()
+    assert stream["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS"
+
+
+def test_alerts_table_has_the_queue_and_customer_indexes() -> None:
+    gsis = {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]]
+            for g in RES["AlertsTable"]["Properties"]["GlobalSecondaryIndexes"]}
+    assert gsis == {"ByStatus": ["status", "created_at"],
+                    "ByCustomer": ["customer_id", "created_at"]}
+
+
+def test_event_source_mapping_retries_bisects_and_keeps_failures() -> None:
+    (esm,) = _of_type("AWS::Lambda::EventSourceMapping").values()
+    p = esm["Properties"]
+    assert p["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert p["BisectBatchOnFunctionError"] is True
+    assert p["MaximumRetryAttempts"] == 5 and p["MaximumRecordAgeInSeconds"] == 3600
+    assert p["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["ScoreFailuresQueue", "Arn"]}
+    for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "ParallelizationFactor"):
+        assert key in p
+
+
+def test_each_tier_reaches_its_audience_only() -> None:
+    subs = {(r["Properties"]["Protocol"], tuple(r["Properties"]["FilterPolicy"]["tier"]))
+            for r in _of_type("AWS::SNS::Subscription").values()}
+    assert subs == {
+        ("sqs", ("low",)), ("sqs", ("medium",)), ("sqs", ("high",)), ("sqs", ("critical",)),
+        ("email", ("medium",)), ("email", ("high",)), ("sms", ("high",)),
+        ("sms", ("critical",)), ("email", ("critical",)),
+    }
+
+
+def test_score_function_policy_is_least_privilege() -> None:
+    role = RES["ScoreFunctionRole"]["Properties"]
+    statements = [st for pol in role["Policies"] for st in pol["PolicyDocument"]["Statement"]]
+    for st in statements:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        assert all("*" not in a for a in actions), st
+        assert st["Resource"] != "*", st
+    granted = {a for st in statements for a in (
+        st["Action"] if isinstance(st["Action"], list) else [st["Action"]])}
+    assert not any(a in granted for a in ("dynamodb:DeleteItem", "dynamodb:Scan",
+                                           "dynamodb:DeleteTable", "s3:GetObject"))
+
+
+def test_alarms_watch_lag_errors_quarantine_and_failures() -> None:
+    metrics = {r["Properties"]["MetricName"] for r in _of_type("AWS::CloudWatch::Alarm").values()}
+    assert metrics == {"IteratorAge", "Errors", "RecordsQuarantined",
+                       "ApproximateNumberOfMessagesVisible"}
+
+
+def test_state_machine_is_jsonpath_only_and_wired_by_substitution() -> None:
+    sam = load_sam()
+    sm = sam["Resources"]["DispositionStateMachine"]["Properties"]
+    assert sm["DefinitionSubstitutions"] == {"HistoryTable": {"Ref": "AlertHistoryTable"}}
+    asl = (ROOT / sm["DefinitionUri"]).read_text()
+    doc = orjson.loads(asl)
+    assert doc.get("QueryLanguage", "JSONPath") == "JSONPath"
+    assert "Assign" not in asl and "{%" not in asl
+
+
+@pytest.mark.parametrize("param", ["RelationshipManagerEmail", "RiskOfficerEmail",
+                                   "RiskOfficerPhone", "OnCallPhone", "SupervisorEmail"])
+def test_contacts_are_parameters(param: str) -> None:
+    assert param in load_sam()["Parameters"]

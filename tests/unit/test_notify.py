@@ -1,0 +1,53 @@
+"""What staff receive: short SMS without personal data, a structured document, attributes
+the subscriptions filter on."""
+
+from __future__ import annotations
+
+import orjson
+
+from riskwarn.alerts import Alert
+from riskwarn.config import ScoringConfig
+from riskwarn.notify import SMS_MAX, message
+from riskwarn.observability import mask
+from riskwarn.profile import CustomerProfile
+from riskwarn.scoring import Scorer
+from tests.builders import txn
+from tests.fakes import FakeModel
+
+
+def _alert(customer_id: str = "C0000123") -> Alert:
+    ev = txn(0, 60_000, method="cash", direction="credit", customer_id=customer_id,
+             ip="203.0.113.9", device_id="d-secret-device")
+    profiles: dict[str, CustomerProfile] = {}
+    (s,) = Scorer(ScoringConfig(), FakeModel()).score([ev], profiles)
+    return Alert.from_scored(s, "v1")
+
+
+def test_sms_is_short_and_names_only_the_customer_and_alert() -> None:
+    alert = _alert("C" + "9" * 63)  # the longest customer id the contract allows
+    body = orjson.loads(message(alert)["Message"])
+    sms = body["sms"]
+    assert len(sms) <= SMS_MAX
+    assert alert.alert_id in sms
+    assert "203.0.113.9" not in sms and "d-secret" not in sms
+
+
+def test_document_and_attributes() -> None:
+    alert = _alert()
+    msg = message(alert)
+    body = orjson.loads(msg["Message"])
+    doc = orjson.loads(body["sqs"])
+    assert doc["alert_id"] == alert.alert_id and doc["tier"] == alert.tier
+    assert doc["reason_codes"] == alert.reason_codes
+    assert "203.0.113.9" not in msg["Message"] and "d-secret-device" not in msg["Message"]
+    attrs = msg["MessageAttributes"]
+    assert attrs["tier"]["StringValue"] == alert.tier
+    assert orjson.loads(attrs["typologies"]["StringValue"]) == sorted(alert.typologies)
+    assert msg["MessageStructure"] == "json" and "email" in body
+
+
+def test_mask_keeps_values_apart_without_showing_them() -> None:
+    assert mask("d-8f2c91ab") == "d-******ab"
+    assert mask("203.0.113.9") != mask("203.0.113.8")
+    assert "113" not in mask("203.0.113.9")
+    assert mask(None) == ""
