@@ -28,6 +28,11 @@ def _client(service: str, endpoint_url: str | None, region: str) -> Any:
     return make(service, endpoint_url=endpoint_url, region_name=region, config=config)
 
 
+def any_client(service: str, endpoint_url: str | None, region: str) -> Any:
+    """An untyped client, for code that walks many services (local provisioning)."""
+    return _client(service, endpoint_url, region)
+
+
 def dynamodb(endpoint_url: str | None, region: str) -> DynamoDBClient:
     return _client("dynamodb", endpoint_url, region)  # type: ignore[no-any-return]
 

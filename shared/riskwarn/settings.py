@@ -3,8 +3,10 @@ sets them). Logic never reads the environment: it is handed a Settings object.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,7 +26,16 @@ class Settings(BaseSettings):
     model_path: Path = DEFAULT_MODEL_PATH
     scoring_config: Path | None = None  # JSON overriding ScoringConfig defaults
     endpoint_url: str | None = None  # the embedded local stack; None on AWS
+    profile_writes: Literal["transact", "put"] = "transact"  # see store/profiles.py
     region: str = "us-east-1"
+
+    @classmethod
+    def from_variables(cls, variables: Mapping[str, str], **overrides: Any) -> Settings:
+        """Settings from a function's environment variables (as the template sets them),
+        without reading this process's environment."""
+        values: dict[str, Any] = {k.removeprefix("RISKWARN_").lower(): v
+                                  for k, v in variables.items() if k.startswith("RISKWARN_")}
+        return cls.model_validate({**values, **overrides})
 
     def scoring(self) -> ScoringConfig:
         cfg = (ScoringConfig.from_file(self.scoring_config) if self.scoring_config

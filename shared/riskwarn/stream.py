@@ -227,7 +227,7 @@ def build_ports(env: Settings) -> StreamPorts:
     ddb = aws.dynamodb(env.endpoint_url, env.region)
     return StreamPorts(
         scorer=Scorer(cfg, model),
-        profiles=ProfileStore(ddb, env.profiles_table),
+        profiles=ProfileStore(ddb, env.profiles_table, env.profile_writes),
         alerts=AlertStore(ddb, env.alerts_table, env.history_table),
         quarantine=Quarantine(aws.s3(env.endpoint_url, env.region), env.quarantine_bucket),
         notifier=Notifier(aws.sns(env.endpoint_url, env.region), env.alerts_topic_arn),

@@ -85,14 +85,15 @@ class Stack:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
 
 
-@pytest.fixture
-def stack() -> Iterator[Stack]:
+@pytest.fixture(params=["transact", "put"])
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """Both ways of writing profiles (store/profiles.py) go through every test."""
     from moto import mock_aws
 
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         p = provision(TEMPLATE, lambda s: boto3.client(s, region_name=REGION), region=REGION)
-        env = {k.removeprefix("RISKWARN_").lower(): v for k, v in
-               p.function_env("ScoreFunction").items() if k.startswith("RISKWARN_")}
-        env["model_path"] = str(DEFAULT_MODEL_PATH)  # the layer's /opt path, locally
-        settings = Settings(**env)
+        # the model: the repository's copy instead of the layer's /opt path
+        settings = Settings.from_variables(p.function_env("ScoreFunction"),
+                                           model_path=DEFAULT_MODEL_PATH,
+                                           profile_writes=request.param)
         yield Stack(p, build_ports(settings), settings)

@@ -156,10 +156,12 @@ def _throttle_once(monkeypatch: pytest.MonkeyPatch, client: Any, method: str) ->
     return calls
 
 
-@pytest.mark.parametrize("method", ["batch_get_item", "transact_write_items"])
+@pytest.mark.parametrize("operation", ["read", "write"])
 def test_throttling_becomes_batch_item_failures_that_succeed_on_retry(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+        stack: Stack, monkeypatch: pytest.MonkeyPatch, operation: str) -> None:
     event = stack.send(scenario())
+    method = "batch_get_item" if operation == "read" else {
+        "transact": "transact_write_items", "put": "put_item"}[stack.settings.profile_writes]
     calls = _throttle_once(monkeypatch, stack.ports.profiles.client, method)
     # When DynamoDB throttles the first call
     response = score_batch(event, generate_context(), stack.ports)
@@ -179,7 +181,8 @@ def test_throttling_becomes_batch_item_failures_that_succeed_on_retry(
 
 def test_counts_always_add_up(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     event = stack.send([b"nope", *scenario()])
-    _throttle_once(monkeypatch, stack.ports.profiles.client, "transact_write_items")
+    _throttle_once(monkeypatch, stack.ports.profiles.client, {
+        "transact": "transact_write_items", "put": "put_item"}[stack.settings.profile_writes])
     outcome = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
     assert outcome.received == len(event["Records"])
     assert outcome.received == outcome.scored + outcome.quarantined + outcome.failed_count
