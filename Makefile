@@ -6,7 +6,7 @@ RW     := $(VENV)/bin/riskwarn
 STAMP  := $(VENV)/.installed
 OUT    := .riskwarn
 
-.PHONY: demo test lint unit bench evaluate train verify-model clean
+.PHONY: demo test lint unit bench evaluate train verify-model build-RiskwarnLayer clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.scoring_core
 	$(PY) -m benchmarks.cold_start
 	$(PY) -m benchmarks.backtest_1m
+	$(PY) -m benchmarks.stream_handler
 
 ## evaluate: detection quality on a held-out seed, full system vs fixed-threshold baseline
 evaluate: $(STAMP)
@@ -50,6 +51,12 @@ train: $(STAMP)
 
 verify-model: $(STAMP)
 	$(PY) -m pytest -q -m slow tests/unit/test_model_reproducible.py
+
+## build-RiskwarnLayer: called by `sam build` (BuildMethod: makefile) to fill the layer
+build-RiskwarnLayer:
+	python3 -m pip install --quiet --target "$(ARTIFACTS_DIR)/python" .
+	mkdir -p "$(ARTIFACTS_DIR)/models"
+	cp models/risk-model-v1.onnx models/risk-model-v1.card.json "$(ARTIFACTS_DIR)/models/"
 
 clean:
 	rm -rf $(OUT) .mypy_cache .ruff_cache .pytest_cache
