@@ -354,6 +354,28 @@ def _hourly_update(hourly: list[float], amount: float, ts: float) -> None:
     hourly[3], hourly[4], hourly[5] = ts, 1.0, amount
 
 
+_ZERO_ROW = [0.0] * N_FEATURES
+_I = IX  # short alias for the index table below
+
+
+def _other_row(prof: CustomerProfile, ts: float, prep: Prepared, country_new: float,
+               device_new: float, failed: tuple[float, float], strong: float) -> list[float]:
+    """The row shared by logins, profile changes and repayments: no money moved, so the
+    transaction features stay 0; access, credential and time features are filled in."""
+    hour, tenure, since_cred = _common(prof, ts, prep)
+    row = _ZERO_ROW.copy()
+    row[_I["history_txns"]] = min(prof.card_stats[4] + prof.debit_stats[4], 1000.0)
+    row[_I["country_new"]] = country_new
+    row[_I["device_new"]] = device_new
+    row[_I["failed_logins_10m"]], row[_I["failed_logins_1h"]] = failed
+    row[_I["hours_since_credential_change"]] = since_cred
+    row[_I["hours_since_new_access"]] = _since_h(ts, prof.new_access_at)
+    row[_I["new_access_strong"]] = strong
+    row[_I["local_hour"]] = hour
+    row[_I["tenure_days"]] = tenure
+    return row
+
+
 def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> list[float]:
     had_failures = bool(prof.failed_logins) and _failed(prof, ts)[1] > 0
     country_new, device_new = _access(prof, ev, ts, learn=ev.success)
@@ -365,61 +387,27 @@ def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> list[
     elif country_new or device_new:
         prof.new_access_at = ts
         prof.new_access_strong = 1.0 if (country_new or had_failures) else 0.0
-    f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
-    hour, tenure, since_cred = _common(prof, ts, prep)
-    return [
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, min(prof.card_stats[4] + prof.debit_stats[4], 1000.0),
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        country_new,
-        device_new,
-        f10,
-        f60,
-        since_cred,
-        _since_h(ts, prof.new_access_at),
-        prof.new_access_strong,
-        0.0, 0.0, 0.0,
-        hour,
-        0.0, 0.0, 0.0, 0.0,
-        1.0, 0.0, 0.0,
-        0.0 if ev.success else 1.0,
-        0.0,
-        1.0 if ev.auth_method == "password" else 0.0,
-        tenure,
-        0.0,
-    ]
+    failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
+    row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
+    row[_I["is_login"]] = 1.0
+    row[_I["login_failed"]] = 0.0 if ev.success else 1.0
+    row[_I["weak_auth"]] = 1.0 if ev.auth_method == "password" else 0.0
+    return row
 
 
 def _profile_change(
     prof: CustomerProfile, ev: ProfileChange, ts: float, prep: Prepared
 ) -> list[float]:
     country_new, device_new = _access(prof, ev, ts)
-    f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
-    hour, tenure, since_cred = _common(prof, ts, prep)
+    failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     contact = CONTACT_FIELDS[ev.field]
+    # the row says how long since the *previous* credential change, then this one counts
+    row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
+    row[_I["is_profile_change"]] = 1.0
+    row[_I["contact_change"]] = contact
     if contact >= 0.5 and ts > prof.credential_change_at:
         prof.credential_change_at = ts
-    return [
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, min(prof.card_stats[4] + prof.debit_stats[4], 1000.0),
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        country_new,
-        device_new,
-        f10,
-        f60,
-        since_cred,
-        _since_h(ts, prof.new_access_at),
-        prof.new_access_strong,
-        0.0, 0.0, 0.0,
-        hour,
-        0.0, 0.0, 0.0, 0.0,
-        0.0, 1.0, 0.0,
-        0.0,
-        contact,
-        0.0,
-        tenure,
-        0.0,
-    ]
+    return row
 
 
 def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) -> list[float]:
@@ -439,28 +427,10 @@ def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) 
     history.append([ts, dpd, ratio])
     if len(history) > MAX_REPAYMENTS:
         del history[0]
-    hour, tenure, since_cred = _common(prof, ts, prep)
-    return [
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, min(prof.card_stats[4] + prof.debit_stats[4], 1000.0),
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
-        country_new,
-        device_new,
-        0.0,
-        0.0,
-        since_cred,
-        _since_h(ts, prof.new_access_at),
-        0.0,
-        0.0, 0.0, 0.0,
-        hour,
-        dpd,
-        partial,
-        max(dpd - prev_dpd, 0.0),
-        min(ratio, 2.0),
-        0.0, 0.0, 1.0,
-        0.0,
-        0.0,
-        0.0,
-        tenure,
-        0.0,
-    ]
+    row = _other_row(prof, ts, prep, country_new, device_new, (0.0, 0.0), 0.0)
+    row[_I["is_repayment"]] = 1.0
+    row[_I["days_past_due"]] = dpd
+    row[_I["partial_in_row"]] = partial
+    row[_I["dpd_increase"]] = max(dpd - prev_dpd, 0.0)
+    row[_I["repay_ratio"]] = min(ratio, 2.0)
+    return row
