@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from riskwarn.features import IX
-from riskwarn.model import NORMAL, Matrix
-from riskwarn.typologies import TYPOLOGIES
+from riskwarn.model import Matrix
 
 
 class FakeModel:
-    """P(ordinary) = 1 - risk, where risk comes from `risk_by_amount[amount]` (default 0);
-    the rest of the probability goes to `typology`."""
+    """Risk is read from `risk_by_amount[amount]` (default 0); every model-driven alert is
+    most like `typology`."""
 
     version = "fake-1"
-    classes = (NORMAL, *TYPOLOGIES)
 
     def __init__(self, risk_by_amount: dict[float, float] | None = None,
                  typology: str = "AML-STRUCTURING") -> None:
@@ -22,14 +20,12 @@ class FakeModel:
         self.typology = typology
         self.explained = 0
 
-    def predict(self, matrix: Matrix) -> Matrix:
-        out = np.zeros((len(matrix), len(self.classes)), dtype=np.float32)
-        col = self.classes.index(self.typology)
-        for i, amount in enumerate(matrix[:, IX["amount"]]):
-            risk = self.risk_by_amount.get(round(float(amount), 2), 0.0)
-            out[i, 0] = 1.0 - risk
-            out[i, col] = risk
-        return out
+    def risk(self, matrix: Matrix) -> Matrix:
+        return np.asarray([self.risk_by_amount.get(round(float(a), 2), 0.0)
+                           for a in matrix[:, IX["amount"]]], dtype=np.float32)
+
+    def typologies(self, rows: Matrix) -> list[str]:
+        return [self.typology] * len(rows)
 
     def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]:
         self.explained += len(rows)

@@ -1,9 +1,14 @@
 """The ONNX risk model: one session per process, one call per batch, explanations on demand.
 
-The model is a multiclass gradient-boosted tree ensemble: class 0 is ordinary behaviour,
-the others are typology codes. Risk = 1 - P(ordinary). Its card (`*.card.json` beside the
-`.onnx`) names the features in input order, the classes, each feature's population
-baseline (used to explain a score), the sha256 of the ONNX file and the training metrics.
+Two gradient-boosted tree ensembles, each exported to ONNX:
+- the *risk* model (binary: ordinary or an episode) scores every event, one call per
+  batch; risk = P(episode);
+- the *typology* model (ordinary + one class per typology code) names the most alike
+  typology, run only on the few events whose risk reaches an alert.
+Splitting them keeps the per-event cost to a small binary ensemble (the multiclass one is
+13× the trees). The card (`*.card.json` beside the `.onnx`) names the features in input
+order, the typology classes, each feature's population baseline (used to explain a
+score), the sha256 of both ONNX files and the training metrics.
 """
 
 from __future__ import annotations
@@ -20,12 +25,12 @@ import orjson
 
 from riskwarn.features import FEATURE_NAMES, FEATURES, N_FEATURES
 
-NORMAL = "NORMAL"
 Matrix = npt.NDArray[np.float32]
+NORMAL = "NORMAL"
 
 
 class ModelError(Exception):
-    """The model file or its card is missing, corrupt or does not fit this code."""
+    """The model files or their card are missing, corrupt or do not fit this code."""
 
 
 class ModelPort(Protocol):
@@ -34,10 +39,9 @@ class ModelPort(Protocol):
     @property
     def version(self) -> str: ...
 
-    @property
-    def classes(self) -> tuple[str, ...]: ...
+    def risk(self, matrix: Matrix) -> Matrix: ...
 
-    def predict(self, matrix: Matrix) -> Matrix: ...
+    def typologies(self, rows: Matrix) -> list[str]: ...
 
     def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]: ...
 
@@ -46,40 +50,68 @@ def card_path(model_path: Path) -> Path:
     return model_path.with_suffix(".card.json")
 
 
+def typology_path(model_path: Path) -> Path:
+    return model_path.with_suffix(".typology.onnx")
+
+
+def _session(blob: bytes) -> Any:
+    import onnxruntime as ort  # ~100 ms: only when a model is really needed
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(blob, opts, providers=["CPUExecutionProvider"])
+
+
 @dataclass(frozen=True)
 class RiskModel:
     version: str
-    classes: tuple[str, ...]
+    classes: tuple[str, ...]  # the typology model's output columns, NORMAL first
     baselines: Matrix
-    session: Any
+    risk_session: Any
+    typology_session: Any
 
     @classmethod
     def load(cls, model_path: Path) -> RiskModel:
-        import onnxruntime as ort  # ~100 ms: only when a model is really needed
-
         try:
             blob = model_path.read_bytes()
+            typ_blob = typology_path(model_path).read_bytes()
             card = orjson.loads(card_path(model_path).read_bytes())
         except (OSError, orjson.JSONDecodeError) as exc:
             raise ModelError(f"cannot read model {model_path}: {exc}") from exc
         if hashlib.sha256(blob).hexdigest() != card.get("sha256"):
             raise ModelError(f"{model_path.name}: sha256 differs from its card")
+        if hashlib.sha256(typ_blob).hexdigest() != card.get("typology_sha256"):
+            raise ModelError(f"{typology_path(model_path).name}: sha256 differs from its card")
+        if card["classes"][0] != NORMAL:
+            raise ModelError(f"{model_path.name}: the typology model must start with {NORMAL}")
         if tuple(card["features"]) != FEATURE_NAMES:
             raise ModelError(f"{model_path.name}: trained on other features; retrain it")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        session = ort.InferenceSession(blob, opts, providers=["CPUExecutionProvider"])
         baselines = np.asarray([card["baselines"][n] for n in FEATURE_NAMES], dtype=np.float32)
-        return cls(card["version"], tuple(card["classes"]), baselines, session)
+        return cls(card["version"], tuple(card["classes"]), baselines, _session(blob),
+                   _session(typ_blob))
 
-    def predict(self, matrix: Matrix) -> Matrix:
-        """Class probabilities, one row per input row (one ONNX call)."""
+    def risk(self, matrix: Matrix) -> Matrix:
+        """P(episode) per row (one ONNX call)."""
         if not len(matrix):
+            return np.zeros(0, dtype=np.float32)
+        out = self.risk_session.run(["probabilities"], {"input": matrix})[0]
+        return np.asarray(out, dtype=np.float32)[:, 1]
+
+    def typology_probabilities(self, rows: Matrix) -> Matrix:
+        if not len(rows):
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        out = self.session.run(["probabilities"], {"input": matrix})[0]
+        out = self.typology_session.run(["probabilities"], {"input": rows})[0]
         return np.asarray(out, dtype=np.float32)
+
+    def typologies(self, rows: Matrix) -> list[str]:
+        """The most alike typology per row, ordinary left aside (one ONNX call, for alert
+        rows only)."""
+        if not len(rows):
+            return []
+        probs = self.typology_probabilities(rows)
+        return [self.classes[1 + int(i)] for i in np.argmax(probs[:, 1:], axis=1)]
 
     def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]:
         """For each row, the features whose return to the population baseline lowers its
@@ -91,9 +123,8 @@ class RiskModel:
         idx = np.arange(n * N_FEATURES)
         cols = idx % N_FEATURES
         probe[idx, cols] = self.baselines[cols]
-        base_risk = 1.0 - self.predict(rows)[:, 0]
-        probe_risk = 1.0 - self.predict(probe)[:, 0].reshape(n, N_FEATURES)
-        drops = base_risk[:, None] - probe_risk
+        both = self.risk(np.concatenate([rows, probe]))
+        drops = both[:n, None] - both[n:].reshape(n, N_FEATURES)
         out: list[list[str]] = []
         for r in range(n):
             order = np.argsort(-drops[r])[:top]
@@ -110,5 +141,5 @@ def _describe(j: int, value: float) -> str:
 
 @lru_cache(maxsize=4)
 def load_model(model_path: Path) -> RiskModel:
-    """One session per process (a Lambda container keeps it between invocations)."""
+    """One pair of sessions per process (a Lambda container keeps them between batches)."""
     return RiskModel.load(model_path)

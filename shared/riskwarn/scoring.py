@@ -98,28 +98,25 @@ class Scorer:
         cfg = self.cfg
         low = cfg.tiers.low
         if self.model is not None:
-            probs = self.model.predict(feats.matrix)
-            risk = np.rint(1000.0 * (1.0 - probs[:, 0])).astype(np.int32).tolist()
+            risk = np.rint(1000.0 * self.model.risk(feats.matrix)).astype(np.int32).tolist()
         else:
-            probs = None
             risk = [0] * len(feats.events)
         out: list[Scored] = []
-        explain_rows: list[int] = []
+        model_rows: list[int] = []
         for i, hits in enumerate(feats.hits):
             model_score = risk[i]
             if not hits and model_score < low:
                 continue
-            scored = self._combine(feats.events[i], hits, model_score, probs, i)
+            scored = self._combine(feats.events[i], hits, model_score)
             if scored is not None:
                 out.append(scored)
                 if "MODEL" in scored.typologies:
-                    explain_rows.append(i)
-        if explain_rows and self.model is not None:
-            self._add_model_reasons(out, feats.matrix[explain_rows])
+                    model_rows.append(i)
+        if model_rows and self.model is not None:
+            self._add_model_findings(out, feats.matrix[model_rows])
         return out
 
-    def _combine(self, event: Event, hits: list[Hit], model_score: int,
-                 probs: Matrix | None, i: int) -> Scored | None:
+    def _combine(self, event: Event, hits: list[Hit], model_score: int) -> Scored | None:
         cfg = self.cfg
         tiers = cfg.tiers
         ranked: list[tuple[int, Hit]] = []
@@ -154,29 +151,23 @@ class Scorer:
             evidence.extend(e for e in hit.evidence if e not in evidence)
         if event.event_id not in evidence:
             evidence.append(event.event_id)
-        model_typology = None
-        if probs is not None and model_score >= tiers.low:
-            row = probs[i]
-            model_typology = self.model_classes[1 + int(np.argmax(row[1:]))]
+        if self.model is not None and model_score >= tiers.low:
             typologies.append("MODEL")
-        if ranked and rule_score >= model_score:
-            category = ranked[0][1].category
-        elif model_typology is not None:
-            category = CATEGORY.get(model_typology, "fraud")
-        else:
-            category = ranked[0][1].category
+        # a model-driven alert takes its category from the model's typology (filled in by
+        # _add_model_findings); otherwise the strongest rule's
+        category = ranked[0][1].category if ranked and rule_score >= model_score else ""
         return Scored(event, score, tier, category, typologies, reasons, evidence, model_score,
-                      model_typology)
+                      None)
 
-    @property
-    def model_classes(self) -> tuple[str, ...]:
+    def _add_model_findings(self, out: list[Scored], rows: Matrix) -> None:
+        """The typology model and the explanations, for alert rows only: two ONNX calls."""
         assert self.model is not None
-        return self.model.classes
-
-    def _add_model_reasons(self, out: list[Scored], rows: Matrix) -> None:
-        assert self.model is not None
+        names = self.model.typologies(rows)
         explained = self.model.explain(rows)
         with_model = [s for s in out if "MODEL" in s.typologies]
-        for scored, why in zip(with_model, explained, strict=True):
-            lead = f"model risk {scored.model_score}: most like {scored.model_typology}"
+        for scored, name, why in zip(with_model, names, explained, strict=True):
+            scored.model_typology = name
+            if not scored.risk_category:
+                scored.risk_category = CATEGORY[name]
+            lead = f"model risk {scored.model_score}: most like {name}"
             scored.reasons.append(lead + (": " + "; ".join(why) if why else ""))

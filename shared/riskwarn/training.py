@@ -20,13 +20,13 @@ import orjson
 from riskwarn.config import ScoringConfig
 from riskwarn.events import Event, parse_records
 from riskwarn.features import FEATURE_NAMES, N_FEATURES, Prepared
-from riskwarn.model import NORMAL, Matrix, card_path
+from riskwarn.model import NORMAL, Matrix, card_path, typology_path
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import featurize
 from riskwarn.synth import GenerateSpec, generate
 from riskwarn.typologies import TYPOLOGIES
 
-CLASSES: tuple[str, ...] = (NORMAL, *TYPOLOGIES)
+CLASSES: tuple[str, ...] = TYPOLOGIES  # the typology model's classes; 0 in y = ordinary
 CHUNK = 5000
 
 
@@ -42,9 +42,12 @@ class TrainSpec:
     # by the training mix: each episode row weighs prevalence / episode_rate.
     prevalence: float = 0.1
     normal_keep: float = 0.3  # share of ordinary rows kept; each weighs 1/keep
-    rounds: int = 40
-    num_leaves: int = 15
-    learning_rate: float = 0.2
+    rounds: int = 80  # risk model (binary)
+    num_leaves: int = 31
+    learning_rate: float = 0.1
+    typology_rounds: int = 40  # typology model (multiclass over episode rows)
+    typology_leaves: int = 15
+    typology_learning_rate: float = 0.2
 
 
 @dataclass
@@ -65,7 +68,7 @@ def build_training_set(gen: GenerateSpec, cfg: ScoringConfig, normal_keep: float
     """Feature rows exactly as the live path computes them, labelled from the episodes."""
     prep = Prepared.of(cfg)
     profiles: dict[str, CustomerProfile] = {}
-    index = {name: i for i, name in enumerate(CLASSES)}
+    index = {name: i for i, name in enumerate(CLASSES, start=1)}  # 0 = ordinary
     xs: list[Matrix] = []
     ys: list[int] = []
     ws: list[float] = []
@@ -100,16 +103,51 @@ def _row_kept(event: Event, share: float) -> bool:
     return event.label is not None or _keep(event.event_id, share)
 
 
-def classifier(spec: TrainSpec) -> Any:
-    """The LightGBM model, single-threaded and deterministic."""
+def _lgbm(objective: str, rounds: int, leaves: int, rate: float, seed: int) -> Any:
     import lightgbm as lgb
 
     return lgb.LGBMClassifier(
-        objective="multiclass", n_estimators=spec.rounds, num_leaves=spec.num_leaves,
-        learning_rate=spec.learning_rate, min_child_samples=20, subsample=1.0,
-        colsample_bytree=1.0, reg_lambda=5.0, random_state=spec.seed, n_jobs=1,
-        deterministic=True, force_col_wise=True, verbosity=-1,
+        objective=objective, n_estimators=rounds, num_leaves=leaves, learning_rate=rate,
+        min_child_samples=20, subsample=1.0, colsample_bytree=1.0, reg_lambda=5.0,
+        random_state=seed, n_jobs=1, deterministic=True, force_col_wise=True, verbosity=-1,
     )
+
+
+def classifier(spec: TrainSpec) -> Any:
+    """The risk model: ordinary (0) or an episode (1); single-threaded, deterministic."""
+    return _lgbm("binary", spec.rounds, spec.num_leaves, spec.learning_rate, spec.seed)
+
+
+def typology_classifier(spec: TrainSpec) -> Any:
+    """The typology model: ordinary + one class per typology, fitted on every row. Trained
+    on episode rows alone it confused typologies on ambiguous rows (a takeover's logins
+    named as card testing); with the ordinary class beside them it names them right."""
+    return _lgbm("multiclass", spec.typology_rounds, spec.typology_leaves,
+                 spec.typology_learning_rate, spec.seed)
+
+
+def fit(spec: TrainSpec, data: TrainingSet) -> tuple[Any, Any]:
+    risk = classifier(spec)
+    risk.fit(data.x, (data.y > 0).astype(np.int32), sample_weight=data.weight)
+    typ = typology_classifier(spec)
+    typ.fit(data.x, data.y, sample_weight=data.weight)
+    return risk, typ
+
+
+def _export(clf: Any, name: str) -> bytes:
+    import onnxmltools
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    onnx_model = onnxmltools.convert_lightgbm(
+        clf, initial_types=[("input", FloatTensorType([None, N_FEATURES]))], zipmap=False,
+        target_opset=15,
+    )
+    # Byte-stable export: the converter names the graph with a random UUID and stamps
+    # its own build string.
+    onnx_model.graph.name = name
+    onnx_model.producer_version = ""
+    blob: bytes = onnx_model.SerializeToString()
+    return blob
 
 
 def training_data(spec: TrainSpec, cfg: ScoringConfig | None = None) -> TrainingSet:
@@ -120,62 +158,57 @@ def training_data(spec: TrainSpec, cfg: ScoringConfig | None = None) -> Training
 
 
 def train(spec: TrainSpec, out_dir: Path, cfg: ScoringConfig | None = None) -> dict[str, Any]:
-    """Train, export to ONNX, write `risk-model-<version>.onnx` and its card; return it."""
-    import onnxmltools
-    from onnxmltools.convert.common.data_types import FloatTensorType
-
+    """Train both models, export them to ONNX, write `risk-model-<version>.onnx`,
+    `risk-model-<version>.typology.onnx` and the card; return the card."""
     data = training_data(spec, cfg)
-    clf = classifier(spec)
-    clf.fit(data.x, data.y, sample_weight=data.weight)
-    onnx_model = onnxmltools.convert_lightgbm(
-        clf, initial_types=[("input", FloatTensorType([None, N_FEATURES]))], zipmap=False,
-        target_opset=15,
-    )
-    # Byte-stable export: the converter names the graph with a random UUID and stamps
-    # its own build string.
-    onnx_model.graph.name = f"riskwarn_risk_model_{spec.version}"
-    onnx_model.producer_version = ""
-    blob = onnx_model.SerializeToString()
+    risk, typ = fit(spec, data)
+    blob = _export(risk, f"riskwarn_risk_model_{spec.version}")
+    typ_blob = _export(typ, f"riskwarn_typology_model_{spec.version}")
     normal_rows = data.x[data.y == 0]
     baselines = {n: float(np.median(normal_rows[:, j])) for j, n in enumerate(FEATURE_NAMES)}
-    proba = np.asarray(clf.predict_proba(data.x), dtype=np.float32)
-    counts = np.bincount(data.y, minlength=len(CLASSES))
+    counts = np.bincount(data.y, minlength=len(CLASSES) + 1)
     card: dict[str, Any] = {
         "version": spec.version,
-        "classes": list(CLASSES),
+        # the typology model's output columns: ordinary, then the typologies present
+        "classes": [(NORMAL, *CLASSES)[int(i)] for i in typ.classes_],
         "features": list(FEATURE_NAMES),
         "baselines": baselines,
         "sha256": hashlib.sha256(blob).hexdigest(),
-        "algorithm": "LightGBM multiclass gradient-boosted trees, exported with onnxmltools",
+        "typology_sha256": hashlib.sha256(typ_blob).hexdigest(),
+        "algorithm": "LightGBM gradient-boosted trees: a binary risk model and a multiclass "
+                     "typology model, exported with onnxmltools",
         "training": {
             **asdict(spec),
             "events_generated": data.events,
             "rows": len(data.y),
-            "rows_per_class": {c: int(n) for c, n in zip(CLASSES, counts, strict=True)},
+            "rows_per_class": {c: int(n) for c, n in zip((NORMAL, *CLASSES), counts,
+                                                          strict=True)},
             "libraries": _versions(),
         },
-        "metrics": _train_metrics(proba, data.y, data.weight),
+        "metrics": _train_metrics(risk, typ, data),
         "protected_attributes": "none: no gender, ethnicity, religion, age or proxy of them",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / f"risk-model-{spec.version}.onnx"
     model_path.write_bytes(blob)
+    typology_path(model_path).write_bytes(typ_blob)
     card_path(model_path).write_bytes(orjson.dumps(card, option=orjson.OPT_INDENT_2) + b"\n")
     return card
 
 
-def _train_metrics(proba: Matrix, y: np.ndarray[Any, np.dtype[np.int32]],
-                   w: np.ndarray[Any, np.dtype[np.float32]]) -> dict[str, float]:
-    risk = 1.0 - proba[:, 0]
-    positive = y > 0
-    flagged = risk >= 0.5
+def _train_metrics(risk: Any, typ: Any, data: TrainingSet) -> dict[str, float]:
+    p = np.asarray(risk.predict_proba(data.x), dtype=np.float32)[:, 1]
+    w = data.weight
+    positive = data.y > 0
+    flagged = p >= 0.5
     tp = float(w[positive & flagged].sum())
+    probs = np.asarray(typ.predict_proba(data.x[positive])) if positive.any() else None
+    named = (np.argmax(probs[:, 1:], axis=1) + 1) if probs is not None else np.zeros(0)
     return {
         "train_event_recall_at_500": round(tp / max(float(w[positive].sum()), 1.0), 4),
         "train_event_precision_at_500": round(tp / max(float(w[flagged].sum()), 1.0), 4),
         "train_typology_accuracy": round(float(
-            (proba[positive].argmax(axis=1) == y[positive]).mean()) if positive.any() else 0.0,
-            4),
+            (named == data.y[positive]).mean()) if positive.any() else 0.0, 4),
     }
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from riskwarn.config import DEFAULT_MODEL_PATH
 from riskwarn.features import FEATURE_NAMES, N_FEATURES
-from riskwarn.model import ModelError, RiskModel, card_path
-from riskwarn.training import CLASSES, TrainSpec, classifier, train, training_data
+from riskwarn.model import ModelError, RiskModel, card_path, typology_path
+from riskwarn.training import CLASSES, TrainSpec, fit, train, training_data
 
 SMALL = TrainSpec(version="t", customers=300, days=24, warmup_days=10, rounds=15,
-                  episode_rate=0.8)
+                  typology_rounds=10, episode_rate=0.8)
 
 
 @pytest.fixture(scope="module")
@@ -27,18 +27,26 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_onnx_scores_equal_lightgbm_within_tolerance(small_model: Path) -> None:
-    # Given the same training data and classifier the exporter saw, fitted again
+    # Given the same training data and classifiers the exporter saw, fitted again
     data = training_data(SMALL)
-    clf = classifier(SMALL)
-    clf.fit(data.x, data.y, sample_weight=data.weight)
+    risk, typ = fit(SMALL, data)
+    model = RiskModel.load(small_model)
     # When both score every row
-    native = clf.predict_proba(data.x)
-    onnx = RiskModel.load(small_model).predict(data.x)
+    native = np.asarray(risk.predict_proba(data.x))[:, 1]
+    onnx = model.risk(data.x)
     # Then they agree (ONNX keeps thresholds as float32: allow a small tolerance)
-    assert onnx.shape == native.shape == (len(data.y), len(CLASSES))
+    assert onnx.shape == native.shape == (len(data.y),)
     diff = np.abs(onnx - native)
     assert float(np.quantile(diff, 0.999)) < 1e-4
     assert float(diff.max()) < 0.05
+    # and so does the typology model (on the episode rows, where it is used)
+    rows = data.x[data.y > 0]
+    native_t = np.asarray(typ.predict_proba(rows))
+    onnx_t = model.typology_probabilities(rows)
+    assert onnx_t.shape == native_t.shape == (len(rows), len(model.classes))
+    assert float(np.quantile(np.abs(onnx_t - native_t), 0.999)) < 1e-4
+    agree = np.mean(np.argmax(onnx_t, axis=1) == np.argmax(native_t, axis=1))
+    assert agree > 0.999
 
 
 def test_explanations_name_features_that_move_the_score(small_model: Path) -> None:
@@ -60,6 +68,7 @@ def test_loader_refuses_a_tampered_model(small_model: Path, tmp_path: Path) -> N
     copy = tmp_path / small_model.name
     shutil.copy(small_model, copy)
     shutil.copy(card_path(small_model), card_path(copy))
+    shutil.copy(typology_path(small_model), typology_path(copy))
     copy.write_bytes(copy.read_bytes() + b"\0")
     with pytest.raises(ModelError, match="sha256"):
         RiskModel.load(copy)
@@ -69,6 +78,7 @@ def test_loader_refuses_a_model_trained_on_other_features(small_model: Path,
                                                           tmp_path: Path) -> None:
     copy = tmp_path / small_model.name
     shutil.copy(small_model, copy)
+    shutil.copy(typology_path(small_model), typology_path(copy))
     card = orjson.loads(card_path(small_model).read_bytes())
     card["features"] = card["features"][:-1]
     card_path(copy).write_bytes(orjson.dumps(card))
@@ -84,12 +94,32 @@ def test_missing_model_is_a_model_error(tmp_path: Path) -> None:
 def test_committed_model_loads_and_has_a_card() -> None:
     model = RiskModel.load(DEFAULT_MODEL_PATH)
     card = orjson.loads(card_path(DEFAULT_MODEL_PATH).read_bytes())
-    assert model.classes == CLASSES
+    assert model.classes == ("NORMAL", *CLASSES)
     assert card["features"] == list(FEATURE_NAMES)
-    assert model.predict(np.zeros((3, N_FEATURES), dtype=np.float32)).shape == (3, len(CLASSES))
+    zeros = np.zeros((3, N_FEATURES), dtype=np.float32)
+    assert model.risk(zeros).shape == (3,)
+    assert all(t in CLASSES for t in model.typologies(zeros))
 
 
 def test_training_is_byte_for_byte_deterministic(small_model: Path, tmp_path: Path) -> None:
     again = train(SMALL, tmp_path)
     assert again["sha256"] == orjson.loads(card_path(small_model).read_bytes())["sha256"]
     assert (tmp_path / small_model.name).read_bytes() == small_model.read_bytes()
+    assert typology_path(tmp_path / small_model.name).read_bytes() == typology_path(
+        small_model).read_bytes()
+
+
+def test_training_rows_carry_their_episodes_typology(small_model: Path) -> None:
+    # Every labelled event becomes a row of its own typology; the rest are ordinary
+    from collections import Counter
+
+    from riskwarn.synth import GenerateSpec, generate
+
+    gen = GenerateSpec(customers=SMALL.customers, days=SMALL.days, seed=SMALL.seed,
+                       warmup_days=SMALL.warmup_days, episode_rate=SMALL.episode_rate)
+    expected = Counter(e["label"]["typology"] for e in generate(gen) if "label" in e)
+    card = orjson.loads(card_path(small_model).read_bytes())
+    counted = {k: v for k, v in card["training"]["rows_per_class"].items()
+               if k != "NORMAL" and v}
+    assert counted == dict(expected)
+    assert card["training"]["rows_per_class"]["NORMAL"] > sum(expected.values())

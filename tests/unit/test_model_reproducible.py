@@ -21,4 +21,5 @@ def test_training_reproduces_the_committed_model(tmp_path: Path) -> None:
     produced = tmp_path / DEFAULT_MODEL_PATH.name
     assert hashlib.sha256(produced.read_bytes()).hexdigest() == committed["sha256"]
     assert card["sha256"] == committed["sha256"]
+    assert card["typology_sha256"] == committed["typology_sha256"]
     assert card_path(produced).read_bytes() == card_path(DEFAULT_MODEL_PATH).read_bytes()
