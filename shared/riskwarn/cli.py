@@ -228,9 +228,13 @@ def _replay(args: argparse.Namespace) -> int:
     if not queue:
         raise UsageError("riskwarn replay: give --queue-url or set "
                          "RISKWARN_SCORE_FAILURES_QUEUE_URL")
+    from riskwarn.observability import metrics
+
+    # as in the function: each batch's metrics are flushed (EMF on stdout) when it is done
+    handle = metrics.log_metrics(lambda event, context: score_batch(event, context))
     report = replay(aws.sqs(env.endpoint_url, env.region),
                     aws.kinesis(env.endpoint_url, env.region), queue,
-                    lambda event: score_batch(event, None), max_messages=args.max_messages)
+                    lambda event: handle(event, None), max_messages=args.max_messages)
     print(f"{report.messages} failure records read, {report.records} stream records "
           f"replayed, {report.replayed_messages} batches done")
     for item in report.still_failing:

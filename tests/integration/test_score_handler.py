@@ -30,8 +30,8 @@ def _load_app() -> Any:
 
 @pytest.mark.parametrize("stack", ["put"], indirect=True)
 def test_handler_runs_with_the_templates_environment_and_emits_metrics(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture) -> None:
     # Given the function's environment exactly as the template sets it
     for key, value in stack.p.function_env("ScoreFunction").items():
         monkeypatch.setenv(key, value)
@@ -57,6 +57,6 @@ def test_handler_runs_with_the_templates_environment_and_emits_metrics(
     assert {"RecordsReceived", "RecordsScored", "RecordsQuarantined", "AlertsRaised"} <= names
     quarantined = [doc["RecordsQuarantined"] for doc in emf if "RecordsQuarantined" in doc]
     assert quarantined == [[1.0]]  # one value in one EMF document
-    batch_logs = [orjson.loads(line) for line in out if '"batch scored"' in line]
-    assert batch_logs and batch_logs[0]["quarantined"] == 1
-    assert "ip" not in batch_logs[0] and "device_id" not in str(batch_logs[0])
+    (batch_log,) = [r for r in caplog.records if r.getMessage() == "batch scored"]
+    assert batch_log.__dict__["quarantined"] == 1 and batch_log.__dict__["received"] == 36
+    assert "ip" not in batch_log.__dict__ and "device_id" not in str(batch_log.__dict__)
