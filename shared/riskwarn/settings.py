@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from riskwarn.config import DEFAULT_MODEL_PATH, ScoringConfig
+from riskwarn.workflow import Timing
 
 
 class Settings(BaseSettings):
@@ -23,6 +24,13 @@ class Settings(BaseSettings):
     alerts_topic_arn: str = ""
     quarantine_bucket: str = "riskwarn-quarantine"
     disposition_state_machine_arn: str = ""
+    reports_table: str = "riskwarn-reports"
+    # disposition timing (seconds): review SLA by tier, supervisor SLA, follow-up period
+    review_sla_high_seconds: int = 24 * 3600
+    review_sla_critical_seconds: int = 2 * 3600
+    supervisor_sla_seconds: int = 4 * 3600
+    follow_up_seconds: int = 14 * 86_400
+    restriction_hours: int = 72
     model_path: Path = DEFAULT_MODEL_PATH
     scoring_config: Path | None = None  # JSON overriding ScoringConfig defaults
     endpoint_url: str | None = None  # the embedded local stack; None on AWS
@@ -36,6 +44,11 @@ class Settings(BaseSettings):
         values: dict[str, Any] = {k.removeprefix("RISKWARN_").lower(): v
                                   for k, v in variables.items() if k.startswith("RISKWARN_")}
         return cls.model_validate({**values, **overrides})
+
+    def timing(self) -> Timing:
+        return Timing(self.review_sla_high_seconds, self.review_sla_critical_seconds,
+                      self.supervisor_sla_seconds, self.follow_up_seconds,
+                      self.restriction_hours)
 
     def scoring(self) -> ScoringConfig:
         cfg = (ScoringConfig.from_file(self.scoring_config) if self.scoring_config

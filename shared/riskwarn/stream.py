@@ -232,7 +232,7 @@ def build_ports(env: Settings) -> StreamPorts:
         quarantine=Quarantine(aws.s3(env.endpoint_url, env.region), env.quarantine_bucket),
         notifier=Notifier(aws.sns(env.endpoint_url, env.region), env.alerts_topic_arn),
         workflow=WorkflowStarter(aws.sfn(env.endpoint_url, env.region),
-                                 env.disposition_state_machine_arn),
+                                 env.disposition_state_machine_arn, env.timing()),
         model_version=model.version if model is not None else None,
         dedup_window_s=cfg.dedup_window_h * 3600.0,
     )

@@ -3,7 +3,8 @@ execution is named after the alert, so starting it again is harmless."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -16,20 +17,42 @@ if TYPE_CHECKING:
 WORKFLOW_TIERS = ("high", "critical")
 
 
+@dataclass(frozen=True)
+class Timing:
+    """The disposition's clocks, in seconds (production: hours and days; locally: seconds)."""
+
+    review_sla_high: int = 24 * 3600
+    review_sla_critical: int = 2 * 3600
+    supervisor_sla: int = 4 * 3600
+    follow_up: int = 14 * 86_400
+    restriction_hours: int = 72
+
+
 class WorkflowStarter:
-    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
+    def __init__(self, client: SFNClient, state_machine_arn: str,
+                 timing: Timing | None = None) -> None:
         self.client = client
         self.arn = state_machine_arn
+        self.timing = timing or Timing()
         self.calls = 0
 
     def start(self, alert: Alert, now: datetime) -> bool:
         """Start the alert's disposition; False if it was started before."""
         if alert.tier not in WORKFLOW_TIERS:
             return False
+        t = self.timing
+        utc = now.astimezone(UTC)
         payload: dict[str, Any] = {
-            "requested_at": now.astimezone(UTC).isoformat(timespec="milliseconds"),
+            "requested_at": utc.isoformat(timespec="milliseconds"),
+            "review_sla_seconds": t.review_sla_critical if alert.tier == "critical"
+            else t.review_sla_high,
+            "supervisor_sla_seconds": t.supervisor_sla,
+            "follow_up_seconds": t.follow_up,
+            "restriction_expires_at": (utc + timedelta(hours=t.restriction_hours)).isoformat(
+                timespec="seconds"),
             "alert_id": alert.alert_id, "customer_id": alert.customer_id,
-            "account_id": alert.account_id, "tier": alert.tier,
+            "account_id": alert.account_id or f"customer:{alert.customer_id}",
+            "tier": alert.tier,
             "risk_category": alert.risk_category, "score": alert.score,
         }
         self.calls += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -97,3 +98,11 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
                                            model_path=DEFAULT_MODEL_PATH,
                                            profile_writes=request.param)
         yield Stack(p, build_ports(settings), settings)
+        # Executions run on moto's threads and outlive the mock: stop them, or they write
+        # into the next test's tables.
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for ex in sfn.list_executions(stateMachineArn=machine["stateMachineArn"],
+                                          statusFilter="RUNNING")["executions"]:
+                with contextlib.suppress(Exception):  # moto cannot stop one not yet running
+                    sfn.stop_execution(executionArn=ex["executionArn"])

@@ -31,6 +31,7 @@ class Provisioned:
     not_created: dict[str, str] = field(default_factory=dict)  # logical id -> why
     adjusted: dict[str, str] = field(default_factory=dict)  # created, but not as written
     template: dict[str, Any] = field(default_factory=dict)
+    definitions: dict[str, Any] = field(default_factory=dict)  # state machine ASL by id
 
     def ref(self, logical: str) -> Any:
         return self.refs[logical]
@@ -131,10 +132,15 @@ Client = Callable[[str], Any]
 
 
 def provision(template: dict[str, Any], client: Client, *, stack: str = "riskwarn",
-              region: str = "us-east-1", parameters: dict[str, Any] | None = None
-              ) -> Provisioned:
-    """Create every resource; `client(service)` returns a boto3 client."""
-    p = Provisioned(stack=stack, region=region, template=template)
+              region: str = "us-east-1", parameters: dict[str, Any] | None = None,
+              definitions: dict[str, Any] | None = None) -> Provisioned:
+    """Create every resource; `client(service)` returns a boto3 client. `definitions`:
+    state machine ASL by logical id (default: the files template.yaml names)."""
+    if definitions is None:
+        from riskwarn.local.template import state_machine_definitions
+
+        definitions = state_machine_definitions()
+    p = Provisioned(stack=stack, region=region, template=template, definitions=definitions)
     for name, spec in template.get("Parameters", {}).items():
         p.refs[name] = (parameters or {}).get(name, spec.get("Default"))
     resources = template["Resources"]
@@ -312,7 +318,14 @@ def _role(p: Provisioned, logical: str, props: dict[str, Any], client: Client) -
 
 def _state_machine(p: Provisioned, logical: str, props: dict[str, Any],
                    client: Client) -> None:
-    definition = props.get("DefinitionString") or orjson.dumps(props["Definition"]).decode()
+    if "DefinitionString" in props:
+        definition = props["DefinitionString"]
+    elif "Definition" in props:
+        definition = orjson.dumps(props["Definition"]).decode()
+    else:  # DefinitionS3Location: the ASL file the template names
+        if logical not in p.definitions:
+            raise TemplateError(f"{logical}: no definition to create it from")
+        definition = orjson.dumps(p.definitions[logical]).decode()
     for key, value in props.get("DefinitionSubstitutions", {}).items():
         definition = definition.replace("${" + key + "}", str(value))
     name = props.get("StateMachineName", _name(p, logical))

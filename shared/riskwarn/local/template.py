@@ -34,11 +34,13 @@ def transform(path: Path = TEMPLATE, region: str = "us-east-1") -> dict[str, Any
     from samtranslator.translator.transform import transform as sam_transform
 
     sam = copy.deepcopy(load_sam(path))
-    base = path.parent
-    for res in sam["Resources"].values():
+    for logical, res in sam["Resources"].items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::Serverless::StateMachine" and "DefinitionUri" in props:
-            props["Definition"] = orjson.loads((base / props.pop("DefinitionUri")).read_bytes())
+            # as `sam deploy` does: the ASL goes to S3 and the template points at it; the
+            # local stack reads the file itself (state_machine_definitions)
+            props["DefinitionUri"] = {"Bucket": "riskwarn-local-build",
+                                      "Key": f"statemachine/{logical}.asl.json"}
         for key in ("CodeUri", "ContentUri"):
             if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
                 props[key] = PLACEHOLDER
@@ -46,3 +48,13 @@ def transform(path: Path = TEMPLATE, region: str = "us-east-1") -> dict[str, Any
     params = {name: spec.get("Default") for name, spec in sam.get("Parameters", {}).items()}
     out: dict[str, Any] = sam_transform(sam, params, _NoManagedPolicies())
     return out
+
+
+def state_machine_definitions(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The ASL of each state machine, by logical id (transform() points them at S3)."""
+    sam = load_sam(path)
+    return {logical: orjson.loads((path.parent / res["Properties"]["DefinitionUri"])
+                                  .read_bytes())
+            for logical, res in sam["Resources"].items()
+            if res["Type"] == "AWS::Serverless::StateMachine"
+            and isinstance(res["Properties"].get("DefinitionUri"), str)}

@@ -1,0 +1,39 @@
+"""The review inbox's logic: SQS messages from the disposition workflow → task tokens on
+alerts, with partial batch failures (a message that cannot be stored is retried)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from riskwarn.disposition import Disposition, ReviewTask
+
+
+@lru_cache(maxsize=1)
+def production_disposition() -> Disposition:
+    from riskwarn import aws
+    from riskwarn.settings import settings
+
+    env = settings()
+    return Disposition(aws.dynamodb(env.endpoint_url, env.region),
+                       aws.sfn(env.endpoint_url, env.region), env.alerts_table,
+                       env.history_table)
+
+
+def handle_review_messages(event: dict[str, Any], context: Any,
+                           disposition: Disposition | None = None) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    port = disposition or production_disposition()
+
+    def record_handler(record: Any) -> None:
+        port.queue(ReviewTask.from_message(record.body), datetime.now(UTC))
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=record_handler,
+                                         processor=processor, context=context))

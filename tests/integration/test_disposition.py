@@ -1,0 +1,214 @@
+"""The disposition state machine, executed by moto's Step Functions with short clocks, on
+every path: confirmed, false positive, needs info, SLA timeout → escalation, follow-up
+reopen and close, service failure → workflow_failed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from riskwarn.alerts import Alert
+from riskwarn.disposition import Conflict, Disposition
+from riskwarn.review_inbox import handle_review_messages
+from riskwarn.store.alerts import to_item
+from riskwarn.workflow import Timing, WorkflowStarter
+from tests.integration.conftest import Stack
+
+FAST = Timing(review_sla_high=30, review_sla_critical=30, supervisor_sla=30, follow_up=1,
+              restriction_hours=72)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met before the deadline")
+
+
+class Desk:
+    """A reviewer's view: start workflows, pick up review tasks, decide, look."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.s = stack
+        self.ddb = stack.client("dynamodb")
+        self.sfn = stack.client("stepfunctions")
+        self.port = Disposition(self.ddb, self.sfn, stack.p.ref("AlertsTable"),
+                                stack.p.ref("AlertHistoryTable"))
+
+    def raise_alert(self, alert_id: str, tier: str, category: str = "aml",
+                    customer: str = "C-1", created: datetime | None = None) -> Alert:
+        now = created or datetime.now(UTC)
+        alert = Alert(alert_id=alert_id, customer_id=customer, account_id=f"A-{customer}",
+                      tier=tier, score={"high": 760, "critical": 900}.get(tier, 560),
+                      risk_category=category, typologies=["AML-STRUCTURING"],
+                      reason_codes=["3 deposits just under the threshold"],
+                      event_ids=["e-1", "e-2", "e-3"], occurred_at=now, last_evidence_at=now,
+                      created_at=now)
+        self.ddb.put_item(TableName=self.s.p.ref("AlertsTable"), Item=to_item(alert))
+        return alert
+
+    def start(self, alert: Alert, timing: Timing = FAST) -> None:
+        starter = WorkflowStarter(self.sfn, self.s.p.ref("DispositionStateMachine"), timing)
+        assert starter.start(alert, datetime.now(UTC))
+
+    def pump(self) -> int:
+        """Run the review inbox over what the workflow queued (the SQS-triggered Lambda)."""
+        sqs = self.s.client("sqs")
+        msgs = sqs.receive_message(QueueUrl=self.s.p.ref("ReviewQueue"),
+                                   MaxNumberOfMessages=10).get("Messages", [])
+        if msgs:
+            event = {"Records": [{"messageId": m["MessageId"], "receiptHandle":
+                                  m["ReceiptHandle"], "body": m["Body"], "attributes": {},
+                                  "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+                                  "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+                                  "eventSourceARN": "arn:aws:sqs:us-east-1:1:review"}
+                                 for m in msgs]}
+            assert handle_review_messages(event, None, self.port) == {"batchItemFailures": []}
+            for m in msgs:
+                sqs.delete_message(QueueUrl=self.s.p.ref("ReviewQueue"),
+                                   ReceiptHandle=m["ReceiptHandle"])
+        return len(msgs)
+
+    def waiting(self, alert_id: str, stage: str = "review") -> bool:
+        self.pump()
+        item = self.alert(alert_id)
+        return "task_token" in item and item["review_stage"]["S"] == stage
+
+    def alert(self, alert_id: str) -> dict[str, Any]:
+        item: dict[str, Any] = self.ddb.get_item(TableName=self.s.p.ref("AlertsTable"),
+                                                 Key={"alert_id": {"S": alert_id}})["Item"]
+        return item
+
+    def status(self, alert_id: str) -> str:
+        return str(self.alert(alert_id)["status"]["S"])
+
+    def history(self, alert_id: str) -> list[str]:
+        items = self.ddb.query(TableName=self.s.p.ref("AlertHistoryTable"),
+                               KeyConditionExpression="alert_id = :a",
+                               ExpressionAttributeValues={":a": {"S": alert_id}})["Items"]
+        return [i["action"]["S"] for i in sorted(items, key=lambda i: i["entry"]["S"])]
+
+    def control(self, alert: Alert, kind: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.ddb.get_item(
+            TableName=self.s.p.ref("AccountControlsTable"),
+            Key={"account_id": {"S": alert.account_id or ""},
+                 "control_id": {"S": f"{kind}#{alert.alert_id}"}}).get("Item")
+        return item
+
+    def execution(self, alert_id: str) -> str:
+        arn = self.s.p.ref("DispositionStateMachine").replace(":stateMachine:", ":execution:")
+        return str(self.sfn.describe_execution(executionArn=f"{arn}:{alert_id}")["status"])
+
+
+@pytest.fixture
+def desk(stack: Stack) -> Desk:
+    return Desk(stack)
+
+
+pytestmark = pytest.mark.parametrize("stack", ["put"], indirect=True)
+
+
+def test_confirmed_critical_aml_alert_is_frozen_reported_followed_up_and_closed(
+        desk: Desk) -> None:
+    alert = desk.raise_alert("AL-crit-aml", "critical")
+    desk.start(alert)
+    # the critical alert restricts outgoing payments at once, then waits for a reviewer
+    eventually(lambda: desk.waiting(alert.alert_id))
+    restriction = desk.control(alert, "restrict_outgoing")
+    assert restriction and restriction["status"]["S"] == "active"
+    assert restriction["expires_at"]["S"] and "score 900" in restriction["reason"]["S"]
+    desk.port.decide(alert.alert_id, "confirmed", "structuring confirmed", "ana")
+    eventually(lambda: desk.status(alert.alert_id) == "closed")
+    freeze = desk.control(alert, "freeze")
+    assert freeze and freeze["status"]["S"] == "active"
+    assert desk.control(alert, "restrict_outgoing")["status"]["S"] == "superseded"  # type: ignore[index]
+    assert desk.alert(alert.alert_id)["label"]["S"] == "positive"
+    report = desk.ddb.get_item(TableName=desk.s.p.ref("ReportsTable"),
+                               Key={"report_id": {"S": f"STR-{alert.alert_id}"}})["Item"]
+    assert report["status"]["S"] == "draft" and set(report["event_ids"]["SS"]) == {
+        "e-1", "e-2", "e-3"}
+    assert report["confirmed_by"]["S"] == "ana"
+    eventually(lambda: desk.history(alert.alert_id) == [
+        "workflow_started", "restricted", "confirmed", "str_drafted", "closed"])
+    eventually(lambda: desk.execution(alert.alert_id) == "SUCCEEDED")
+
+
+def test_false_positive_lifts_the_restriction_and_labels_the_alert(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-crit-fp", "critical", category="fraud")
+    desk.start(alert)
+    eventually(lambda: desk.waiting(alert.alert_id))
+    desk.port.decide(alert.alert_id, "false_positive", "known customer, travel", "ben")
+    eventually(lambda: desk.status(alert.alert_id) == "closed")
+    assert desk.control(alert, "restrict_outgoing")["status"]["S"] == "lifted"  # type: ignore[index]
+    assert desk.alert(alert.alert_id)["label"]["S"] == "negative"
+    eventually(lambda: desk.history(alert.alert_id)[-2:] == ["false_positive", "closed"])
+
+
+def test_needs_info_waits_again_then_a_decision_closes(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-high-info", "high", category="fraud")
+    desk.start(alert)
+    eventually(lambda: desk.waiting(alert.alert_id))
+    assert desk.control(alert, "restrict_outgoing") is None  # high: no automatic action
+    desk.port.decide(alert.alert_id, "needs_info", "asked the branch", "ana")
+    eventually(lambda: desk.waiting(alert.alert_id))
+    desk.port.decide(alert.alert_id, "confirmed", "branch confirmed fraud", "ana")
+    eventually(lambda: desk.status(alert.alert_id) == "closed")
+    eventually(lambda: desk.history(alert.alert_id) == [
+        "workflow_started", "needs_info", "confirmed", "closed"])
+
+
+def test_no_decision_within_the_sla_escalates_to_supervisors(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-high-sla", "high")
+    desk.start(alert, Timing(review_sla_high=1, review_sla_critical=1, supervisor_sla=30,
+                             follow_up=1, restriction_hours=1))
+    eventually(lambda: desk.waiting(alert.alert_id, stage="supervisor"))
+    assert desk.status(alert.alert_id) == "escalated"
+    told = desk.s.queue_messages("SupervisorQueue")
+    assert told and "escalated" in str(told)
+    desk.port.decide(alert.alert_id, "false_positive", "reviewed late", "sue")
+    eventually(lambda: desk.status(alert.alert_id) == "closed")
+    assert desk.history(alert.alert_id)[:2] == ["workflow_started", "escalated"]
+
+
+def test_follow_up_reopens_when_the_customer_alerts_again(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-follow", "high", category="fraud", customer="C-9")
+    desk.start(alert, Timing(review_sla_high=30, review_sla_critical=30, supervisor_sla=30,
+                             follow_up=4, restriction_hours=1))
+    eventually(lambda: desk.waiting(alert.alert_id))
+    desk.port.decide(alert.alert_id, "confirmed", "card fraud", "ana")
+    # a new high alert for the same customer after the decision, within the follow-up
+    desk.raise_alert("AL-again", "high", category="fraud", customer="C-9",
+                     created=datetime.now(UTC) + timedelta(seconds=1))
+    eventually(lambda: desk.waiting(alert.alert_id, stage="supervisor"))
+    assert desk.status(alert.alert_id) == "escalated"
+    eventually(lambda: "reopened" in desk.history(alert.alert_id))
+
+
+def test_two_people_deciding_at_once_one_wins(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-race", "high", category="fraud")
+    desk.start(alert)
+    eventually(lambda: desk.waiting(alert.alert_id))
+    desk.port.decide(alert.alert_id, "false_positive", "first", "ana")
+    with pytest.raises(Conflict):
+        desk.port.decide(alert.alert_id, "confirmed", "second", "ben")
+    eventually(lambda: desk.status(alert.alert_id) == "closed")
+
+
+def test_service_failure_marks_the_alert_and_says_so(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-broken", "critical", category="fraud")
+    desk.ddb.update_table(TableName=desk.s.p.ref("AccountControlsTable"),
+                          DeletionProtectionEnabled=False)
+    desk.ddb.delete_table(TableName=desk.s.p.ref("AccountControlsTable"))
+    desk.start(alert)
+    eventually(lambda: desk.status(alert.alert_id) == "workflow_failed", timeout=30)
+    eventually(lambda: desk.execution(alert.alert_id) == "FAILED")
+    assert desk.history(alert.alert_id)[0] == "workflow_started"
+    failures = [m for m in desk.s.queue_messages("SupervisorQueue")]
+    assert not failures  # operations are told (e-mail), supervisors are not
