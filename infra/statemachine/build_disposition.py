@@ -138,7 +138,8 @@ states.update(history("RecordNeedsInfo", "needs_info", "States.Format('{}: {}', 
 states.update(set_status("Confirm", "confirmed", "Freeze", ", label = :l, decided_at = :d",
                          {":l": {"S": "positive"}, ":d": {"S.$": "$.decision.decided_at"}}))
 states.update(control("Freeze", "freeze", "active", "PublishFreeze"))
-states.update(publish_control("PublishFreeze", "freeze", "SupersedeRestriction"))
+states.update(publish_control("PublishFreeze", "freeze", "RecordFrozen"))
+states.update(history("RecordFrozen", "frozen", "States.Format('account {} frozen', $.account_id)", "SupersedeRestriction"))
 states.update(lift("SupersedeRestriction", "restrict_outgoing", "superseded", "RecordConfirmed"))
 states.update(history("RecordConfirmed", "confirmed", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "IsAml", actor="reviewer"))
 states["IsAml"] = {"Type": "Choice", "Choices": [
@@ -187,7 +188,8 @@ states.update(set_status("Reopen", "escalated", "RecordReopened"))
 states.update(history("RecordReopened", "reopened", "States.Format('{} new high or critical alerts since the decision', $.followup.count)", "NotifySupervisor"))
 states.update(set_status("MarkFalsePositive", "false_positive", "LiftRestriction", ", label = :l, decided_at = :d",
                          {":l": {"S": "negative"}, ":d": {"S.$": "$.decision.decided_at"}}))
-states.update(lift("LiftRestriction", "restrict_outgoing", "lifted", "RecordFalsePositive"))
+states.update(lift("LiftRestriction", "restrict_outgoing", "lifted", "PublishLift"))
+states.update(publish_control("PublishLift", "lift_restriction", "RecordFalsePositive"))
 states.update(history("RecordFalsePositive", "false_positive", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "Close", actor="reviewer"))
 states.update(set_status("Close", "closed", "RecordClosed"))
 states.update(history("RecordClosed", "closed", "States.Format('closed after {}', $.decision.outcome)", "Done"))
@@ -201,6 +203,18 @@ states["MarkFailed"] = {
                    "ConditionExpression": "attribute_exists(alert_id)",
                    "ExpressionAttributeNames": {"#st": "status"},
                    "ExpressionAttributeValues": {":s": {"S": "workflow_failed"}}},
+    "ResultPath": None, "Retry": RETRY,
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "RecordFailed"}],
+    "Next": "RecordFailed"}
+states["RecordFailed"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+    "Parameters": {"TableName": "${HistoryTable}", "Item": {
+        "alert_id": {"S.$": "$.alert_id"},
+        "entry": {"S.$": "States.Format('{}#workflow_failed#{}', $$.State.EnteredTime, $$.Execution.Name)"},
+        "at": {"S.$": "$$.State.EnteredTime"},
+        "actor": {"S": "disposition"},
+        "action": {"S": "workflow_failed"},
+        "detail": {"S.$": "States.Format('{}', $.error.Error)"}}},
     "ResultPath": None, "Retry": RETRY,
     "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "LiftOnFailure"}],
     "Next": "LiftOnFailure"}

@@ -93,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--queue-url", help="the on-failure queue (default "
                                        "RISKWARN_SCORE_FAILURES_QUEUE_URL)")
     r.add_argument("--max-messages", type=_positive_int, default=100)
+
+    d = sub.add_parser("decide", help="decide an alert waiting in its disposition workflow "
+                                      "(settings from RISKWARN_* variables)")
+    d.add_argument("alert_id")
+    d.add_argument("--outcome", required=True,
+                   choices=["confirmed", "false_positive", "needs_info"])
+    d.add_argument("--note", required=True, help="why: kept in the alert's history")
+    d.add_argument("--actor", required=True, help="who decides")
     return p
 
 
@@ -105,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(args)
         if args.command == "replay":
             return _replay(args)
+        if args.command == "decide":
+            return _decide(args)
         return _backtest(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -240,6 +250,26 @@ def _replay(args: argparse.Namespace) -> int:
     for item in report.still_failing:
         print(f"  still failing: {item}")
     return 0 if not report.still_failing else 1
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from riskwarn import aws
+    from riskwarn.disposition import Conflict, Disposition, NotFound
+    from riskwarn.settings import settings
+
+    env = settings()
+    port = Disposition(aws.dynamodb(env.endpoint_url, env.region),
+                       aws.sfn(env.endpoint_url, env.region), env.alerts_table,
+                       env.history_table)
+    try:
+        decision = port.decide(args.alert_id, args.outcome, args.note, args.actor)
+    except NotFound:
+        raise UsageError(f"riskwarn decide: no alert {args.alert_id}") from None
+    except Conflict as exc:
+        raise UsageError(f"riskwarn decide: {exc}") from None
+    print(f"{args.alert_id}: {decision['outcome']} by {decision['actor']} at "
+          f"{decision['decided_at']}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ def test_confirmed_critical_aml_alert_is_frozen_reported_followed_up_and_closed(
         "e-1", "e-2", "e-3"}
     assert report["confirmed_by"]["S"] == "ana"
     eventually(lambda: desk.history(alert.alert_id) == [
-        "workflow_started", "restricted", "confirmed", "str_drafted", "closed"])
+        "workflow_started", "restricted", "frozen", "confirmed", "str_drafted", "closed"])
     eventually(lambda: desk.execution(alert.alert_id) == "SUCCEEDED")
 
 
@@ -161,7 +161,7 @@ def test_needs_info_waits_again_then_a_decision_closes(desk: Desk) -> None:
     desk.port.decide(alert.alert_id, "confirmed", "branch confirmed fraud", "ana")
     eventually(lambda: desk.status(alert.alert_id) == "closed")
     eventually(lambda: desk.history(alert.alert_id) == [
-        "workflow_started", "needs_info", "confirmed", "closed"])
+        "workflow_started", "needs_info", "frozen", "confirmed", "closed"])
 
 
 def test_no_decision_within_the_sla_escalates_to_supervisors(desk: Desk) -> None:
@@ -209,6 +209,7 @@ def test_service_failure_marks_the_alert_and_says_so(desk: Desk) -> None:
     desk.start(alert)
     eventually(lambda: desk.status(alert.alert_id) == "workflow_failed", timeout=30)
     eventually(lambda: desk.execution(alert.alert_id) == "FAILED")
-    assert desk.history(alert.alert_id)[0] == "workflow_started"
+    eventually(lambda: desk.history(alert.alert_id) == ["workflow_started",
+                                                        "workflow_failed"])
     failures = [m for m in desk.s.queue_messages("SupervisorQueue")]
     assert not failures  # operations are told (e-mail), supervisors are not
