@@ -125,10 +125,23 @@ states.update(publish_control("PublishRestriction", "restrict_outgoing", "Record
 states.update(history("RecordRestricted", "restricted", "States.Format('outgoing payments restricted on {} until {}', $.account_id, $.restriction_expires_at)", "AwaitReview"))
 states.update(await_decision("AwaitReview", "review", "$.review_sla_seconds", "Escalate"))
 states.update(set_status("Escalate", "escalated", "RecordEscalated"))
-states.update(history("RecordEscalated", "escalated", "States.Format('no decision within {} s', $.review_sla_seconds)", "NotifySupervisor"))
+states.update(history("RecordEscalated", "escalated", "States.Format('no decision within {} s', $.review_sla_seconds)", "CheckRestrictionExpiry"))
+# a restriction ends at its expiry even while supervisors are still deciding
+states["CheckRestrictionExpiry"] = {
+    "Type": "Pass", "Parameters": {"now.$": "$$.State.EnteredTime"}, "ResultPath": "$.clock",
+    "Next": "RestrictionExpired"}
+states["RestrictionExpired"] = {"Type": "Choice", "Choices": [
+    {"And": [{"Variable": "$.tier", "StringEquals": "critical"},
+             # both are UTC ISO 8601 to the second: string order is time order
+             {"Variable": "$.clock.now", "StringGreaterThanPath": "$.restriction_expires_at"}],
+     "Next": "LiftExpired"}],
+    "Default": "NotifySupervisor"}
+states.update(lift("LiftExpired", "restrict_outgoing", "expired", "PublishExpiry"))
+states.update(publish_control("PublishExpiry", "lift_restriction", "RecordExpired"))
+states.update(history("RecordExpired", "restriction_expired", "States.Format('restriction on {} expired at {}', $.account_id, $.restriction_expires_at)", "NotifySupervisor"))
 states.update(notify("NotifySupervisor", "supervisor", "States.Format('riskwarn alert {} escalated to supervisors', $.alert_id)", "AwaitSupervisor"))
 states.update(await_decision("AwaitSupervisor", "supervisor", "$.supervisor_sla_seconds", "SupervisorOverdue"))
-states.update(history("SupervisorOverdue", "sla_breached", "States.Format('no supervisor decision within {} s', $.supervisor_sla_seconds)", "NotifySupervisor"))
+states.update(history("SupervisorOverdue", "sla_breached", "States.Format('no supervisor decision within {} s', $.supervisor_sla_seconds)", "CheckRestrictionExpiry"))
 states["Decide"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.decision.outcome", "StringEquals": "confirmed", "Next": "Confirm"},
     {"Variable": "$.decision.outcome", "StringEquals": "false_positive", "Next": "MarkFalsePositive"},
@@ -163,6 +176,7 @@ states["DraftStr"] = {
         "typologies.$": "$.alert.item.typologies",
         "reason_codes.$": "$.alert.item.reason_codes",
         "event_ids.$": "$.alert.item.event_ids",
+        "evidence.$": "$.alert.item.evidence",
         "score.$": "$.alert.item.score",
         "confirmed_by": {"S.$": "$.decision.actor"},
         "note": {"S.$": "$.decision.note"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,7 @@ from riskwarn.scoring import Scored
 Status = Literal["open", "in_review", "confirmed", "false_positive", "escalated", "closed"]
 MAX_EVENT_IDS = 200
 MAX_REASONS = 12
+MAX_EVIDENCE_ITEMS = 20
 
 
 def alert_id_for(event_id: str) -> str:
@@ -32,6 +33,18 @@ class HistoryEntry(BaseModel):
     actor: str
     action: str
     detail: str = ""
+
+
+class EvidenceItem(BaseModel):
+    """A transaction behind an alert, as the profile's ledger holds it."""
+
+    event_id: str
+    at: datetime
+    amount: float  # reporting currency
+    direction: Literal["debit", "credit"]
+    method: str
+    counterparty: str | None = None
+    own_account: bool = False
 
 
 class Alert(BaseModel):
@@ -46,6 +59,7 @@ class Alert(BaseModel):
     typologies: list[str]
     reason_codes: list[str]
     event_ids: list[str]
+    evidence: list[EvidenceItem] = Field(default_factory=list)
     model_score: int = 0
     model_typology: str | None = None
     model_version: str | None = None
@@ -58,7 +72,8 @@ class Alert(BaseModel):
 
     @classmethod
     def from_scored(cls, s: Scored, model_version: str | None,
-                    now: datetime | None = None) -> Alert:
+                    now: datetime | None = None,
+                    evidence: list[dict[str, Any]] | None = None) -> Alert:
         created = now or datetime.now(UTC)
         return cls(
             alert_id=alert_id_for(s.event.event_id),
@@ -70,6 +85,7 @@ class Alert(BaseModel):
             typologies=list(s.typologies),
             reason_codes=s.reasons[:MAX_REASONS],
             event_ids=s.evidence[-MAX_EVENT_IDS:],
+            evidence=[EvidenceItem(**e) for e in (evidence or [])[-MAX_EVIDENCE_ITEMS:]],
             model_score=s.model_score,
             model_typology=s.model_typology,
             model_version=model_version,
@@ -135,7 +151,8 @@ class AlertBook:
         self._open: dict[str, dict[str, tuple[str, float]]] = {}  # customer -> key -> ref
         self._alerts: dict[str, Alert] = {}
 
-    def add(self, s: Scored, now: datetime | None = None) -> tuple[Alert, bool]:
+    def add(self, s: Scored, now: datetime | None = None,
+            evidence: list[dict[str, Any]] | None = None) -> tuple[Alert, bool]:
         """Raise a new alert or merge into an open one; returns (alert, is_new)."""
         ts = s.event.occurred_at.timestamp()
         keys = dedup_keys(s)
@@ -146,7 +163,7 @@ class AlertBook:
             alert.absorb(s)
             new = False
         else:
-            alert = Alert.from_scored(s, self.model_version, now)
+            alert = Alert.from_scored(s, self.model_version, now, evidence)
             existing = self._alerts.get(alert.alert_id)
             if existing is not None:  # the same event again: nothing new
                 return existing, False

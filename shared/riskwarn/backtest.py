@@ -129,7 +129,9 @@ def run_backtest(
                 summary.rejects.append((numbers[rej.position], rej.reason))
         evaluation.observe_events(events)
         for scored in scorer.score(events, profiles):
-            alert, new = book.add(scored, now=scored.event.occurred_at)
+            prof = profiles[scored.event.customer_id]
+            alert, new = book.add(scored, now=scored.event.occurred_at,
+                                  evidence=prof.transactions(scored.evidence))
             if new:
                 extra = scored.event.model_extra or {}
                 traps[alert.alert_id] = extra.get("trap")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -254,6 +256,27 @@ class CustomerProfile:
         if len(seen) > MAX_SEEN:
             del seen[next(iter(seen))]
         return True
+
+    def transactions(self, event_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """What the ledger knows of these events (amount in the reporting currency,
+        direction, method, counterparty, time): the evidence an investigator needs."""
+        wanted = set(event_ids)
+        led = self.ledger
+        out: list[dict[str, Any]] = []
+        for i, eid in enumerate(led.event_ids):
+            if eid in wanted:
+                bits = led.bits[i]
+                method = "cash" if bits & CASH else "card" if bits & CARD else "transfer"
+                out.append({
+                    "event_id": eid,
+                    "at": datetime.fromtimestamp(led.ts[i], UTC).isoformat(),
+                    "amount": round(led.amounts[i], 2),
+                    "direction": "debit" if bits & DEBIT else "credit",
+                    "method": method,
+                    "counterparty": led.counterparties[i] or None,
+                    "own_account": bool(bits & OWN),
+                })
+        return out
 
     def to_state(self) -> ProfileState:
         led = self.ledger

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     review_sla_critical_seconds: int = 2 * 3600
     supervisor_sla_seconds: int = 4 * 3600
     follow_up_seconds: int = 14 * 86_400
-    restriction_hours: int = 72
+    restriction_hours: float = 72.0
     model_path: Path = DEFAULT_MODEL_PATH
     scoring_config: Path | None = None  # JSON overriding ScoringConfig defaults
     endpoint_url: str | None = None  # the embedded local stack; None on AWS

@@ -178,7 +178,7 @@ def _alert(ports: StreamPorts, out: BatchOutcome, prof: CustomerProfile, s: Scor
             prof.open_alerts[key] = (open_id, ts)
         out.alerts_merged += 1
         return None
-    alert = Alert.from_scored(s, ports.model_version, now)
+    alert = Alert.from_scored(s, ports.model_version, now, prof.transactions(s.evidence))
     already = ports.alerts.put_new(alert)
     for key in keys:
         prof.open_alerts[key] = (alert.alert_id, ts)

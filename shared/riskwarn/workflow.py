@@ -25,7 +25,7 @@ class Timing:
     review_sla_critical: int = 2 * 3600
     supervisor_sla: int = 4 * 3600
     follow_up: int = 14 * 86_400
-    restriction_hours: int = 72
+    restriction_hours: float = 72.0
 
 
 class WorkflowStarter:
@@ -48,8 +48,8 @@ class WorkflowStarter:
             else t.review_sla_high,
             "supervisor_sla_seconds": t.supervisor_sla,
             "follow_up_seconds": t.follow_up,
-            "restriction_expires_at": (utc + timedelta(hours=t.restriction_hours)).isoformat(
-                timespec="seconds"),
+            "restriction_expires_at": (utc + timedelta(hours=t.restriction_hours)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
             "alert_id": alert.alert_id, "customer_id": alert.customer_id,
             "account_id": alert.account_id or f"customer:{alert.customer_id}",
             "tier": alert.tier,

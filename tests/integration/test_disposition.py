@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 
-from riskwarn.alerts import Alert
+from riskwarn.alerts import Alert, EvidenceItem
 from riskwarn.disposition import Conflict, Disposition
 from riskwarn.review_inbox import handle_review_messages
 from riskwarn.store.alerts import to_item
@@ -50,7 +51,9 @@ class Desk:
                       risk_category=category, typologies=["AML-STRUCTURING"],
                       reason_codes=["3 deposits just under the threshold"],
                       event_ids=["e-1", "e-2", "e-3"], occurred_at=now, last_evidence_at=now,
-                      created_at=now)
+                      created_at=now, evidence=[
+                          EvidenceItem(event_id=f"e-{i}", at=now, amount=45_000.0 + i,
+                                       direction="credit", method="cash") for i in (1, 2, 3)])
         self.ddb.put_item(TableName=self.s.p.ref("AlertsTable"), Item=to_item(alert))
         return alert
 
@@ -117,6 +120,13 @@ pytestmark = pytest.mark.parametrize("stack", ["put"], indirect=True)
 
 def test_confirmed_critical_aml_alert_is_frozen_reported_followed_up_and_closed(
         desk: Desk) -> None:
+    # core banking listens to the control events (here: a queue on the controls topic)
+    sqs, sns = desk.s.client("sqs"), desk.s.client("sns")
+    inbox = sqs.create_queue(QueueName="core-banking-controls")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=desk.s.p.ref("ControlsTopic"), Protocol="sqs", Endpoint=inbox_arn,
+                  Attributes={"RawMessageDelivery": "true"})
     alert = desk.raise_alert("AL-crit-aml", "critical")
     desk.start(alert)
     # the critical alert restricts outgoing payments at once, then waits for a reviewer
@@ -135,6 +145,12 @@ def test_confirmed_critical_aml_alert_is_frozen_reported_followed_up_and_closed(
     assert report["status"]["S"] == "draft" and set(report["event_ids"]["SS"]) == {
         "e-1", "e-2", "e-3"}
     assert report["confirmed_by"]["S"] == "ana"
+    assert sorted(float(e["M"]["amount"]["N"]) for e in report["evidence"]["L"]) == [
+        45_001.0, 45_002.0, 45_003.0]
+    events = [orjson.loads(m["Body"]) for m in sqs.receive_message(
+        QueueUrl=inbox, MaxNumberOfMessages=10)["Messages"]]
+    assert [(e["action"], e["account_id"]) for e in events] == [
+        ("restrict_outgoing", "A-C-1"), ("freeze", "A-C-1")]
     eventually(lambda: desk.history(alert.alert_id) == [
         "workflow_started", "restricted", "frozen", "confirmed", "str_drafted", "closed"])
     eventually(lambda: desk.execution(alert.alert_id) == "SUCCEEDED")
@@ -189,6 +205,16 @@ def test_follow_up_reopens_when_the_customer_alerts_again(desk: Desk) -> None:
     eventually(lambda: desk.waiting(alert.alert_id, stage="supervisor"))
     assert desk.status(alert.alert_id) == "escalated"
     eventually(lambda: "reopened" in desk.history(alert.alert_id))
+
+
+def test_a_restriction_expires_while_supervisors_are_still_deciding(desk: Desk) -> None:
+    alert = desk.raise_alert("AL-expiry", "critical", category="fraud")
+    desk.start(alert, Timing(review_sla_high=1, review_sla_critical=1, supervisor_sla=1,
+                             follow_up=1, restriction_hours=1 / 3600))
+    eventually(lambda: desk.control(alert, "restrict_outgoing") is not None and desk.control(
+        alert, "restrict_outgoing")["status"]["S"] == "expired")  # type: ignore[index]
+    eventually(lambda: "restriction_expired" in desk.history(alert.alert_id))
+    assert desk.status(alert.alert_id) == "escalated"  # still open: supervisors decide
 
 
 def test_two_people_deciding_at_once_one_wins(desk: Desk) -> None:

@@ -77,6 +77,11 @@ def test_batch_writes_alerts_history_profiles_and_notifies_by_tier(stack: Stack)
     by_customer = {a.customer_id: a for a in alerts}
     assert set(by_customer) == {"C-STRUCT", "C-CASH", "C-CARD"}
     assert "AML-STRUCTURING" in by_customer["C-STRUCT"].typologies
+    # the evidence an investigator needs: amounts, directions, methods, times
+    assert sorted(e.amount for e in by_customer["C-STRUCT"].evidence) == [
+        45_000.0, 46_500.0, 47_900.0]
+    assert {(e.direction, e.method) for e in by_customer["C-STRUCT"].evidence} == {
+        ("credit", "cash")}
     assert "AML-LARGE-CASH" in by_customer["C-CASH"].typologies
     assert "FRAUD-CARD-TESTING" in by_customer["C-CARD"].typologies
     assert all(a.reason_codes and a.event_ids for a in alerts)

@@ -43,12 +43,32 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "created_at": {"S": _iso(alert.created_at)},
         "status": {"S": alert.status},
         "notified": {"BOOL": False},
+        "evidence": {"L": [{"M": _evidence_item(e.model_dump(mode="json"))}
+                           for e in alert.evidence]},
     }
     for name in ("account_id", "model_typology", "model_version", "assignee"):
         value = getattr(alert, name)
         if value is not None:
             item[name] = {"S": value}
     return item
+
+
+def _evidence_item(e: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"event_id": {"S": e["event_id"]}, "at": {"S": e["at"]},
+                           "amount": {"N": repr(e["amount"])}, "direction": {"S": e["direction"]},
+                           "method": {"S": e["method"]},
+                           "own_account": {"BOOL": e["own_account"]}}
+    if e.get("counterparty"):
+        out["counterparty"] = {"S": e["counterparty"]}
+    return out
+
+
+def _evidence_from(item: dict[str, Any]) -> dict[str, Any]:
+    m = item["M"]
+    return {"event_id": m["event_id"]["S"], "at": m["at"]["S"],
+            "amount": float(m["amount"]["N"]), "direction": m["direction"]["S"],
+            "method": m["method"]["S"], "own_account": m["own_account"]["BOOL"],
+            "counterparty": m.get("counterparty", {}).get("S")}
 
 
 def from_item(item: dict[str, Any]) -> Alert:
@@ -65,6 +85,7 @@ def from_item(item: dict[str, Any]) -> Alert:
         typologies=list(item["typologies"]["SS"]),
         reason_codes=[r["S"] for r in item["reason_codes"]["L"]],
         event_ids=list(item["event_ids"]["SS"]),
+        evidence=[_evidence_from(e) for e in item.get("evidence", {}).get("L", [])],
         model_score=int(item["model_score"]["N"]),
         model_typology=s("model_typology"),
         model_version=s("model_version"),
