@@ -163,22 +163,17 @@ def _access(prof: CustomerProfile, event: Event, ts: float, learn: bool = True
     """Whether the event's country and device are new to the customer. Only events that
     prove the customer is there (not failed logins) teach the profile a device or country:
     an attacker's tenth failed try from a new phone is still from a new phone."""
-    country_new = device_new = 0.0
     first = prof.n_events <= 1
-    country, device = event.country, event.device_id
-    if country is not None:
-        if learn:
-            if touch(prof.countries, country, ts, MAX_SMALL_SET) and not first:
-                country_new = 1.0
-        elif country not in prof.countries and not first:
-            country_new = 1.0
-    if device is not None:
-        if learn:
-            if touch(prof.devices, device, ts, MAX_SMALL_SET) and not first:
-                device_new = 1.0
-        elif device not in prof.devices and not first:
-            device_new = 1.0
-    return country_new, device_new
+    return (_new(prof.countries, event.country, ts, learn, first),
+            _new(prof.devices, event.device_id, ts, learn, first))
+
+
+def _new(known: dict[str, float], key: str | None, ts: float, learn: bool,
+         first: bool) -> float:
+    if key is None:
+        return 0.0
+    is_new = touch(known, key, ts, MAX_SMALL_SET) if learn else key not in known
+    return 1.0 if is_new and not first else 0.0
 
 
 def _since_h(ts: float, then: float) -> float:
