@@ -30,7 +30,7 @@ from riskwarn.notify import Notifier
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import Scored, Scorer
 from riskwarn.settings import Settings
-from riskwarn.store import TransientStoreError, is_transient
+from riskwarn.store import is_transient
 from riskwarn.store.alerts import AlertStore, history_item
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.quarantine import Quarantine
@@ -125,7 +125,7 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
         try:
             alert = _alert(ports, out, profiles[cid], s, now, history)
         except Exception as exc:
-            if not (is_transient(exc) or isinstance(exc, TransientStoreError)):
+            if not is_transient(exc):
                 raise
             failed_customers.add(cid)
             continue
@@ -134,7 +134,7 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     try:
         ports.alerts.append_history([item for _, item in history])
     except Exception as exc:
-        if not (is_transient(exc) or isinstance(exc, TransientStoreError)):
+        if not is_transient(exc):
             raise
         failed_customers |= {cid for cid, _ in history}
 
@@ -158,7 +158,15 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
 
 def _quarantine(ports: StreamPorts, out: BatchOutcome, raw: bytes, reason: str, rec: Record,
                 now: datetime) -> None:
-    ports.quarantine.put(raw, reason, rec.shard_id, rec.sequence, now)
+    """Keep a bad record with its reason; if the bucket cannot take it now, the record is
+    retried (a failure), never dropped."""
+    try:
+        ports.quarantine.put(raw, reason, rec.shard_id, rec.sequence, now)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        out.failed.add(rec.sequence)
+        return
     out.quarantined += 1
 
 

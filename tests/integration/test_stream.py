@@ -226,3 +226,16 @@ def test_replay_redrives_a_batch_from_the_on_failure_queue(stack: Stack) -> None
     again = replay(sqs, stack.client("kinesis"), queue,
                    lambda ev: score_batch(ev, generate_context(), stack.ports))
     assert again.messages == 0
+
+
+def test_a_quarantine_the_bucket_cannot_take_now_is_retried_not_lost(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = stack.send([b"{broken", *scenario()[:6]])
+    _throttle_once(monkeypatch, stack.ports.quarantine.client, "put_object")
+    outcome = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
+    (broken,) = [r["kinesis"]["sequenceNumber"] for r in event["Records"]
+                 if base64.b64decode(r["kinesis"]["data"]) == b"{broken"]
+    assert outcome.failed == {broken} and outcome.quarantined == 0
+    assert outcome.received == outcome.scored + outcome.quarantined + outcome.failed_count
+    again = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
+    assert again.quarantined == 1 and not again.failed

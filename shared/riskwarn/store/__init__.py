@@ -15,8 +15,11 @@ THROTTLING = frozenset({
 
 
 def is_transient(exc: Exception) -> bool:
+    """Worth trying again: throttling, timeouts, service errors."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if isinstance(exc, TransientStoreError):
+        return True
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         return code in THROTTLING or code.endswith("Throttled")
