@@ -148,6 +148,9 @@ class ScoringConfig(_Frozen):
     # Model: below this score the model is confident the event is ordinary.
     use_model: bool = True
     temper_below: int = 120
+    # May the model alone reach critical (and so the automatic restriction)? Off makes a
+    # person review model-only alerts first; see docs/typologies.md before turning it off.
+    model_alone_critical: bool = True
     model_path: Path = DEFAULT_MODEL_PATH
     # Baseline-aware rules (customer's own history, own accounts, new phone vs takeover).
     customer_baselines: bool = True

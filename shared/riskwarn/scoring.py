@@ -137,6 +137,10 @@ class Scorer:
         if standing and model_score >= tiers.medium:
             score += cfg.extra_typology_bonus
         score = min(score, 1000)
+        if not ranked and not cfg.model_alone_critical:
+            # the model alone never triggers the automatic restriction that critical
+            # brings: a person reviews first (high)
+            score = min(score, tiers.critical - 1)
         tier = tiers.tier_for(score)
         if tier is None:
             return None

@@ -38,6 +38,14 @@ def test_model_alone_maps_to_tiers(risk: float, tier: str | None) -> None:
                                         "AML-STRUCTURING: amount stood out")
 
 
+def test_model_alone_can_be_kept_from_critical() -> None:
+    model = FakeModel({123.0: 0.99})
+    (allowed,) = score([txn(0, 123)], model)
+    assert allowed.tier == "critical" and allowed.score == 990
+    (held,) = score([txn(0, 123)], model, ScoringConfig(model_alone_critical=False))
+    assert held.tier == "high" and held.score == CFG.tiers.critical - 1
+
+
 def test_reportable_cash_stands_even_when_the_model_sees_nothing() -> None:
     (s,) = score([txn(0, 60_000, method="cash", direction="credit")])
     assert s.typologies == ["AML-LARGE-CASH"] and s.tier == "medium" and s.score == 560
