@@ -130,16 +130,23 @@ def dedup_keys(s: Scored) -> list[str]:
     return codes
 
 
-def open_alert_for(refs: Mapping[str, tuple[str, float]], keys: list[str], ts: float,
-                   window_s: float) -> str | None:
-    """The open alert (id) a new firing merges into: one sharing a key whose latest
-    evidence is within the window. The same rule serves the backtest's in-memory book and
-    the stream's profile-held references."""
+OpenRef = tuple[str, float, str]  # (alert id, latest evidence time, tier)
+
+
+def open_alert_for(refs: Mapping[str, OpenRef], keys: list[str], ts: float,
+                   window_s: float) -> OpenRef | None:
+    """The open alert a new firing merges into: one sharing a key whose latest evidence is
+    within the window. The same rule serves the backtest's in-memory book and the stream's
+    profile-held references."""
     for key in keys:
         ref = refs.get(key)
         if ref is not None and ts - ref[1] <= window_s:
-            return ref[0]
+            return ref
     return None
+
+
+def higher_tier(a: Tier, b: Tier) -> Tier:
+    return a if TIERS.index(a) >= TIERS.index(b) else b
 
 
 class AlertBook:
@@ -148,7 +155,7 @@ class AlertBook:
     def __init__(self, window_h: float, model_version: str | None) -> None:
         self.window_s = window_h * 3600.0
         self.model_version = model_version
-        self._open: dict[str, dict[str, tuple[str, float]]] = {}  # customer -> key -> ref
+        self._open: dict[str, dict[str, OpenRef]] = {}  # customer -> key -> ref
         self._alerts: dict[str, Alert] = {}
 
     def add(self, s: Scored, now: datetime | None = None,
@@ -157,9 +164,9 @@ class AlertBook:
         ts = s.event.occurred_at.timestamp()
         keys = dedup_keys(s)
         refs = self._open.setdefault(s.event.customer_id, {})
-        open_id = open_alert_for(refs, keys, ts, self.window_s)
-        if open_id is not None and open_id in self._alerts:
-            alert = self._alerts[open_id]
+        ref = open_alert_for(refs, keys, ts, self.window_s)
+        if ref is not None and ref[0] in self._alerts:
+            alert = self._alerts[ref[0]]
             alert.absorb(s)
             new = False
         else:
@@ -171,7 +178,7 @@ class AlertBook:
             new = True
         latest = alert.last_evidence_at.timestamp()
         for key in keys:
-            refs[key] = (alert.alert_id, latest)
+            refs[key] = (alert.alert_id, latest, alert.tier)
         return alert, new
 
     def closable(self, watermark: float) -> Iterator[Alert]:
@@ -181,7 +188,7 @@ class AlertBook:
         for alert in done:
             del self._alerts[alert.alert_id]
             refs = self._open.get(alert.customer_id, {})
-            for key in [k for k, (aid, _) in refs.items() if aid == alert.alert_id]:
+            for key in [k for k, ref in refs.items() if ref[0] == alert.alert_id]:
                 del refs[key]
             if not refs:
                 self._open.pop(alert.customer_id, None)

@@ -245,7 +245,7 @@ class CustomerProfile:
         # The last MAX_SEEN event ids applied: a redelivered event is not counted twice.
         self.seen: dict[str, None] = {}
         # De-duplication: typology key -> [alert id, latest evidence time] of open alerts.
-        self.open_alerts: dict[str, tuple[str, float]] = {}
+        self.open_alerts: dict[str, tuple[str, float, str]] = {}  # (id, latest, tier)
 
     def remember(self, event_id: str) -> bool:
         """Record an applied event; False if it was applied already."""
@@ -308,7 +308,7 @@ class CustomerProfile:
             credential_change_at=self.credential_change_at,
             repayments=[list(r) for r in self.repayments],
             seen=list(self.seen),
-            open_alerts={k: (a, t) for k, (a, t) in self.open_alerts.items()},
+            open_alerts=dict(self.open_alerts),
         )
 
     @classmethod
@@ -371,7 +371,7 @@ class ProfileState(BaseModel):
     credential_change_at: float = 0.0
     repayments: list[list[float]] = Field(default_factory=list)
     seen: list[str] = Field(default_factory=list)
-    open_alerts: dict[str, tuple[str, float]] = Field(default_factory=dict)
+    open_alerts: dict[str, tuple[str, float, str]] = Field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {

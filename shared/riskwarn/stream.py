@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from riskwarn.alerts import Alert, HistoryEntry, dedup_keys, open_alert_for
+from riskwarn.alerts import Alert, HistoryEntry, dedup_keys, higher_tier, open_alert_for
 from riskwarn.events import parse_records
 from riskwarn.notify import Notifier
 from riskwarn.profile import CustomerProfile
@@ -138,15 +138,17 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
             raise
         failed_customers |= {cid for cid, _ in history}
 
-    # 5. profiles back, version-checked (only those that changed: a batch delivered
+    # 5. notify and start workflows, before the profiles are written: if telling fails,
+    # the profile is not saved, the events come back, and the alert (found written but
+    # not notified) is told then. Told twice at worst, never silently not at all.
+    ready = [a for a in to_notify if a.customer_id not in failed_customers]
+    failed_customers |= _notify(ports, out, ready, now)
+
+    # 6. profiles back, version-checked (only those that changed: a batch delivered
     # twice leaves the profile exactly as the first delivery did)
     changed = run.changed | {s.event.customer_id for s in run.scored}
     writable = [p for c, p in profiles.items() if c not in failed_customers and c in changed]
     failed_customers |= ports.profiles.save(writable)
-
-    # 6. notify and start workflows (only for customers whose writes all landed)
-    ready = [a for a in to_notify if a.customer_id not in failed_customers]
-    failed_customers |= _notify(ports, out, ready, now)
 
     for cid, recs in records_of.items():
         if cid in failed_customers:
@@ -172,24 +174,33 @@ def _quarantine(ports: StreamPorts, out: BatchOutcome, raw: bytes, reason: str, 
 
 def _alert(ports: StreamPorts, out: BatchOutcome, prof: CustomerProfile, s: Scored,
            now: datetime, history: list[tuple[str, dict[str, Any]]]) -> Alert | None:
-    """Raise a new alert or merge into the customer's open one. Returns an alert that still
-    needs its notification (new, or written before but not yet notified)."""
+    """Raise a new alert or merge into the customer's open one. Returns an alert that needs
+    its notification: new, written before but not yet notified, or merged into a higher
+    tier (the new tier's audience is told, and a workflow starts if it now needs one)."""
     ts = s.event.occurred_at.timestamp()
     keys = dedup_keys(s)
-    open_id = open_alert_for(prof.open_alerts, keys, ts, ports.dedup_window_s)
-    if open_id is not None:
+    ref = open_alert_for(prof.open_alerts, keys, ts, ports.dedup_window_s)
+    if ref is not None:
+        open_id, _, old_tier = ref
         ports.alerts.merge(open_id, s, now)
+        tier = higher_tier(s.tier, old_tier)  # type: ignore[arg-type]
         entry = HistoryEntry(at=now, actor="riskwarn", action="evidence_added",
                              detail=f"{s.tier} {s.score}: " + "; ".join(s.reasons[:2]))
         history.append((prof.customer_id, history_item(open_id, entry, s.event.event_id)))
         for key in keys:
-            prof.open_alerts[key] = (open_id, ts)
+            prof.open_alerts[key] = (open_id, ts, tier)
         out.alerts_merged += 1
-        return None
+        if tier == old_tier:
+            return None
+        raised = HistoryEntry(at=now, actor="riskwarn", action="tier_raised",
+                              detail=f"{old_tier} -> {tier}")
+        history.append((prof.customer_id,
+                        history_item(open_id, raised, s.event.event_id + "#tier")))
+        return ports.alerts.get(open_id)
     alert = Alert.from_scored(s, ports.model_version, now, prof.transactions(s.evidence))
     already = ports.alerts.put_new(alert)
     for key in keys:
-        prof.open_alerts[key] = (alert.alert_id, ts)
+        prof.open_alerts[key] = (alert.alert_id, ts, alert.tier)
     history.append((prof.customer_id,
                     history_item(alert.alert_id, alert.history[0], s.event.event_id)))
     if already is None:

@@ -239,3 +239,52 @@ def test_a_quarantine_the_bucket_cannot_take_now_is_retried_not_lost(
     assert outcome.received == outcome.scored + outcome.quarantined + outcome.failed_count
     again = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
     assert again.quarantined == 1 and not again.failed
+
+
+def test_evidence_that_raises_an_open_alerts_tier_tells_the_new_audience(
+        stack: Stack) -> None:
+    from dataclasses import replace
+
+    from riskwarn.config import ScoringConfig
+    from riskwarn.scoring import Scorer
+    from tests.fakes import FakeModel
+
+    # Given a model that finds the second deposit very risky (the first, nothing)
+    ports = replace(stack.ports, scorer=Scorer(ScoringConfig(), FakeModel({60_001.0: 0.9})))
+    first = stack.send([_line(customer_id="C-UP", occurred_at=at(0), amount="60000.00",
+                              method="cash", direction="credit", counterparty_id=None)])
+    process_records([Record.from_lambda(r) for r in first["Records"]], ports)
+    (alert,) = _alerts(stack)
+    assert alert.tier == "medium"
+    assert [m["alert_id"] for m in stack.queue_messages("AlertsMediumQueue")] == [
+        alert.alert_id]
+    # When more evidence for the same typology arrives and the score rises to critical
+    second = stack.send([_line(customer_id="C-UP", occurred_at=at(5), amount="60001.00",
+                               method="cash", direction="credit", counterparty_id=None)])
+    records = [r for r in second["Records"] if r["kinesis"]["sequenceNumber"] not in {
+        x["kinesis"]["sequenceNumber"] for x in first["Records"]}]
+    outcome = process_records([Record.from_lambda(r) for r in records], ports)
+    # Then the open alert carries the new tier, critical's audience is told, the
+    # disposition starts, and the history says why
+    assert outcome.alerts_merged == 1 and outcome.alerts_raised == 0
+    (merged,) = _alerts(stack)
+    assert merged.alert_id == alert.alert_id and merged.tier == "critical"
+    assert [m["alert_id"] for m in stack.queue_messages("AlertsCriticalQueue")] == [
+        alert.alert_id]
+    assert outcome.workflows_started == 1
+    assert "tier_raised" in [h.action for h in ports.alerts.history(alert.alert_id)]
+
+
+def test_a_notification_that_fails_is_sent_when_the_records_come_back(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = stack.send(scenario())
+    _throttle_once(monkeypatch, stack.ports.notifier.client, "publish_batch")
+    first = score_batch(event, generate_context(), stack.ports)
+    assert first["batchItemFailures"]  # the customers whose alerts could not be told
+    retry = score_batch(event, generate_context(), stack.ports)
+    assert retry == {"batchItemFailures": []}
+    told = [m["alert_id"] for q in TIER_QUEUES.values() for m in stack.queue_messages(q)]
+    alerts = [a.alert_id for a in _alerts(stack)]
+    assert sorted(told) == sorted(alerts)  # every alert told exactly once here
+    version, _ = _profile(stack, "C-STRUCT")
+    assert version == 1
