@@ -253,16 +253,11 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    from riskwarn import aws
-    from riskwarn.disposition import Conflict, Disposition, NotFound
-    from riskwarn.settings import settings
+    from riskwarn.disposition import Conflict, NotFound, production_disposition
 
-    env = settings()
-    port = Disposition(aws.dynamodb(env.endpoint_url, env.region),
-                       aws.sfn(env.endpoint_url, env.region), env.alerts_table,
-                       env.history_table)
     try:
-        decision = port.decide(args.alert_id, args.outcome, args.note, args.actor)
+        decision = production_disposition().decide(args.alert_id, args.outcome, args.note,
+                                                   args.actor)
     except NotFound:
         raise UsageError(f"riskwarn decide: no alert {args.alert_id}") from None
     except Conflict as exc:

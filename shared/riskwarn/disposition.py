@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
@@ -92,3 +93,15 @@ class Disposition:
                     "decided_at": _iso(now), "stage": item.get("review_stage", {}).get("S")}
         self.sfn.send_task_success(taskToken=token, output=orjson.dumps(decision).decode())
         return decision
+
+
+@lru_cache(maxsize=1)
+def production_disposition() -> Disposition:
+    """Built once per process from the environment (the review inbox, `riskwarn decide`)."""
+    from riskwarn import aws
+    from riskwarn.settings import settings
+
+    env = settings()
+    return Disposition(aws.dynamodb(env.endpoint_url, env.region),
+                       aws.sfn(env.endpoint_url, env.region), env.alerts_table,
+                       env.history_table)

@@ -4,21 +4,9 @@ alerts, with partial batch failures (a message that cannot be stored is retried)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-from riskwarn.disposition import Disposition, ReviewTask
-
-
-@lru_cache(maxsize=1)
-def production_disposition() -> Disposition:
-    from riskwarn import aws
-    from riskwarn.settings import settings
-
-    env = settings()
-    return Disposition(aws.dynamodb(env.endpoint_url, env.region),
-                       aws.sfn(env.endpoint_url, env.region), env.alerts_table,
-                       env.history_table)
+from riskwarn.disposition import Disposition, ReviewTask, production_disposition
 
 
 def handle_review_messages(event: dict[str, Any], context: Any,
