@@ -15,7 +15,12 @@ RETRY = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttemp
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}]
 
 
-def history(name, action, detail_expr, nxt, actor="disposition"):
+def onward(nxt):
+    """The failure path's own catch: go on to the next clean-up step whatever happens."""
+    return [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}]
+
+
+def history(name, action, detail_expr, nxt, actor="disposition", catch=None):
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
         "Parameters": {"TableName": "${HistoryTable}", "Item": {
@@ -25,10 +30,10 @@ def history(name, action, detail_expr, nxt, actor="disposition"):
             "actor": {"S": actor},
             "action": {"S": action},
             "detail": {"S.$": detail_expr}}},
-        "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
+        "ResultPath": None, "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
 
 
-def set_status(name, status, nxt, extra_set="", extra_values=None):
+def set_status(name, status, nxt, extra_set="", extra_values=None, catch=None):
     values = {":s": {"S": status}}
     values.update(extra_values or {})
     return {name: {
@@ -39,7 +44,7 @@ def set_status(name, status, nxt, extra_set="", extra_values=None):
                        "ConditionExpression": "attribute_exists(alert_id)",
                        "ExpressionAttributeNames": {"#st": "status"},
                        "ExpressionAttributeValues": values},
-        "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
+        "ResultPath": None, "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
 
 
 def control(name, kind, status, nxt):
@@ -69,7 +74,7 @@ def publish_control(name, action, nxt):
         "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
 
 
-def lift(name, kind, new_status, nxt):
+def lift(name, kind, new_status, nxt, catch=None):
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
         "Parameters": {"TableName": "${ControlsTable}",
@@ -83,7 +88,7 @@ def lift(name, kind, new_status, nxt):
                                                      ":t": {"S.$": "$$.State.EnteredTime"}}},
         "ResultPath": None, "Retry": RETRY,
         "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
-                   "ResultPath": None, "Next": nxt}, *CATCH_ALL],
+                   "ResultPath": None, "Next": nxt}, *(catch or CATCH_ALL)],
         "Next": nxt}}
 
 
@@ -210,41 +215,13 @@ states.update(history("RecordClosed", "closed", "States.Format('closed after {}'
 states["Done"] = {"Type": "Succeed"}
 # never silent: a failure marks the alert, lifts a restriction with no decision behind it,
 # and tells operations
-states["MarkFailed"] = {
-    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
-    "Parameters": {"TableName": "${AlertsTable}", "Key": {"alert_id": {"S.$": "$.alert_id"}},
-                   "UpdateExpression": "SET #st = :s",
-                   "ConditionExpression": "attribute_exists(alert_id)",
-                   "ExpressionAttributeNames": {"#st": "status"},
-                   "ExpressionAttributeValues": {":s": {"S": "workflow_failed"}}},
-    "ResultPath": None, "Retry": RETRY,
-    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "RecordFailed"}],
-    "Next": "RecordFailed"}
-states["RecordFailed"] = {
-    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
-    "Parameters": {"TableName": "${HistoryTable}", "Item": {
-        "alert_id": {"S.$": "$.alert_id"},
-        "entry": {"S.$": "States.Format('{}#workflow_failed#{}', $$.State.EnteredTime, $$.Execution.Name)"},
-        "at": {"S.$": "$$.State.EnteredTime"},
-        "actor": {"S": "disposition"},
-        "action": {"S": "workflow_failed"},
-        "detail": {"S.$": "States.Format('{}', $.error.Error)"}}},
-    "ResultPath": None, "Retry": RETRY,
-    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "LiftOnFailure"}],
-    "Next": "LiftOnFailure"}
+states.update(set_status("MarkFailed", "workflow_failed", "RecordFailed",
+                         catch=onward("RecordFailed")))
+states.update(history("RecordFailed", "workflow_failed", "States.Format('{}', $.error.Error)",
+                      "LiftOnFailure", catch=onward("LiftOnFailure")))
 # no restriction stays without a workflow working on its alert
-states["LiftOnFailure"] = {
-    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
-    "Parameters": {"TableName": "${ControlsTable}",
-                   "Key": {"account_id": {"S.$": "$.account_id"},
-                           "control_id": {"S.$": "States.Format('restrict_outgoing#{}', $.alert_id)"}},
-                   "UpdateExpression": "SET #st = :s",
-                   "ConditionExpression": "attribute_exists(control_id) AND #st = :active",
-                   "ExpressionAttributeNames": {"#st": "status"},
-                   "ExpressionAttributeValues": {":s": {"S": "lifted"}, ":active": {"S": "active"}}},
-    "ResultPath": None,
-    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "NotifyFailure"}],
-    "Next": "NotifyFailure"}
+states.update(lift("LiftOnFailure", "restrict_outgoing", "lifted", "NotifyFailure",
+                   catch=onward("NotifyFailure")))
 states["NotifyFailure"] = {
     "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
     "Parameters": {"TopicArn": "${AlertsTopic}",
