@@ -141,10 +141,6 @@ def describe_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def occurred_ts(event: Event) -> float:
-    return event.occurred_at.timestamp()
-
-
 def parse_records(
     records: Iterable[bytes | str],
     rates: dict[str, Decimal],

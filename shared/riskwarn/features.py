@@ -108,7 +108,6 @@ IX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 NEVER_H = 720.0  # "hours since" when it never happened
 CAP_RATIO = 1000.0
-LN10 = math.log(10)
 HOUR = 3600.0
 DAY = 86_400.0
 CONTACT_FIELDS = {"phone": 1.0, "email": 1.0, "password": 1.0, "device_binding": 0.5,

@@ -80,9 +80,6 @@ class TxnLedger:
         """Row range [lo, hi) with start < ts <= end."""
         return bisect_right(self.ts, start), bisect_right(self.ts, end)
 
-    def total(self, column: int, lo: int, hi: int) -> float:
-        return self.cum[hi][column] - self.cum[lo][column]
-
     def _insert_late(
         self, ts: float, amount: float, bits: int, counterparty: str, event_id: str
     ) -> None:
@@ -372,13 +369,3 @@ class ProfileState(BaseModel):
     repayments: list[list[float]] = Field(default_factory=list)
     seen: list[str] = Field(default_factory=list)
     open_alerts: dict[str, tuple[str, float, str]] = Field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "customer_id": self.customer_id,
-            "version": self.version,
-            "events_seen": self.n_events,
-            "recent_transactions": len(self.txns),
-            "known_devices": len(self.devices),
-            "known_counterparties": len(self.counterparties),
-        }
