@@ -6,7 +6,7 @@ RW     := $(VENV)/bin/riskwarn
 STAMP  := $(VENV)/.installed
 OUT    := .riskwarn
 
-.PHONY: demo test lint unit bench evaluate train verify-model build-RiskwarnLayer clean
+.PHONY: demo test lint unit bench evaluate train verify-model build-RiskwarnLayer clean openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP)
 ## evaluate: detection quality on a held-out seed, full system vs fixed-threshold baseline
 evaluate: $(STAMP)
 	$(PY) -m benchmarks.detection_quality
+
+## openapi: write docs/openapi.json from the staff API's routes (a test keeps them equal)
+openapi: $(STAMP)
+	$(PY) -m riskwarn.api.app > docs/openapi.json
 
 ## train: retrain the committed model (deterministic: same bytes, same sha256)
 train: $(STAMP)

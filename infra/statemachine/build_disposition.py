@@ -1,6 +1,6 @@
 """Builds infra/statemachine/disposition.asl.json, the disposition workflow.
 
-The ASL is written from this file so its 37 states stay readable and uniform (every task
+The ASL is written from this file so its states stay readable and uniform (every task
 retries service errors, every failure lands in MarkFailed). Edit here, run
 `python infra/statemachine/build_disposition.py`, commit both; a test checks they agree.
 """
@@ -21,13 +21,14 @@ def onward(nxt):
 
 
 def history(name, action, detail_expr, nxt, actor="disposition", catch=None):
+    """`actor`: a name, or a JSONPath ("$.decision.actor": the person who decided)."""
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
         "Parameters": {"TableName": "${HistoryTable}", "Item": {
             "alert_id": {"S.$": "$.alert_id"},
             "entry": {"S.$": f"States.Format('{{}}#{action}#{{}}', $$.State.EnteredTime, $$.Execution.Name)"},
             "at": {"S.$": "$$.State.EnteredTime"},
-            "actor": {"S": actor},
+            "actor": {"S.$": actor} if actor.startswith("$") else {"S": actor},
             "action": {"S": action},
             "detail": {"S.$": detail_expr}}},
         "ResultPath": None, "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
@@ -129,7 +130,9 @@ states.update(control("Restrict", "restrict_outgoing", "active", "PublishRestric
 states.update(publish_control("PublishRestriction", "restrict_outgoing", "RecordRestricted"))
 states.update(history("RecordRestricted", "restricted", "States.Format('outgoing payments restricted on {} until {}', $.account_id, $.restriction_expires_at)", "AwaitReview"))
 states.update(await_decision("AwaitReview", "review", "$.review_sla_seconds", "Escalate"))
-states.update(set_status("Escalate", "escalated", "RecordEscalated"))
+# an SLA breach is counted on the alert (the staff API's reports read it)
+states.update(set_status("Escalate", "escalated", "RecordEscalated", " ADD sla_breaches :one",
+                         {":one": {"N": "1"}}))
 states.update(history("RecordEscalated", "escalated", "States.Format('no decision within {} s', $.review_sla_seconds)", "CheckRestrictionExpiry"))
 # a restriction ends at its expiry even while supervisors are still deciding
 states["CheckRestrictionExpiry"] = {
@@ -146,20 +149,27 @@ states.update(publish_control("PublishExpiry", "lift_restriction", "RecordExpire
 states.update(history("RecordExpired", "restriction_expired", "States.Format('restriction on {} expired at {}', $.account_id, $.restriction_expires_at)", "NotifySupervisor"))
 states.update(notify("NotifySupervisor", "supervisor", "States.Format('riskwarn alert {} escalated to supervisors', $.alert_id)", "AwaitSupervisor"))
 states.update(await_decision("AwaitSupervisor", "supervisor", "$.supervisor_sla_seconds", "SupervisorOverdue"))
-states.update(history("SupervisorOverdue", "sla_breached", "States.Format('no supervisor decision within {} s', $.supervisor_sla_seconds)", "CheckRestrictionExpiry"))
+states["SupervisorOverdue"] = {
+    "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
+    "Parameters": {"TableName": "${AlertsTable}", "Key": {"alert_id": {"S.$": "$.alert_id"}},
+                   "UpdateExpression": "ADD sla_breaches :one",
+                   "ConditionExpression": "attribute_exists(alert_id)",
+                   "ExpressionAttributeValues": {":one": {"N": "1"}}},
+    "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": "RecordSupervisorOverdue"}
+states.update(history("RecordSupervisorOverdue", "sla_breached", "States.Format('no supervisor decision within {} s', $.supervisor_sla_seconds)", "CheckRestrictionExpiry"))
 states["Decide"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.decision.outcome", "StringEquals": "confirmed", "Next": "Confirm"},
     {"Variable": "$.decision.outcome", "StringEquals": "false_positive", "Next": "MarkFalsePositive"},
     {"Variable": "$.decision.outcome", "StringEquals": "needs_info", "Next": "RecordNeedsInfo"}],
     "Default": "MarkFailed"}
-states.update(history("RecordNeedsInfo", "needs_info", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "AwaitReview", actor="reviewer"))
+states.update(history("RecordNeedsInfo", "needs_info", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "AwaitReview", actor="$.decision.actor"))
 states.update(set_status("Confirm", "confirmed", "Freeze", ", label = :l, decided_at = :d",
                          {":l": {"S": "positive"}, ":d": {"S.$": "$.decision.decided_at"}}))
 states.update(control("Freeze", "freeze", "active", "PublishFreeze"))
 states.update(publish_control("PublishFreeze", "freeze", "RecordFrozen"))
 states.update(history("RecordFrozen", "frozen", "States.Format('account {} frozen', $.account_id)", "SupersedeRestriction"))
 states.update(lift("SupersedeRestriction", "restrict_outgoing", "superseded", "RecordConfirmed"))
-states.update(history("RecordConfirmed", "confirmed", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "IsAml", actor="reviewer"))
+states.update(history("RecordConfirmed", "confirmed", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "IsAml", actor="$.decision.actor"))
 states["IsAml"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.risk_category", "StringEquals": "aml", "Next": "ReadAlert"}],
     "Default": "FollowUpWait"}
@@ -209,7 +219,7 @@ states.update(set_status("MarkFalsePositive", "false_positive", "LiftRestriction
                          {":l": {"S": "negative"}, ":d": {"S.$": "$.decision.decided_at"}}))
 states.update(lift("LiftRestriction", "restrict_outgoing", "lifted", "PublishLift"))
 states.update(publish_control("PublishLift", "lift_restriction", "RecordFalsePositive"))
-states.update(history("RecordFalsePositive", "false_positive", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "Close", actor="reviewer"))
+states.update(history("RecordFalsePositive", "false_positive", "States.Format('{}: {}', $.decision.actor, $.decision.note)", "Close", actor="$.decision.actor"))
 states.update(set_status("Close", "closed", "RecordClosed"))
 states.update(history("RecordClosed", "closed", "States.Format('closed after {}', $.decision.outcome)", "Done"))
 states["Done"] = {"Type": "Succeed"}

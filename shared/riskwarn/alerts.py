@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from riskwarn.config import TIERS, Tier
 from riskwarn.scoring import Scored
 
-Status = Literal["open", "in_review", "confirmed", "false_positive", "escalated", "closed"]
+Status = Literal["open", "in_review", "confirmed", "false_positive", "escalated", "closed",
+                 "workflow_failed"]
 MAX_EVENT_IDS = 200
 MAX_REASONS = 12
 MAX_EVIDENCE_ITEMS = 20

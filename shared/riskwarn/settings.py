@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     quarantine_bucket: str = "riskwarn-quarantine"
     disposition_state_machine_arn: str = ""
     reports_table: str = "riskwarn-reports"
+    config_table: str = "riskwarn-config"  # versioned thresholds (staff API)
     # disposition timing (seconds): review SLA by tier, supervisor SLA, follow-up period
     review_sla_high_seconds: int = 24 * 3600
     review_sla_critical_seconds: int = 2 * 3600

@@ -34,6 +34,7 @@ from riskwarn.store import is_transient
 from riskwarn.store.alerts import AlertStore, history_item
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.quarantine import Quarantine
+from riskwarn.store.thresholds import ThresholdSource, ThresholdStore
 from riskwarn.workflow import WorkflowStarter
 
 
@@ -65,6 +66,13 @@ class StreamPorts:
     model_version: str | None
     dedup_window_s: float
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # thresholds changed through the staff API reach scoring within a minute
+    thresholds: ThresholdSource | None = None
+
+    def refresh_scorer(self) -> None:
+        cfg = self.thresholds.config_if_changed() if self.thresholds else None
+        if cfg is not None:
+            self.scorer = Scorer(cfg, self.scorer.model)
 
 
 @dataclass
@@ -88,6 +96,7 @@ class BatchOutcome:
 def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     out = BatchOutcome(received=len(records))
     now = ports.clock()
+    ports.refresh_scorer()
 
     # 1. decode and validate; bad records to quarantine
     raws: list[bytes] = []
@@ -254,6 +263,7 @@ def build_ports(env: Settings) -> StreamPorts:
                                  env.disposition_state_machine_arn, env.timing()),
         model_version=model.version if model is not None else None,
         dedup_window_s=cfg.dedup_window_h * 3600.0,
+        thresholds=ThresholdSource(ThresholdStore(ddb, env.config_table), cfg),
     )
 
 

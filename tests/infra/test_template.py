@@ -34,7 +34,7 @@ def test_transformed_template_passes_cfn_lint(tmp_path: Path) -> None:
 def test_every_store_is_encrypted_with_the_key_and_recoverable() -> None:
     tables = _of_type("AWS::DynamoDB::Table")
     assert set(tables) == {"AlertsTable", "AlertHistoryTable", "ProfilesTable",
-                           "AccountControlsTable", "ReportsTable"}
+                           "AccountControlsTable", "ReportsTable", "ConfigTable"}
     for name, t in tables.items():
         p = t["Properties"]
         assert p["SSESpecification"]["SSEEnabled"] is True, name
@@ -52,7 +52,8 @@ def test_alerts_table_has_the_queue_and_customer_indexes() -> None:
     gsis = {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]]
             for g in RES["AlertsTable"]["Properties"]["GlobalSecondaryIndexes"]}
     assert gsis == {"ByStatus": ["status", "created_at"],
-                    "ByCustomer": ["customer_id", "created_at"]}
+                    "ByCustomer": ["customer_id", "created_at"],
+                    "ByDay": ["created_day", "created_at"]}
 
 
 def test_event_source_mapping_retries_bisects_and_keeps_failures() -> None:
@@ -79,7 +80,7 @@ def test_each_tier_reaches_its_audience_only() -> None:
 
 
 @pytest.mark.parametrize("role_name", ["ScoreFunctionRole", "ReviewInboxFunctionRole",
-                                       "DispositionStateMachineRole"])
+                                       "ApiFunctionRole", "DispositionStateMachineRole"])
 def test_every_role_is_least_privilege(role_name: str) -> None:
     role = RES[role_name]["Properties"]
     statements = [st for pol in role["Policies"] for st in pol["PolicyDocument"]["Statement"]]

@@ -24,7 +24,7 @@ TEMPLATE = transform()
 
 
 @pytest.fixture(autouse=True)
-def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
@@ -32,6 +32,11 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(key, value)
     aws.reset()
+    yield
+    # a test that scored without the handler's flush leaves metrics behind: drop them
+    from riskwarn.observability import metrics
+
+    metrics.clear_metrics()
 
 
 def _partition_key(line: bytes) -> str:

@@ -17,6 +17,16 @@ ACCOUNT = "123456789012"
 IN_PROCESS = {"AWS::Lambda::Function", "AWS::Lambda::LayerVersion",
               "AWS::Lambda::EventSourceMapping", "AWS::Lambda::Permission"}
 
+# Not created on moto, but not lost either: the local stack stands in for them.
+STAND_INS = {
+    "AWS::ApiGateway::RestApi": "served by the local HTTP front door (riskwarn local up)",
+    "AWS::ApiGateway::Deployment": "served by the local HTTP front door",
+    "AWS::ApiGateway::Stage": "served by the local HTTP front door",
+    "AWS::Cognito::UserPool": "locally signed tokens instead (riskwarn local token)",
+    "AWS::Cognito::UserPoolClient": "locally signed tokens instead",
+    "AWS::Cognito::UserPoolGroup": "roles are the token's groups (riskwarn local token)",
+}
+
 
 class TemplateError(Exception):
     pass
@@ -151,6 +161,11 @@ def provision(template: dict[str, Any], client: Client, *, stack: str = "riskwar
             p.refs[logical] = f"{stack}-{logical}"
             p.attrs[(logical, "Arn")] = (
                 f"arn:aws:lambda:{region}:{ACCOUNT}:function:{stack}-{logical}")
+            continue
+        if kind in STAND_INS:
+            p.not_created[logical] = f"{kind}: {STAND_INS[kind]}"
+            p.refs[logical] = f"{stack}-{logical}"
+            p.attrs[(logical, "Arn")] = f"arn:aws:local:{region}:{ACCOUNT}:{stack}-{logical}"
             continue
         maker = _MAKERS.get(kind)
         if maker is None:

@@ -41,6 +41,7 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "occurred_at": {"S": _iso(alert.occurred_at)},
         "last_evidence_at": {"S": _iso(alert.last_evidence_at)},
         "created_at": {"S": _iso(alert.created_at)},
+        "created_day": {"S": _iso(alert.created_at)[:10]},  # the ByDay index: newest first
         "status": {"S": alert.status},
         "notified": {"BOOL": False},
         "evidence": {"L": [{"M": _evidence_item(e.model_dump(mode="json"))}

@@ -1,0 +1,55 @@
+"""Locally signed staff tokens: what Cognito issues in production, made on this machine.
+
+HS256 JWTs with Cognito's claim names (`cognito:username`, `cognito:groups`), signed with
+the local stack's secret (kept in .riskwarn/local.json). The local front door verifies them
+and passes the claims on exactly where API Gateway's Cognito authorizer would.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from riskwarn.access import ROLES
+
+ISSUER = "riskwarn-local"
+ALGORITHM = "HS256"
+
+
+class BadToken(Exception):
+    pass
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def sign(user: str, groups: Iterable[str], secret: str, ttl_s: int = 8 * 3600,
+         now: float | None = None) -> str:
+    import jwt
+
+    groups = list(groups)
+    unknown = [g for g in groups if g not in ROLES]
+    if not user or unknown:
+        raise ValueError(f"unknown groups {unknown}: use {', '.join(ROLES)}" if unknown
+                         else "a token needs a user")
+    issued = int(now if now is not None else time.time())
+    claims = {"iss": ISSUER, "sub": user, "cognito:username": user, "cognito:groups": groups,
+              "token_use": "id", "iat": issued, "exp": issued + ttl_s}
+    return str(jwt.encode(claims, secret, algorithm=ALGORITHM))
+
+
+def verify(header: str | None, secret: str) -> dict[str, Any]:
+    """The claims of an `Authorization: Bearer …` header; BadToken if missing or invalid."""
+    import jwt
+
+    if not header or not header.startswith("Bearer "):
+        raise BadToken("missing bearer token")
+    try:
+        claims: dict[str, Any] = jwt.decode(header[7:], secret, algorithms=[ALGORITHM],
+                                            issuer=ISSUER, options={"require": ["exp", "sub"]})
+    except jwt.PyJWTError as exc:
+        raise BadToken(f"invalid token: {exc}") from None
+    return claims
