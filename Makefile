@@ -6,7 +6,7 @@ RW     := $(VENV)/bin/riskwarn
 STAMP  := $(VENV)/.installed
 OUT    := .riskwarn
 
-.PHONY: demo test lint unit bench evaluate train verify-model build-RiskwarnLayer clean openapi
+.PHONY: demo backtest-demo test lint unit bench evaluate train verify-model build-RiskwarnLayer clean openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: generate a month of synthetic events and backtest them (the local stack comes later)
+## demo: the whole system on the embedded local stack (moto): stream a generated day,
+## alerts, notifications, workflows, staff decisions through the API; prints a summary.
+## DEMO_ARGS=--serve keeps it running afterwards.
 demo: $(STAMP)
+	$(RW) local demo $(DEMO_ARGS)
+
+## backtest-demo: a month of synthetic events scored offline, with an HTML report
+backtest-demo: $(STAMP)
 	mkdir -p $(OUT)
 	$(RW) generate --customers 2000 --days 30 --seed 7 --out $(OUT)/demo-events.jsonl
 	$(RW) backtest $(OUT)/demo-events.jsonl --out $(OUT)/demo-alerts.jsonl \

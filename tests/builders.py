@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import itertools
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from riskwarn.events import EVENT_ADAPTER, Event
+from riskwarn.local.lambda_shapes import LambdaContext, kinesis_event
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in UTC+8
 _ids = itertools.count()
@@ -63,46 +62,12 @@ def repayment(hours: float = 0.0, *, days: float = 0.0, **fields: Any) -> Event:
     return event("repayment", occurred_at=at(hours, days=days), **fields)
 
 
-# ---- Lambda shapes -----------------------------------------------------------------------
-
-@dataclass
-class LambdaContext:
-    """What powertools reads of a Lambda context."""
-
-    function_name: str = "riskwarn-ScoreFunction"
-    memory_limit_in_mb: int = 1769
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:riskwarn-ScoreFunction")
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
-
+# ---- Lambda shapes (the product's own: riskwarn.local.lambda_shapes) ----------------------
 
 def generate_context() -> LambdaContext:
     return LambdaContext()
 
 
 def lambda_kinesis_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
-    """A Kinesis → Lambda event from records as GetRecords returns them (plus their shard),
-    shaped as the event-source mapping delivers them."""
-    out = []
-    for rec in records:
-        out.append({
-            "kinesis": {
-                "kinesisSchemaVersion": "1.0",
-                "partitionKey": rec["PartitionKey"],
-                "sequenceNumber": rec["SequenceNumber"],
-                "data": base64.b64encode(rec["Data"]).decode(),
-                "approximateArrivalTimestamp": rec["ApproximateArrivalTimestamp"].timestamp(),
-            },
-            "eventSource": "aws:kinesis",
-            "eventVersion": "1.0",
-            "eventID": f"{rec['ShardId']}:{rec['SequenceNumber']}",
-            "eventName": "aws:kinesis:record",
-            "invokeIdentityArn": "arn:aws:iam::123456789012:role/riskwarn-ScoreFunctionRole",
-            "awsRegion": "us-east-1",
-            "eventSourceARN": stream_arn,
-        })
-    return {"Records": out}
+    """A Kinesis → Lambda event from records as GetRecords returns them (plus their shard)."""
+    return kinesis_event(records, stream_arn)

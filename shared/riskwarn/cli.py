@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=["confirmed", "false_positive", "needs_info"])
     d.add_argument("--note", required=True, help="why: kept in the alert's history")
     d.add_argument("--actor", required=True, help="who decides")
+
+    from riskwarn.local.commands import add_parsers
+
+    add_parsers(sub, _positive_int)
     return p
 
 
@@ -115,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _replay(args)
         if args.command == "decide":
             return _decide(args)
+        if args.command == "local":
+            from riskwarn.local.commands import run
+
+            return run(args)
         return _backtest(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

@@ -21,8 +21,13 @@ SMS_MAX = 140
 
 
 def sms_text(alert: Alert) -> str:
-    text = (f"riskwarn {alert.tier.upper()} {alert.risk_category} alert {alert.alert_id} "
-            f"customer {alert.customer_id} score {alert.score}")
+    return sms_text_of(document(alert))
+
+
+def sms_text_of(doc: dict[str, Any]) -> str:
+    """The SMS for an alert's notification document (the local outbox renders it too)."""
+    text = (f"riskwarn {str(doc['tier']).upper()} {doc['risk_category']} alert "
+            f"{doc['alert_id']} customer {doc['customer_id']} score {doc['score']}")
     return text[:SMS_MAX]
 
 

@@ -9,7 +9,6 @@ Records already applied are recognised and skipped, so replaying twice is harmle
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,17 +43,9 @@ def _records(kinesis: Any, stream: str, shard: str, start: str, end: str) -> lis
 
 
 def lambda_event(records: list[Any], shard: str, stream_arn: str) -> dict[str, Any]:
-    return {"Records": [{
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0", "partitionKey": r["PartitionKey"],
-            "sequenceNumber": r["SequenceNumber"],
-            "data": base64.b64encode(r["Data"]).decode(),
-            "approximateArrivalTimestamp": r["ApproximateArrivalTimestamp"].timestamp(),
-        },
-        "eventSource": "aws:kinesis", "eventVersion": "1.0",
-        "eventID": f"{shard}:{r['SequenceNumber']}", "eventName": "aws:kinesis:record",
-        "eventSourceARN": stream_arn, "awsRegion": stream_arn.split(":")[3],
-    } for r in records]}
+    from riskwarn.local.lambda_shapes import kinesis_event
+
+    return kinesis_event(records, stream_arn, shard)
 
 
 def replay(sqs: Any, kinesis: Any, queue_url: str, handle: Handler, *,

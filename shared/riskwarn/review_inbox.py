@@ -22,6 +22,15 @@ def handle_review_messages(event: dict[str, Any], context: Any,
     def record_handler(record: Any) -> None:
         port.queue(ReviewTask.from_message(record.body), datetime.now(UTC))
 
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from riskwarn.observability import metrics
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=record_handler,
-                                         processor=processor, context=context))
+    response = dict(process_partial_response(event=event, record_handler=record_handler,
+                                             processor=processor, context=context))
+    failures: Any = response.get("batchItemFailures", [])
+    failed = len(failures)
+    metrics.add_metric(name="ReviewTasksQueued", unit=MetricUnit.Count,
+                       value=len(event.get("Records", [])) - failed)
+    return response

@@ -10,6 +10,7 @@ from typing import Any
 
 from riskwarn.alerts import Alert, EvidenceItem
 from riskwarn.disposition import Disposition
+from riskwarn.local.lambda_shapes import sqs_event
 from riskwarn.review_inbox import handle_review_messages
 from riskwarn.store.alerts import to_item
 from riskwarn.workflow import Timing, WorkflowStarter
@@ -63,12 +64,7 @@ class Desk:
         msgs = sqs.receive_message(QueueUrl=self.s.p.ref("ReviewQueue"),
                                    MaxNumberOfMessages=10).get("Messages", [])
         if msgs:
-            event = {"Records": [{"messageId": m["MessageId"], "receiptHandle":
-                                  m["ReceiptHandle"], "body": m["Body"], "attributes": {},
-                                  "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-                                  "eventSource": "aws:sqs", "awsRegion": "us-east-1",
-                                  "eventSourceARN": "arn:aws:sqs:us-east-1:1:review"}
-                                 for m in msgs]}
+            event = sqs_event(msgs, "arn:aws:sqs:us-east-1:123456789012:review")
             assert handle_review_messages(event, None, self.port) == {"batchItemFailures": []}
             for m in msgs:
                 sqs.delete_message(QueueUrl=self.s.p.ref("ReviewQueue"),

@@ -42,6 +42,10 @@ class Provisioned:
     adjusted: dict[str, str] = field(default_factory=dict)  # created, but not as written
     template: dict[str, Any] = field(default_factory=dict)
     definitions: dict[str, Any] = field(default_factory=dict)  # state machine ASL by id
+    # e-mail/SMS subscriptions deliver nothing locally: with capture on, a queue beside each
+    # receives what it would have been sent (logical id -> protocol, endpoint, queue url)
+    capture: bool = False
+    captures: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def ref(self, logical: str) -> Any:
         return self.refs[logical]
@@ -143,14 +147,16 @@ Client = Callable[[str], Any]
 
 def provision(template: dict[str, Any], client: Client, *, stack: str = "riskwarn",
               region: str = "us-east-1", parameters: dict[str, Any] | None = None,
-              definitions: dict[str, Any] | None = None) -> Provisioned:
+              definitions: dict[str, Any] | None = None, capture: bool = False
+              ) -> Provisioned:
     """Create every resource; `client(service)` returns a boto3 client. `definitions`:
     state machine ASL by logical id (default: the files template.yaml names)."""
     if definitions is None:
         from riskwarn.local.template import state_machine_definitions
 
         definitions = state_machine_definitions()
-    p = Provisioned(stack=stack, region=region, template=template, definitions=definitions)
+    p = Provisioned(stack=stack, region=region, template=template, definitions=definitions,
+                    capture=capture)
     for name, spec in template.get("Parameters", {}).items():
         p.refs[name] = (parameters or {}).get(name, spec.get("Default"))
     resources = template["Resources"]
@@ -314,6 +320,16 @@ def _subscription(p: Provisioned, logical: str, props: dict[str, Any], client: C
                                   Endpoint=props["Endpoint"], Attributes=attrs,
                                   ReturnSubscriptionArn=True)["SubscriptionArn"]
     p.refs[logical] = arn
+    if p.capture and props["Protocol"] in ("email", "sms"):
+        sqs = client("sqs")
+        url = sqs.create_queue(QueueName=f"{_name(p, logical)}-outbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        client("sns").subscribe(TopicArn=props["TopicArn"], Protocol="sqs",
+                                Endpoint=queue_arn, Attributes={**attrs,
+                                                                "RawMessageDelivery": "true"})
+        p.captures[logical] = {"protocol": props["Protocol"], "endpoint": props["Endpoint"],
+                               "queue_url": url, "filter": attrs.get("FilterPolicy", "")}
 
 
 def _role(p: Provisioned, logical: str, props: dict[str, Any], client: Client) -> None:

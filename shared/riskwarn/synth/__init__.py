@@ -40,8 +40,8 @@ class GenerateSpec:
     def __post_init__(self) -> None:
         if self.customers < 1 or self.days < 1:
             raise ValueError("customers and days must be at least 1")
-        if self.warmup_days >= self.days - 2:
-            raise ValueError("warmup_days must leave at least 3 days for episodes")
+        if self.warmup_days >= self.days - 3:  # episodes start before the last 3 days
+            raise ValueError("warmup_days must leave at least 4 days for episodes")
         if not 0 <= self.episode_rate <= 1 or not 0 <= self.subtle_share <= 1:
             raise ValueError("episode_rate and subtle_share are shares between 0 and 1")
 

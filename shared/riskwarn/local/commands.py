@@ -1,0 +1,258 @@
+"""`riskwarn local …`: up, send, token, outbox, demo (the embedded local stack)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from riskwarn.cli import UsageError as LocalUsageError  # one line for the user, exit 2
+from riskwarn.local.stack import STATE_FILE, TIER_QUEUES
+
+SEND_CHUNK = 500  # PutRecords limit
+
+
+
+
+def add_parsers(sub: Any, positive_int: Any) -> None:
+    local = sub.add_parser("local", help="the embedded local stack (no AWS account, no docker)")
+    cmds = local.add_subparsers(dest="local_command", required=True)
+    up = cmds.add_parser("up", help="start moto, create every resource, run the functions")
+    _ports(up)
+    s = cmds.add_parser("send", help="put events onto the local stream")
+    s.add_argument("events", help="JSON Lines events file, - for stdin")
+    s.add_argument("--rate", type=positive_int, help="events per second (default: at once)")
+    t = cmds.add_parser("token", help="print a locally signed staff token")
+    t.add_argument("--user", required=True)
+    t.add_argument("--groups", required=True, help="comma separated: analyst, supervisor, "
+                   "auditor, admin")
+    t.add_argument("--hours", type=positive_int, default=8)
+    o = cmds.add_parser("outbox", help="what staff would have received, by tier and channel")
+    o.add_argument("--tier", choices=sorted(TIER_QUEUES))
+    o.add_argument("--limit", type=positive_int, default=20)
+    d = cmds.add_parser("demo", help="start the stack, stream a generated day, decide, report")
+    _ports(d)
+    d.add_argument("--customers", type=positive_int, default=2000)
+    d.add_argument("--rate", type=positive_int, default=150,
+                   help="events per second (default 150: a day in about a minute)")
+    d.add_argument("--seed", type=int, default=11)
+    d.add_argument("--serve", action="store_true", help="keep serving after the summary")
+    for p in (s, t, o):
+        p.add_argument("--state", type=Path, default=STATE_FILE,
+                       help=f"the running stack's state file (default {STATE_FILE})")
+
+
+def _ports(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=4566, help="moto's port (default 4566)")
+    p.add_argument("--api-port", type=int, default=8080, help="staff API port (default 8080)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.local_command == "up":
+        return _up(args)
+    if args.local_command == "send":
+        return _send(args)
+    if args.local_command == "token":
+        return _token(args)
+    if args.local_command == "outbox":
+        return _outbox(args)
+    from riskwarn.local.demo import run_demo
+
+    return run_demo(args)
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    try:
+        doc: dict[str, Any] = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise LocalUsageError(f"riskwarn local: no local stack ({path} not found): start one "
+                              "with `riskwarn local up`") from None
+    except orjson.JSONDecodeError:
+        raise LocalUsageError(f"riskwarn local: {path} is not a local stack's state") from None
+    return doc
+
+
+def client(state: dict[str, Any], service: str) -> Any:
+    import boto3
+
+    make: Any = boto3.client
+    return make(service, endpoint_url=state["endpoint"], region_name=state["region"],
+                aws_access_key_id="local", aws_secret_access_key="local")
+
+
+# ---- up ----------------------------------------------------------------------------------
+def start_stack(args: argparse.Namespace) -> Any:
+    from riskwarn.local.stack import LocalConfig, LocalStack, PortInUse
+
+    stack = LocalStack(LocalConfig(port=args.port, api_port=args.api_port))
+    try:
+        p = stack.start()
+    except PortInUse as exc:
+        raise LocalUsageError(f"riskwarn local: {exc}") from None
+    print(f"moto (the local AWS)   {stack.endpoint}   region {stack.cfg.region}")
+    print(f"staff API              {stack.api_url}   (spec: {stack.api_url}/openapi.json)")
+    print(f"state                  {stack.cfg.state_file}")
+    kinds: dict[str, list[str]] = {}
+    for logical, why in sorted(p.not_created.items()):
+        kinds.setdefault(why, []).append(logical)
+    print("not created on moto (the local stack stands in):")
+    for why, names in kinds.items():
+        print(f"  {why}: {len(names)} ({', '.join(names[:3])}{', …' if len(names) > 3 else ''})")
+    for logical, why in p.adjusted.items():
+        print(f"  adjusted {logical}: {why}")
+    return stack
+
+
+def wait_for_ctrl_c() -> None:
+    done = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    while not done.wait(0.5):
+        pass
+
+
+def _up(args: argparse.Namespace) -> int:
+    stack = start_stack(args)
+    print("ready: `riskwarn local send EVENTS.jsonl`, `riskwarn local token --user ana "
+          "--groups analyst`, `riskwarn local outbox`; Ctrl-C stops")
+    try:
+        wait_for_ctrl_c()
+    finally:
+        stack.stop()
+        print("stopped")
+    return 0
+
+
+# ---- send -----------------------------------------------------------------------------------
+def _partition_key(line: bytes) -> str:
+    try:
+        doc = orjson.loads(line)
+        return str(doc.get("customer_id") or "unknown") if isinstance(doc, dict) else "unknown"
+    except orjson.JSONDecodeError:
+        return "unknown"  # still sent: the score function quarantines it with its reason
+
+
+def send(kinesis: Any, stream: str, lines: Iterable[bytes], rate: int | None = None,
+         on_chunk: Any = None) -> Iterator[tuple[bytes, float]]:
+    """Put lines on the stream (partition key = customer id), paced at `rate` per second;
+    yields each line with the time it was put. Failed entries are put again."""
+    chunk: list[bytes] = []
+    started = time.monotonic()
+    sent = 0
+
+    def flush() -> Iterator[tuple[bytes, float]]:
+        nonlocal sent
+        pending = list(chunk)
+        while pending:
+            resp = kinesis.put_records(StreamName=stream, Records=[
+                {"Data": line, "PartitionKey": _partition_key(line)} for line in pending])
+            at = time.time()
+            failed = [pending[i] for i, r in enumerate(resp["Records"]) if "ErrorCode" in r]
+            yield from ((line, at) for line in pending if line not in failed)
+            pending = failed
+        sent += len(chunk)
+        chunk.clear()
+        if on_chunk:
+            on_chunk(sent)
+
+    step = SEND_CHUNK if rate is None else max(1, min(SEND_CHUNK, rate // 10))
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        chunk.append(line)
+        if len(chunk) >= step:
+            yield from flush()
+            if rate:
+                ahead = sent / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+    if chunk:
+        yield from flush()
+
+
+def _read(name: str) -> IO[bytes]:
+    if name == "-":
+        return sys.stdin.buffer
+    try:
+        return open(name, "rb")
+    except OSError as exc:
+        raise LocalUsageError(f"riskwarn local send: cannot read {name}: {exc.strerror}"
+                              ) from None
+
+
+def _send(args: argparse.Namespace) -> int:
+    state = load_state(args.state)
+    src = _read(args.events)
+    n = 0
+    for _ in send(client(state, "kinesis"), state["resources"]["EventStream"], src, args.rate):
+        n += 1
+    print(f"sent {n:,} events to {state['resources']['EventStream']}", file=sys.stderr)
+    return 0
+
+
+# ---- token ---------------------------------------------------------------------------------
+def _token(args: argparse.Namespace) -> int:
+    from riskwarn.local.tokens import sign
+
+    state = load_state(args.state)
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    try:
+        print(sign(args.user, groups, state["token_secret"], ttl_s=args.hours * 3600))
+    except ValueError as exc:
+        raise LocalUsageError(f"riskwarn local token: {exc}") from None
+    return 0
+
+
+# ---- outbox --------------------------------------------------------------------------------
+def peek(sqs: Any, url: str, limit: int) -> list[dict[str, Any]]:
+    """Messages on a queue, left where they are (visibility 0), oldest first."""
+    seen: dict[str, dict[str, Any]] = {}
+    for _ in range(max(3, limit // 5)):
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                   AttributeNames=["SentTimestamp"]).get("Messages", [])
+        new = [m for m in msgs if m["MessageId"] not in seen]
+        if not msgs or (not new and len(seen) >= limit):
+            break
+        seen.update((m["MessageId"], m) for m in new)
+    return sorted(seen.values(), key=lambda m: int(m["Attributes"]["SentTimestamp"]))[:limit]
+
+
+def describe(body: str) -> str:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body[:140]
+    if isinstance(doc, dict) and "alert_id" in doc and "score" in doc:
+        from riskwarn.notify import sms_text_of
+
+        return sms_text_of(doc)
+    if isinstance(doc, dict):
+        return str(doc.get("summary") or doc.get("event") or body)[:140]
+    return body[:140]
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    state = load_state(args.state)
+    sqs = client(state, "sqs")
+    tiers = [args.tier] if args.tier else list(state["tier_queues"])
+    for tier in tiers:
+        msgs = peek(sqs, state["tier_queues"][tier], args.limit)
+        print(f"== {tier}: {len(msgs)} shown")
+        for m in msgs:
+            print(f"  {describe(m['Body'])}")
+    for logical, cap in sorted(state.get("captures", {}).items()):
+        if args.tier and f'"{args.tier}"' not in cap.get("filter", ""):
+            continue
+        msgs = peek(sqs, cap["queue_url"], args.limit)
+        print(f"== {cap['protocol']} to {cap['endpoint']} ({logical}): {len(msgs)} shown")
+        for m in msgs:
+            print(f"  {describe(m['Body'])}")
+    return 0

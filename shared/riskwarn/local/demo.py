@@ -1,0 +1,262 @@
+"""`riskwarn local demo` (`make demo`): the whole system on one machine, in about two minutes.
+
+1. start the local stack (moto, every resource from template.yaml, functions in-process);
+2. generate customers with 14 days of history and a day with injected typologies; backfill
+   the history into the profiles table (the profiles learn; no alerts);
+3. stream the day onto Kinesis at a steady rate (progress bar): the score function scores it,
+   alerts are written, notified by tier, workflows start;
+4. staff decide a few alerts through the HTTP API (claim, decide; four eyes on a critical);
+5. short local clocks let follow-ups close the decided workflows;
+6. print what happened: events, alerts by tier and typology, notifications per tier, workflow
+   outcomes, end-to-end latency (put → alert written → notification queued) p50/p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from riskwarn.alerts import alert_id_for
+from riskwarn.local.commands import peek, send, start_stack, wait_for_ctrl_c
+from riskwarn.local.stack import LocalStack
+
+HISTORY_DAYS = 14
+
+
+class Api:
+    def __init__(self, base: str, token: str) -> None:
+        self.base = base
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        req = urllib.request.Request(
+            self.base + path, method=method,
+            data=orjson.dumps(body) if body is not None else None,
+            headers={"Authorization": f"Bearer {self.token}",
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, orjson.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, orjson.loads(exc.read() or b"{}")
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _events(customers: int, seed: int) -> tuple[list[bytes], list[bytes], datetime]:
+    from riskwarn.synth import GenerateSpec, generate
+
+    spec = GenerateSpec(customers=customers, days=HISTORY_DAYS + 4, seed=seed,
+                        warmup_days=HISTORY_DAYS, episode_rate=0.03)
+    day = spec.start + timedelta(days=HISTORY_DAYS)
+    cut, end = day.isoformat()[:19], (day + timedelta(days=1)).isoformat()[:19]
+    history: list[bytes] = []
+    today: list[bytes] = []
+    for event in generate(spec):
+        at = str(event["occurred_at"])[:19]
+        if at < cut:
+            history.append(orjson.dumps(event))
+        elif at < end:
+            today.append(orjson.dumps(event))
+    return history, today, day
+
+
+def _progress(total: int) -> Any:
+    """A bar on a terminal; otherwise a line at each quarter."""
+    started = time.monotonic()
+    tty = sys.stderr.isatty()
+    shown = [0.0, -1]
+
+    def show(sent: int) -> None:
+        now = time.monotonic()
+        share = sent / max(total, 1)
+        rate = sent / max(now - started, 1e-9)
+        text = f"[{'#' * int(share * 30):<30}] {share:4.0%} {sent:,} events {rate:,.0f}/s"
+        if tty and (now - shown[0] >= 0.2 or sent >= total):
+            sys.stderr.write(f"\r  {text}")
+            shown[0] = now
+        elif not tty and int(share * 4) > shown[1]:
+            sys.stderr.write(f"  {text}\n")
+            shown[1] = int(share * 4)
+        sys.stderr.flush()
+
+    return show
+
+
+def _wait(check: Any, timeout: float, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    return check()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    t0 = time.monotonic()
+    stack = start_stack(args)
+    try:
+        _run(stack, args, t0)
+        if args.serve:
+            print("serving: Ctrl-C stops")
+            wait_for_ctrl_c()
+    finally:
+        stack.stop()
+    return 0
+
+
+def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
+    from riskwarn.backfill import backfill
+    from riskwarn.local.tokens import sign
+    from riskwarn.stream import production_ports
+
+    assert stack.p is not None
+    p = stack.p
+    print(f"\n1. generating {args.customers:,} customers: {HISTORY_DAYS} days of history and "
+          "one day with injected typologies")
+    history, today, day = _events(args.customers, args.seed)
+    ports = production_ports()
+    rep = backfill(history, ports.scorer, ports.profiles)
+    print(f"   history: {rep.events:,} events → {rep.customers:,} profiles backfilled "
+          f"({rep.not_written} not written)")
+
+    print(f"2. streaming {len(today):,} events of {day:%Y-%m-%d} at {args.rate:,}/s")
+    put_at: dict[str, float] = {}
+    show = _progress(len(today))
+    for line, at in send(stack.client("kinesis"), p.ref("EventStream"), today, args.rate, show):
+        put_at[alert_id_for(orjson.loads(line)["event_id"])] = at
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    stats = stack.stats["ScoreFunctionStream"]
+    _wait(lambda: stats.records + stats.sent_to_on_failure >= len(today), 60)
+    print(f"   scored {stats.records:,} records in {stats.batches:,} batches "
+          f"({stats.retries} retries, {stats.sent_to_on_failure} to the failure queue)")
+
+    print("3. staff decide through the API "
+          f"({stack.api_url}; tokens from `riskwarn local token`)")
+    ana = Api(stack.api_url, sign("ana", ["analyst"], stack.secret))
+    sue = Api(stack.api_url, sign("sue", ["supervisor"], stack.secret))
+    decided = _decide(ana, sue)
+
+    print("4. letting the workflows follow up (local clocks: follow-up "
+          f"{stack.cfg.timing['RISKWARN_FOLLOW_UP_SECONDS']} s)")
+    _wait(lambda: all(sue.call("GET", f"/alerts/{a}")[1].get("status") == "closed"
+                      for a in decided), 60, every=1.0)
+    _summary(stack, sue, put_at, len(today), t0)
+
+
+def _decide(ana: Api, sue: Api) -> list[str]:
+    decided: list[str] = []
+    plan = [("high", "confirmed", "card fraud confirmed with the customer"),
+            ("high", "false_positive", "customer travelling, confirmed by phone"),
+            ("medium", "false_positive", "known payee"),
+            ("critical", "confirmed", "structuring confirmed")]
+    for tier, outcome, note in plan:
+        _, page = sue.call("GET", f"/alerts?tier={tier}&status=open&limit=5")
+        ids = [a["alert_id"] for a in page.get("items", []) if a["alert_id"] not in decided]
+        if not ids:
+            print(f"   no open {tier} alert to decide")
+            continue
+        alert_id = ids[0]
+        if tier in ("high", "critical"):  # wait until its workflow asks for a decision
+            _wait(lambda a=alert_id: sue.call("GET", f"/alerts/{a}")[1].get(
+                "waiting_for_decision"), 20)
+        ana.call("POST", f"/alerts/{alert_id}/claim")
+        status, doc = ana.call("POST", f"/alerts/{alert_id}/decision",
+                               {"outcome": outcome, "note": note})
+        line = f"   ana: {tier} {alert_id} → {outcome} ({status} {doc.get('state', '')})"
+        if doc.get("state") == "awaiting_second_review":
+            status, doc = sue.call("POST", f"/alerts/{alert_id}/decision",
+                                   {"outcome": outcome, "note": "second review: agreed"})
+            line += f"; sue (supervisor, four eyes) → {status} {doc.get('state', '')}"
+        print(line)
+        decided.append(alert_id)
+    return decided
+
+
+def _summary(stack: LocalStack, api: Api, put_at: dict[str, float], sent: int,
+             t0: float) -> None:
+    assert stack.p is not None
+    p = stack.p
+    now = datetime.now().astimezone()
+    q = (f"from={(now - timedelta(hours=1)).isoformat()}&to={now.isoformat()}"
+         ).replace("+", "%2B")
+    _, report = api.call("GET", f"/reports/summary?{q}")
+    written, queued = _latencies(stack, put_at)
+    sfn = stack.client("stepfunctions")
+    runs: dict[str, int] = {}
+    for status in ("RUNNING", "SUCCEEDED", "FAILED", "ABORTED"):
+        runs[status] = len(sfn.list_executions(stateMachineArn=p.ref("DispositionStateMachine"),
+                                               statusFilter=status)["executions"])
+    sqs = stack.client("sqs")
+    told = {tier: int(sqs.get_queue_attributes(QueueUrl=p.ref(q), AttributeNames=[
+        "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+        for tier, q in (("low", "AlertsLowQueue"), ("medium", "AlertsMediumQueue"),
+                        ("high", "AlertsHighQueue"), ("critical", "AlertsCriticalQueue"),
+                        ("supervisors", "SupervisorQueue"))}
+    typ = sorted(report.get("by_typology", {}).items(), key=lambda kv: -kv[1])
+    print("\n== riskwarn demo summary")
+    print(f"events in            {sent:,}")
+    print(f"alerts               {report.get('alerts', 0):,}  by tier "
+          f"{report.get('by_tier', {})}")
+    print("by typology          " + ", ".join(f"{k} {v}" for k, v in typ))
+    print(f"notifications queued {told}")
+    print(f"workflows            {runs}  alert status {report.get('by_status', {})}")
+    print(f"latency put → alert written       p50 {_pct(written, .5) * 1000:,.0f} ms   "
+          f"p95 {_pct(written, .95) * 1000:,.0f} ms   ({len(written)} alerts)")
+    print(f"latency put → notification queued p50 {_pct(queued, .5) * 1000:,.0f} ms   "
+          f"p95 {_pct(queued, .95) * 1000:,.0f} ms   ({len(queued)} notifications)")
+    print(f"demo time            {time.monotonic() - t0:,.0f} s")
+    print("\nwhere to look next:")
+    print(f"  staff API    {stack.api_url}/openapi.json  (token: riskwarn local token --user "
+          "ana --groups analyst)")
+    print("  outbox       riskwarn local outbox --tier high   (with --serve, or `riskwarn "
+          "local up`)")
+    print(f"  AWS clients  endpoint {stack.endpoint}, names in {stack.cfg.state_file}")
+    print("  docs         docs/local.md, docs/api.md")
+
+
+def _latencies(stack: LocalStack, put_at: dict[str, float]) -> tuple[list[float], list[float]]:
+    """Put → alert written (its created_at), put → notification queued (SQS SentTimestamp),
+    for alerts raised by an event of this run (merges are not new alerts)."""
+    assert stack.p is not None
+    ddb = stack.client("dynamodb")
+    written: list[float] = []
+    created: dict[str, float] = {}
+    args: dict[str, Any] = {"TableName": stack.p.ref("AlertsTable"),
+                            "ProjectionExpression": "alert_id, created_at"}
+    while True:
+        resp = ddb.scan(**args)
+        for item in resp["Items"]:
+            alert_id = item["alert_id"]["S"]
+            if alert_id in put_at:
+                at = datetime.fromisoformat(item["created_at"]["S"]).timestamp()
+                created[alert_id] = at
+                written.append(at - put_at[alert_id])
+        if "LastEvaluatedKey" not in resp:
+            break
+        args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    queued: list[float] = []
+    sqs = stack.client("sqs")
+    for q in ("AlertsLowQueue", "AlertsMediumQueue", "AlertsHighQueue", "AlertsCriticalQueue"):
+        for m in peek(sqs, stack.p.ref(q), 300):
+            doc = orjson.loads(m["Body"])
+            alert_id = doc.get("alert_id") if isinstance(doc, dict) else None
+            if alert_id in put_at:
+                queued.append(int(m["Attributes"]["SentTimestamp"]) / 1000 - put_at[alert_id])
+    return written, queued
+
+

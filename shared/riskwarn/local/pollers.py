@@ -1,0 +1,236 @@
+"""Event-source mappings, run locally: the template's `AWS::Lambda::EventSourceMapping`s with
+their settings, polling moto and invoking the in-process handlers as Lambda would.
+
+Kinesis, per shard and in order: batches of up to `BatchSize` records, gathered for at most
+`MaximumBatchingWindowInSeconds`; a reported batch item failure checkpoints before the
+failed record and retries from it; a handler error bisects the batch (when
+`BisectBatchOnFunctionError`) and retries the halves; after `MaximumRetryAttempts`, or for
+records older than `MaximumRecordAgeInSeconds`, the batch's `KinesisBatchInfo` goes to the
+on-failure destination and the shard moves on. `ParallelizationFactor` is taken as 1 (one
+batch per shard at a time; docs/local.md).
+
+SQS: up to `BatchSize` messages; the ones the handler does not report as failed are deleted;
+the others come back after their visibility timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from riskwarn.local.lambda_shapes import kinesis_event, sqs_event
+from riskwarn.local.provision import Provisioned
+
+Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
+IDLE_S = 0.05
+
+
+@dataclass(frozen=True)
+class Mapping:
+    logical: str
+    function: str  # logical id of the function
+    source_arn: str
+    kind: str  # kinesis | sqs
+    batch_size: int
+    window_s: float = 0.0
+    bisect: bool = False
+    max_retries: int = -1  # -1: until the record expires
+    max_age_s: int = -1
+    report_failures: bool = False
+    on_failure_arn: str | None = None
+    parallelization: int = 1
+    starting_position: str = "TRIM_HORIZON"
+
+    @classmethod
+    def all_in(cls, p: Provisioned) -> list[Mapping]:
+        out = []
+        for logical, res in p.template["Resources"].items():
+            if res["Type"] != "AWS::Lambda::EventSourceMapping":
+                continue
+            props = p.resource_props(logical)
+            arn = str(props["EventSourceArn"])
+            out.append(cls(
+                logical=logical, function=str(props["FunctionName"]).removeprefix(
+                    f"{p.stack}-"), source_arn=arn,
+                kind="kinesis" if ":kinesis:" in arn else "sqs",
+                batch_size=int(props.get("BatchSize", 100)),
+                window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                bisect=bool(props.get("BisectBatchOnFunctionError", False)),
+                max_retries=int(props.get("MaximumRetryAttempts", -1)),
+                max_age_s=int(props.get("MaximumRecordAgeInSeconds", -1)),
+                report_failures="ReportBatchItemFailures" in props.get(
+                    "FunctionResponseTypes", []),
+                on_failure_arn=props.get("DestinationConfig", {}).get("OnFailure", {}).get(
+                    "Destination"),
+                parallelization=int(props.get("ParallelizationFactor", 1)),
+                starting_position=str(props.get("StartingPosition", "TRIM_HORIZON"))))
+        return out
+
+
+@dataclass
+class PollerStats:
+    batches: int = 0
+    records: int = 0
+    retries: int = 0
+    bisections: int = 0
+    sent_to_on_failure: int = 0
+    errors: list[str] = field(default_factory=list)
+    invoke_s: list[float] = field(default_factory=list)  # each invocation's duration
+
+
+def _failed_ids(result: Any) -> list[str] | None:
+    """The reported failures; None when the answer is not a valid report (all failed)."""
+    if result is None:
+        return []
+    if not isinstance(result, dict):
+        return None
+    failures = result.get("batchItemFailures", [])
+    if not isinstance(failures, list):
+        return None
+    ids = [f.get("itemIdentifier") for f in failures if isinstance(f, dict)]
+    good = [i for i in ids if isinstance(i, str) and i]
+    return good if len(good) == len(failures) else None
+
+
+class KinesisShardPoller:
+    def __init__(self, m: Mapping, shard: str, kinesis: Any, sqs: Any, invoke: Invoke,
+                 queue_url_for: Callable[[str], str], stats: PollerStats) -> None:
+        self.m = m
+        self.shard = shard
+        self.kinesis = kinesis
+        self.sqs = sqs
+        self.invoke = invoke
+        self.queue_url_for = queue_url_for
+        self.stats = stats
+        self.stream = m.source_arn.rsplit("/", 1)[1]
+
+    def run(self, stop: threading.Event) -> None:
+        it = self.kinesis.get_shard_iterator(
+            StreamName=self.stream, ShardId=self.shard,
+            ShardIteratorType=self.m.starting_position)["ShardIterator"]
+        pending: list[dict[str, Any]] = []
+        first_at = 0.0
+        while not stop.is_set():
+            resp = self.kinesis.get_records(ShardIterator=it,
+                                            Limit=self.m.batch_size - len(pending))
+            it = resp["NextShardIterator"]
+            if resp["Records"] and not pending:
+                first_at = time.monotonic()
+            pending += resp["Records"]
+            full = len(pending) >= self.m.batch_size
+            if pending and (full or time.monotonic() - first_at >= self.m.window_s):
+                self.deliver(pending)
+                pending = []
+            elif not resp["Records"]:
+                stop.wait(IDLE_S)
+
+    def deliver(self, records: list[dict[str, Any]]) -> None:
+        """Until every record succeeded or went to the on-failure destination."""
+        batch, attempts = records, 0
+        while batch:
+            batch = self._drop_expired(batch)
+            if not batch:
+                return
+            self.stats.batches += 1
+            started = time.perf_counter()
+            try:
+                result = self.invoke(self.m.function,
+                                     kinesis_event(batch, self.m.source_arn, self.shard))
+                self.stats.invoke_s.append(time.perf_counter() - started)
+                failed = _failed_ids(result) if self.m.report_failures else []
+            except Exception as exc:  # a function error: the whole batch failed
+                self.stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                if self.m.bisect and len(batch) > 1:
+                    self.stats.bisections += 1
+                    half = len(batch) // 2
+                    self.deliver(batch[:half])
+                    self.deliver(batch[half:])
+                    return
+                failed = None
+            if failed == []:
+                self.stats.records += len(batch)
+                return
+            seqs = [r["SequenceNumber"] for r in batch]
+            if failed is not None and all(f in seqs for f in failed):
+                start = min(seqs.index(f) for f in failed)
+                self.stats.records += start  # checkpoint: the records before it are done
+                batch = batch[start:]
+            attempts += 1
+            if 0 <= self.m.max_retries < attempts:
+                self._give_up(batch, "RetryAttemptsExhausted", attempts)
+                return
+            self.stats.retries += 1
+
+    def _drop_expired(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.m.max_age_s < 0:
+            return batch
+        now = datetime.now(UTC)
+        old = [r for r in batch if (now - r["ApproximateArrivalTimestamp"]).total_seconds()
+               > self.m.max_age_s]
+        if old:
+            self._give_up(old, "RecordAgeExceeded", 0)
+        return [r for r in batch if r not in old]
+
+    def _give_up(self, batch: list[dict[str, Any]], condition: str, attempts: int) -> None:
+        self.stats.sent_to_on_failure += len(batch)
+        if not self.m.on_failure_arn:
+            return
+        first, last = batch[0], batch[-1]
+        body = {
+            "requestContext": {"condition": condition, "approximateInvokeCount": attempts,
+                               "functionArn": self.m.function},
+            "version": "1.0", "timestamp": datetime.now(UTC).isoformat(),
+            "KinesisBatchInfo": {
+                "shardId": self.shard, "streamArn": self.m.source_arn,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"], "batchSize": len(batch),
+                "approximateArrivalOfFirstRecord":
+                    first["ApproximateArrivalTimestamp"].isoformat(),
+                "approximateArrivalOfLastRecord":
+                    last["ApproximateArrivalTimestamp"].isoformat()}}
+        self.sqs.send_message(QueueUrl=self.queue_url_for(self.m.on_failure_arn),
+                              MessageBody=orjson.dumps(body).decode())
+
+
+class SqsPoller:
+    def __init__(self, m: Mapping, sqs: Any, invoke: Invoke, queue_url: str,
+                 stats: PollerStats) -> None:
+        self.m = m
+        self.sqs = sqs
+        self.invoke = invoke
+        self.url = queue_url
+        self.stats = stats
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            if not self.poll_once():
+                stop.wait(IDLE_S)
+
+    def poll_once(self) -> int:
+        msgs = self.sqs.receive_message(QueueUrl=self.url,
+                                        MaxNumberOfMessages=min(self.m.batch_size, 10),
+                                        AttributeNames=["All"]).get("Messages", [])
+        if not msgs:
+            return 0
+        self.stats.batches += 1
+        try:
+            result = self.invoke(self.m.function, sqs_event(msgs, self.m.source_arn))
+            failed = _failed_ids(result) if self.m.report_failures else []
+        except Exception as exc:
+            self.stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            failed = None
+        if failed is None:
+            return len(msgs)  # all come back after the visibility timeout
+        done = [m for m in msgs if m["MessageId"] not in set(failed)]
+        self.stats.records += len(done)
+        if done:
+            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(done)])
+        return len(msgs)

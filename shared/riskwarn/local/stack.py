@@ -1,0 +1,284 @@
+"""The embedded local stack: moto's server, every resource from template.yaml, the Lambda
+handlers in-process behind event-source mappings, the staff API on localhost.
+
+    stack = LocalStack(LocalConfig(port=4566, api_port=8080)); stack.start() ... stack.stop()
+
+`start` writes the endpoints, resource names and the token secret to
+`.riskwarn/local.json` (mode 0600) so any AWS client and `riskwarn local …` can use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.local.pollers import KinesisShardPoller, Mapping, PollerStats, SqsPoller
+from riskwarn.local.provision import Provisioned, provision
+
+STATE_FILE = Path(".riskwarn") / "local.json"
+TIER_QUEUES = {"low": "AlertsLowQueue", "medium": "AlertsMediumQueue",
+               "high": "AlertsHighQueue", "critical": "AlertsCriticalQueue",
+               "supervisor": "SupervisorQueue"}
+# Short clocks, so a person watching sees SLAs, escalations and follow-ups happen.
+LOCAL_TIMING = {"RISKWARN_REVIEW_SLA_HIGH_SECONDS": "120",
+                "RISKWARN_REVIEW_SLA_CRITICAL_SECONDS": "60",
+                "RISKWARN_SUPERVISOR_SLA_SECONDS": "120",
+                "RISKWARN_FOLLOW_UP_SECONDS": "20", "RISKWARN_RESTRICTION_HOURS": "1"}
+
+
+class PortInUse(Exception):
+    pass
+
+
+def _parse_each_definition_once() -> None:
+    """moto parses a state machine's ASL again for every execution (~0.2 s of CPU, holding
+    the GIL while the score function waits). The parsed program keeps no execution state
+    (retry counts live in the execution's own heap), so the local stack parses each
+    definition once."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+    if getattr(original, "riskwarn_cached", False):
+        return
+    cache: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def parse(definition: str) -> Any:
+        with lock:
+            if definition not in cache:
+                cache[definition] = original(definition)
+            return cache[definition]
+
+    parse.riskwarn_cached = True  # type: ignore[attr-defined]
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+
+
+@dataclass
+class LocalConfig:
+    port: int = 4566
+    api_port: int = 8080
+    region: str = "us-east-1"
+    stack: str = "riskwarn"
+    state_file: Path = STATE_FILE
+    timing: dict[str, str] = field(default_factory=lambda: dict(LOCAL_TIMING))
+    batching_window_s: int = 0  # the template's default is 1 s; 0 locally for latency
+
+
+def _free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LocalStack:
+    def __init__(self, cfg: LocalConfig | None = None) -> None:
+        self.cfg = cfg or LocalConfig()
+        self.endpoint = f"http://127.0.0.1:{self.cfg.port}"
+        self.api_url = f"http://127.0.0.1:{self.cfg.api_port}"
+        self.p: Provisioned | None = None
+        self.stats: dict[str, PollerStats] = {}
+        self.secret = ""
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._servers: list[Any] = []
+        self._saved_env: dict[str, str | None] = {}
+
+    # ---- start / stop ---------------------------------------------------------------------
+    def start(self) -> Provisioned:
+        from moto.server import ThreadedMotoServer
+
+        from riskwarn.local.template import transform
+        from riskwarn.local.tokens import new_secret
+
+        for port in (self.cfg.port, self.cfg.api_port):
+            if not _free(port):
+                raise PortInUse(f"port {port} on 127.0.0.1 is in use: pick another "
+                                f"with --port / --api-port")
+        self._setenv({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+                      "AWS_DEFAULT_REGION": self.cfg.region, "MOTO_PORT": str(self.cfg.port),
+                      "AWS_SESSION_TOKEN": "local"})
+        for name in ("werkzeug", "moto.stepfunctions", "moto"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        # metrics are off locally (nothing collects EMF): no warning per invocation about it
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        _parse_each_definition_once()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.cfg.port, verbose=False)
+        server.start()
+        self._servers.append(server)
+        self._moto_config({"stepfunctions": {"execute_state_machine": True}})
+        self.p = p = provision(transform(region=self.cfg.region), self.client,
+                               stack=self.cfg.stack, region=self.cfg.region, capture=True,
+                               parameters={"BatchingWindowSeconds": self.cfg.batching_window_s})
+        self._function_environment(p)
+        self.secret = new_secret()
+        self._start_functions(p)
+        self._start_api()
+        self._write_state(p)
+        return p
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=10)
+        self._stop_executions()
+        for server in reversed(self._servers):
+            with contextlib.suppress(Exception):
+                server.stop() if hasattr(server, "stop") else server.shutdown()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._reset_caches()
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- pieces ------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        from riskwarn import aws
+
+        return aws.any_client(service, self.endpoint, self.cfg.region)
+
+    def _moto_config(self, body: dict[str, Any]) -> None:
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/config",
+                                     data=orjson.dumps(body), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            resp.read()
+
+    def _setenv(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _function_environment(self, p: Provisioned) -> None:
+        """The functions' environment as the template sets it, pointed at the local stack;
+        logs and metrics kept quiet (the pollers report instead)."""
+        env = p.function_env("ScoreFunction")
+        env.update(self.cfg.timing)
+        env.update({"RISKWARN_ENDPOINT_URL": self.endpoint,
+                    "RISKWARN_MODEL_PATH": str(DEFAULT_MODEL_PATH),
+                    "RISKWARN_PROFILE_WRITES": "put",  # store/profiles.py: moto's transactions
+                    "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true",
+                    "POWERTOOLS_TRACE_DISABLED": "true"})
+        self._setenv(env)
+        self._reset_caches()
+
+    @staticmethod
+    def _reset_caches() -> None:
+        from riskwarn import aws
+        from riskwarn.api.app import production_api_ports
+        from riskwarn.disposition import production_disposition
+        from riskwarn.settings import settings
+        from riskwarn.stream import production_ports
+
+        for cached in (settings, production_ports, production_disposition,
+                       production_api_ports):
+            cached.cache_clear()
+        aws.reset()
+
+    def _start_functions(self, p: Provisioned) -> None:
+        from riskwarn.local.functions import InProcessFunctions
+
+        functions = InProcessFunctions(self.cfg.stack, self.cfg.region)
+        functions.register_with_moto(self.client("lambda"), {
+            logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
+        self.functions = functions
+        for m in Mapping.all_in(p):
+            stats = self.stats.setdefault(m.logical, PollerStats())
+            functions.handler(m.function)  # import now: a broken handler fails start-up
+            if m.kind == "kinesis":
+                kin = self.client("kinesis")
+                stream = m.source_arn.rsplit("/", 1)[1]
+                shards = kin.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]
+                for shard in shards:
+                    poller = KinesisShardPoller(m, shard["ShardId"], kin, self.client("sqs"),
+                                                functions.invoke, self.queue_url, stats)
+                    self._spawn(poller.run, f"{m.logical}-{shard['ShardId']}")
+            else:
+                sqs_poller = SqsPoller(m, self.client("sqs"), functions.invoke,
+                                       self.queue_url(m.source_arn), stats)
+                self._spawn(sqs_poller.run, m.logical)
+
+    def _spawn(self, target: Any, name: str) -> None:
+        def guarded() -> None:
+            while not self._stop.is_set():
+                try:
+                    target(self._stop)
+                except Exception as exc:  # moto hiccup: report, keep polling
+                    logging.getLogger("riskwarn.local").warning("%s: %s", name, exc)
+                    self._stop.wait(0.5)
+
+        t = threading.Thread(target=guarded, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def queue_url(self, arn: str) -> str:
+        name = arn.rsplit(":", 1)[1]
+        return f"{self.endpoint}/{arn.split(':')[4]}/{name}"
+
+    def _start_api(self) -> None:
+        from werkzeug.serving import make_server
+
+        from riskwarn.api.app import build_api_ports
+        from riskwarn.local.front_door import FrontDoor
+        from riskwarn.settings import settings
+
+        door = FrontDoor(build_api_ports(settings()), self.secret)
+        server = make_server("127.0.0.1", self.cfg.api_port, door, threaded=True)
+        t = threading.Thread(target=server.serve_forever, name="api", daemon=True)
+        t.start()
+        self._servers.append(server)
+
+    def _stop_executions(self) -> None:
+        """Running workflows would keep moto's threads busy: stop them (said in docs)."""
+        if self.p is None:
+            return
+        with contextlib.suppress(Exception):
+            sfn = self.client("stepfunctions")
+            arn = self.p.ref("DispositionStateMachine")
+            for ex in sfn.list_executions(stateMachineArn=arn,
+                                          statusFilter="RUNNING")["executions"]:
+                with contextlib.suppress(Exception):
+                    sfn.stop_execution(executionArn=ex["executionArn"])
+
+    def _write_state(self, p: Provisioned) -> None:
+        doc = {
+            "endpoint": self.endpoint, "api": self.api_url, "region": self.cfg.region,
+            "stack": self.cfg.stack, "pid": os.getpid(), "started_at": time.time(),
+            "token_secret": self.secret,
+            "resources": {k: v for k, v in p.refs.items()
+                          if k in p.template["Resources"]},
+            "tier_queues": {tier: p.ref(q) for tier, q in TIER_QUEUES.items()},
+            "captures": p.captures, "not_created": p.not_created, "adjusted": p.adjusted,
+        }
+        path = self.cfg.state_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+        path.chmod(0o600)
