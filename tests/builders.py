@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from riskwarn.events import EVENT_ADAPTER, Event
 from riskwarn.local.lambda_shapes import LambdaContext, kinesis_event
 
@@ -71,3 +73,28 @@ def generate_context() -> LambdaContext:
 def lambda_kinesis_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
     """A Kinesis → Lambda event from records as GetRecords returns them (plus their shard)."""
     return kinesis_event(records, stream_arn)
+
+
+# ---- a batch with something to alert on (stream, local stack) ------------------------------
+
+def line(event_type: str = "transaction", **fields: Any) -> bytes:
+    return orjson.dumps(raw(event_type, **fields))
+
+
+def scenario() -> list[bytes]:
+    """Ordinary life for two customers, and three who each do something an alert is for."""
+    lines = []
+    for cid in ("C-N1", "C-N2"):
+        for h in range(6):
+            lines.append(line("login", customer_id=cid, occurred_at=at(h)))
+            lines.append(line(customer_id=cid, occurred_at=at(h + 0.5), amount="85.20",
+                               counterparty_id=f"M{h}"))
+    for h, amount in ((1, "45000.00"), (4, "46500.00"), (9, "47900.00")):  # structuring
+        lines.append(line(customer_id="C-STRUCT", occurred_at=at(h), amount=amount,
+                           method="cash", direction="credit", counterparty_id=None))
+    lines.append(line(customer_id="C-CASH", occurred_at=at(2), amount="60000.00",
+                       method="cash", direction="credit", counterparty_id=None))
+    for i in range(7):  # card testing
+        lines.append(line(customer_id="C-CARD", occurred_at=at(3 + i / 60), amount="12.00",
+                           counterparty_id=f"W{i % 4}", merchant_category="5999"))
+    return lines

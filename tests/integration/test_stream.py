@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from riskwarn.store.alerts import from_item
 from riskwarn.store.profiles import decode
 from riskwarn.stream import Record, process_records, score_batch
-from tests.builders import at, generate_context, raw
+from tests.builders import at, generate_context, line, scenario
 from tests.integration.conftest import Stack
 
 
@@ -30,29 +30,6 @@ def eventually(check: Any, timeout: float = 15.0) -> bool:
 
 TIER_QUEUES = {"low": "AlertsLowQueue", "medium": "AlertsMediumQueue",
                "high": "AlertsHighQueue", "critical": "AlertsCriticalQueue"}
-
-
-def _line(event_type: str = "transaction", **fields: Any) -> bytes:
-    return orjson.dumps(raw(event_type, **fields))
-
-
-def scenario() -> list[bytes]:
-    """Ordinary life for two customers, and three who each do something an alert is for."""
-    lines = []
-    for cid in ("C-N1", "C-N2"):
-        for h in range(6):
-            lines.append(_line("login", customer_id=cid, occurred_at=at(h)))
-            lines.append(_line(customer_id=cid, occurred_at=at(h + 0.5), amount="85.20",
-                               counterparty_id=f"M{h}"))
-    for h, amount in ((1, "45000.00"), (4, "46500.00"), (9, "47900.00")):  # structuring
-        lines.append(_line(customer_id="C-STRUCT", occurred_at=at(h), amount=amount,
-                           method="cash", direction="credit", counterparty_id=None))
-    lines.append(_line(customer_id="C-CASH", occurred_at=at(2), amount="60000.00",
-                       method="cash", direction="credit", counterparty_id=None))
-    for i in range(7):  # card testing
-        lines.append(_line(customer_id="C-CARD", occurred_at=at(3 + i / 60), amount="12.00",
-                           counterparty_id=f"W{i % 4}", merchant_category="5999"))
-    return lines
 
 
 def _alerts(stack: Stack) -> list[Any]:
@@ -108,7 +85,7 @@ def test_batch_writes_alerts_history_profiles_and_notifies_by_tier(stack: Stack)
 
 def test_bad_records_are_quarantined_and_the_rest_is_scored(stack: Stack) -> None:
     good = scenario()
-    event = stack.send([b"{broken json", *good[:6], _line(amount="-3"), *good[6:]])
+    event = stack.send([b"{broken json", *good[:6], line(amount="-3"), *good[6:]])
     # a record that is not even base64 (Kinesis never does this, a replay tool might)
     event["Records"].append({**event["Records"][0], "kinesis": {
         **event["Records"][0]["kinesis"], "data": "%%%not-base64%%%",
@@ -251,7 +228,7 @@ def test_evidence_that_raises_an_open_alerts_tier_tells_the_new_audience(
 
     # Given a model that finds the second deposit very risky (the first, nothing)
     ports = replace(stack.ports, scorer=Scorer(ScoringConfig(), FakeModel({60_001.0: 0.9})))
-    first = stack.send([_line(customer_id="C-UP", occurred_at=at(0), amount="60000.00",
+    first = stack.send([line(customer_id="C-UP", occurred_at=at(0), amount="60000.00",
                               method="cash", direction="credit", counterparty_id=None)])
     process_records([Record.from_lambda(r) for r in first["Records"]], ports)
     (alert,) = _alerts(stack)
@@ -259,7 +236,7 @@ def test_evidence_that_raises_an_open_alerts_tier_tells_the_new_audience(
     assert [m["alert_id"] for m in stack.queue_messages("AlertsMediumQueue")] == [
         alert.alert_id]
     # When more evidence for the same typology arrives and the score rises to critical
-    second = stack.send([_line(customer_id="C-UP", occurred_at=at(5), amount="60001.00",
+    second = stack.send([line(customer_id="C-UP", occurred_at=at(5), amount="60001.00",
                                method="cash", direction="credit", counterparty_id=None)])
     records = [r for r in second["Records"] if r["kinesis"]["sequenceNumber"] not in {
         x["kinesis"]["sequenceNumber"] for x in first["Records"]}]

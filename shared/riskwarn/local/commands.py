@@ -192,8 +192,13 @@ def _send(args: argparse.Namespace) -> int:
     state = load_state(args.state)
     src = _read(args.events)
     n = 0
-    for _ in send(client(state, "kinesis"), state["resources"]["EventStream"], src, args.rate):
-        n += 1
+    try:
+        for _ in send(client(state, "kinesis"), state["resources"]["EventStream"], src,
+                      args.rate):
+            n += 1
+    finally:
+        if src is not sys.stdin.buffer:
+            src.close()
     print(f"sent {n:,} events to {state['resources']['EventStream']}", file=sys.stderr)
     return 0
 

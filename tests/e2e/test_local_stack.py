@@ -1,0 +1,141 @@
+"""The embedded local stack, started in-process on free ports: events sent with plain boto3,
+alerts seen and decided through the HTTP API, the workflow finishing, the notification in
+its tier's queue; the `riskwarn local` commands against it."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import orjson
+import pytest
+
+from riskwarn.cli import main
+from riskwarn.local.stack import LocalConfig, LocalStack, free_port
+from riskwarn.local.tokens import new_secret, sign
+from tests.builders import scenario
+
+FAST = {"RISKWARN_REVIEW_SLA_HIGH_SECONDS": "60", "RISKWARN_REVIEW_SLA_CRITICAL_SECONDS": "60",
+        "RISKWARN_SUPERVISOR_SLA_SECONDS": "60", "RISKWARN_FOLLOW_UP_SECONDS": "1",
+        "RISKWARN_RESTRICTION_HOURS": "1"}
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    state = tmp_path_factory.mktemp("local") / "local.json"
+    stack = LocalStack(LocalConfig(port=free_port(), api_port=free_port(), state_file=state,
+                                   timing=FAST))
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met before the deadline")
+
+
+def http(stack: LocalStack, method: str, path: str, user: str = "ana",
+         groups: tuple[str, ...] = ("analyst",), body: Any = None,
+         token: str | None = None) -> tuple[int, Any]:
+    token = token if token is not None else sign(user, groups, stack.secret)
+    req = urllib.request.Request(stack.api_url + path, method=method,
+                                 data=orjson.dumps(body) if body is not None else None,
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, orjson.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, orjson.loads(exc.read())
+
+
+def test_events_in_alerts_out_decided_through_the_api(local: LocalStack) -> None:
+    state = orjson.loads(local.cfg.state_file.read_bytes())
+    # any AWS client can use the local stack from its state file: plain boto3 here
+    kin = boto3.client("kinesis", endpoint_url=state["endpoint"], region_name=state["region"],
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    lines = scenario()
+    kin.put_records(StreamName=state["resources"]["EventStream"], Records=[
+        {"Data": line, "PartitionKey": orjson.loads(line)["customer_id"]} for line in lines])
+    # the event-source mapping picks them up: alerts appear in the API
+    page = eventually(lambda: (lambda r: r[1]["items"] if len(r[1]["items"]) >= 3 else None)(
+        http(local, "GET", "/alerts?limit=50")))
+    by_customer = {a["customer_id"]: a for a in page}
+    assert {"C-STRUCT", "C-CASH", "C-CARD"} <= set(by_customer)
+    high = by_customer["C-STRUCT"]
+    assert high["tier"] in ("high", "critical")
+    alert_id = high["alert_id"]
+    # its disposition workflow asks for a decision (the review inbox ran in-process)
+    eventually(lambda: http(local, "GET", f"/alerts/{alert_id}")[1]["waiting_for_decision"])
+    assert http(local, "POST", f"/alerts/{alert_id}/claim")[0] == 200
+    body = {"outcome": "false_positive", "note": "known business: cash-heavy shop"}
+    status, doc = http(local, "POST", f"/alerts/{alert_id}/decision", body=body)
+    if doc.get("state") == "awaiting_second_review":  # critical: a supervisor confirms
+        status, doc = http(local, "POST", f"/alerts/{alert_id}/decision", user="sue",
+                           groups=("supervisor",), body=body)
+    assert status == 200 and doc["state"] == "completed"
+    # the workflow finishes: lifted, labelled, followed up, closed
+    eventually(lambda: http(local, "GET", f"/alerts/{alert_id}")[1]["status"] == "closed")
+    sfn = boto3.client("stepfunctions", endpoint_url=state["endpoint"],
+                       region_name=state["region"], aws_access_key_id="x",
+                       aws_secret_access_key="x")
+    machine = state["resources"]["DispositionStateMachine"]
+    execution = machine.replace(":stateMachine:", ":execution:") + f":{alert_id}"
+    eventually(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED")
+    # and its notification went to its tier's queue
+    sqs = boto3.client("sqs", endpoint_url=state["endpoint"], region_name=state["region"],
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    msgs = sqs.receive_message(QueueUrl=state["tier_queues"][high["tier"]],
+                               MaxNumberOfMessages=10)["Messages"]
+    assert alert_id in {orjson.loads(m["Body"])["alert_id"] for m in msgs}
+
+
+def test_the_front_door_checks_tokens_and_serves_the_spec(local: LocalStack) -> None:
+    assert http(local, "GET", "/alerts", token="not-a-token")[0] == 401
+    forged = sign("eve", ["admin"], new_secret())  # signed, but not with this stack's key
+    assert http(local, "GET", "/alerts", token=forged)[0] == 401
+    with urllib.request.urlopen(local.api_url + "/openapi.json", timeout=10) as resp:
+        spec = orjson.loads(resp.read())
+    assert "/alerts/{alert_id}/decision" in spec["paths"]
+
+
+def test_local_commands_send_token_and_outbox(local: LocalStack, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    state = str(local.cfg.state_file)
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(scenario()) + b"\n{broken\n")
+    assert main(["local", "send", str(events), "--state", state, "--rate", "1000"]) == 0
+    assert f"sent {len(scenario()) + 1} events" in capsys.readouterr().err  # broken one too
+    assert main(["local", "token", "--user", "ana", "--groups", "analyst",
+                 "--state", state]) == 0
+    token = capsys.readouterr().out.strip()
+    assert http(local, "GET", "/config/thresholds", token=token)[0] == 200
+    assert main(["local", "token", "--user", "ana", "--groups", "wizard",
+                 "--state", state]) == 2
+    assert "unknown groups" in capsys.readouterr().err
+    eventually(lambda: local.stats["ScoreFunctionStream"].records >= 2 * len(scenario()) + 1)
+    assert main(["local", "outbox", "--tier", "medium", "--state", state]) == 0
+    out = capsys.readouterr().out
+    assert "== medium" in out and "riskwarn MEDIUM aml alert" in out
+    assert "sms to" in out or "email to" in out  # captured, not sent
+
+
+def test_a_port_in_use_is_one_line(local: LocalStack, capsys: pytest.CaptureFixture[str]
+                                   ) -> None:
+    assert main(["local", "up", "--port", str(local.cfg.port),
+                 "--api-port", str(free_port())]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "in use" in err
