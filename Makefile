@@ -40,12 +40,14 @@ test: lint
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
-## bench: scoring-core throughput, cold start, 1M-event backtest (prints figures)
+## bench: scoring-core throughput, cold start, 1M-event backtest, stream handler, local
+## stack end to end (prints figures)
 bench: $(STAMP)
 	$(PY) -m benchmarks.scoring_core
 	$(PY) -m benchmarks.cold_start
 	$(PY) -m benchmarks.backtest_1m
 	$(PY) -m benchmarks.stream_handler
+	$(PY) -m benchmarks.local_e2e
 
 ## evaluate: detection quality on a held-out seed, full system vs fixed-threshold baseline
 evaluate: $(STAMP)

@@ -1,0 +1,74 @@
+"""The embedded local stack end to end: events put on Kinesis → alert written → notification
+queued, at steady rates, and how fast a burst drains (the local stack's capacity).
+
+Target (issue): p95 put → alert written ≤ 1 s with the batching window at 0 locally.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from riskwarn.backfill import backfill
+from riskwarn.local.commands import send
+from riskwarn.local.demo import _events, _latencies, _pct, _wait
+from riskwarn.local.stack import LocalConfig, LocalStack, free_port
+from riskwarn.stream import production_ports
+
+CUSTOMERS = 2000
+RATES = (50, 150, 250)
+PER_RATE = 2000
+BURST = 3000
+
+
+def main() -> None:
+    stack = LocalStack(LocalConfig(port=free_port(), api_port=free_port(),
+                                   state_file=Path(".riskwarn/bench/local.json")))
+    stack.start()
+    try:
+        history, today, _ = _events(CUSTOMERS, seed=23)
+        ports = production_ports()
+        rep = backfill(history, ports.scorer, ports.profiles)
+        print(f"local stack: {CUSTOMERS:,} customers, {rep.events:,} history events "
+              f"backfilled; a day of {len(today):,} events to stream")
+        stats = stack.stats["ScoreFunctionStream"]
+        stream = stack.p.ref("EventStream") if stack.p else ""
+        offset = 0
+        for rate in RATES:
+            lines = today[offset:offset + PER_RATE]
+            offset += PER_RATE
+            before = stats.records
+            put_at = _put(stack, stream, lines, rate)
+            _wait(lambda n=len(lines), b=before: stats.records - b >= n, 120)
+            written, queued = _latencies(stack, put_at)
+            print(f"rate {rate:>4}/s: {len(lines):,} events, {len(written)} new alerts; "
+                  f"put → alert written p50 {_pct(written, .5) * 1e3:,.0f} ms "
+                  f"p95 {_pct(written, .95) * 1e3:,.0f} ms; put → notification queued p50 "
+                  f"{_pct(queued, .5) * 1e3:,.0f} ms p95 {_pct(queued, .95) * 1e3:,.0f} ms")
+        lines = today[offset:offset + BURST]
+        before = stats.records
+        started = time.perf_counter()
+        _put(stack, stream, lines, None)
+        _wait(lambda: stats.records - before >= len(lines), 300, every=0.05)
+        took = time.perf_counter() - started
+        d = sorted(stats.invoke_s)
+        print(f"burst: {len(lines):,} events drained in {took:,.1f} s = "
+              f"{len(lines) / took:,.0f} events/s (2 shards, one process); score function "
+              f"invocations p50 {d[len(d) // 2] * 1e3:,.0f} ms p95 "
+              f"{d[int(len(d) * .95)] * 1e3:,.0f} ms over {len(d):,} batches")
+    finally:
+        stack.stop()
+
+
+def _put(stack: LocalStack, stream: str, lines: list[bytes], rate: int | None
+         ) -> dict[str, float]:
+    import orjson
+
+    from riskwarn.alerts import alert_id_for
+
+    return {alert_id_for(orjson.loads(line)["event_id"]): at
+            for line, at in send(stack.client("kinesis"), stream, lines, rate)}
+
+
+if __name__ == "__main__":
+    main()
