@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +15,18 @@ from riskwarn.local.lambda_shapes import LambdaContext, kinesis_event
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in UTC+8
 _ids = itertools.count()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll until `check` gives something truthy (work on other threads); fail after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met before the deadline")
 
 
 def at(hours: float = 0.0, *, days: float = 0.0) -> str:

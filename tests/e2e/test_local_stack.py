@@ -4,10 +4,8 @@ its tier's queue; the `riskwarn local` commands against it."""
 
 from __future__ import annotations
 
-import time
-import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +14,10 @@ import orjson
 import pytest
 
 from riskwarn.cli import main
+from riskwarn.local.demo import Api
 from riskwarn.local.stack import LocalConfig, LocalStack, free_port
 from riskwarn.local.tokens import new_secret, sign
-from tests.builders import scenario
+from tests.builders import eventually, scenario
 
 FAST = {"RISKWARN_REVIEW_SLA_HIGH_SECONDS": "60", "RISKWARN_REVIEW_SLA_CRITICAL_SECONDS": "60",
         "RISKWARN_SUPERVISOR_SLA_SECONDS": "60", "RISKWARN_FOLLOW_UP_SECONDS": "1",
@@ -37,29 +36,12 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         stack.stop()
 
 
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met before the deadline")
-
-
 def http(stack: LocalStack, method: str, path: str, user: str = "ana",
          groups: tuple[str, ...] = ("analyst",), body: Any = None,
          token: str | None = None) -> tuple[int, Any]:
+    """The staff API over HTTP, as the demo calls it."""
     token = token if token is not None else sign(user, groups, stack.secret)
-    req = urllib.request.Request(stack.api_url + path, method=method,
-                                 data=orjson.dumps(body) if body is not None else None,
-                                 headers={"Authorization": f"Bearer {token}",
-                                          "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, orjson.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, orjson.loads(exc.read())
+    return Api(stack.api_url, token).call(method, path, body)
 
 
 def test_events_in_alerts_out_decided_through_the_api(local: LocalStack) -> None:

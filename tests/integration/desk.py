@@ -3,8 +3,6 @@ wait for things (shared by the disposition and staff API tests)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,14 +18,6 @@ FAST = Timing(review_sla_high=30, review_sla_critical=30, supervisor_sla=30, fol
               restriction_hours=72)
 
 
-def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met before the deadline")
 
 
 class Desk:

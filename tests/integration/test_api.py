@@ -15,8 +15,9 @@ from riskwarn.api.app import build_api_ports, handle
 from riskwarn.api.common import ApiPorts
 from riskwarn.local.proxy import proxy_event
 from riskwarn.store.thresholds import ThresholdSource, ThresholdStore
+from tests.builders import eventually
 from tests.integration.conftest import Stack
-from tests.integration.desk import Desk, eventually
+from tests.integration.desk import Desk
 
 pytestmark = pytest.mark.parametrize("stack", ["put"], indirect=True)
 

@@ -11,8 +11,9 @@ import pytest
 
 from riskwarn.disposition import Conflict
 from riskwarn.workflow import Timing
+from tests.builders import eventually
 from tests.integration.conftest import Stack
-from tests.integration.desk import Desk, eventually
+from tests.integration.desk import Desk
 
 
 @pytest.fixture
