@@ -112,6 +112,23 @@ class TypologyThresholds(_Frozen):
     partial_in_row: int = 2
     risky_mcc: tuple[str, ...] = DEFAULT_RISKY_MCC
 
+    @model_validator(mode="after")
+    def _sane(self) -> TypologyThresholds:
+        """Amounts, counts and windows are positive; shares are between 0 and 1 (a threshold
+        changed through the staff API meets the same check)."""
+        for name, value in self:
+            if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+                raise ValueError(f"{name} must be positive")
+        for name in SHARES:
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"{name} is a share: between 0 and 1")
+        if self.delinquency_dpd > self.delinquency_severe_dpd:
+            raise ValueError("delinquency_dpd must not exceed delinquency_severe_dpd")
+        return self
+
+
+SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy")
+
 
 class Severity(_Frozen):
     """Score a typology contributes when it fires, and whether a confident model may hold

@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from riskwarn.api.app import build_api_ports
+from riskwarn.api.app import build_api_ports, handle
 from riskwarn.local.front_door import FrontDoor
 from riskwarn.local.tokens import new_secret, sign
 from tests.integration.conftest import Stack
@@ -32,7 +32,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def door(stack: Stack) -> Iterator[tuple[FrontDoor, dict[str, str]]]:
     secret = new_secret()
     token = sign("tess", ["analyst", "supervisor", "admin"], secret)
-    yield FrontDoor(build_api_ports(stack.settings), secret), {
+    ports = build_api_ports(stack.settings)
+    yield FrontDoor(lambda event: handle(event, None, ports), secret), {
         "Authorization": f"Bearer {token}"}
 
 

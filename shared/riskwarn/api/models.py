@@ -210,10 +210,18 @@ class ThresholdsOut(BaseModel):
 
 
 class ThresholdsIn(_In):
+    """What changes: `tiers`, `typologies` or both; what is left out stays as it is."""
+
     based_on_version: Annotated[int, Field(ge=0)]
-    tiers: TierThresholds
-    typologies: TypologyThresholds = TypologyThresholds()
+    tiers: TierThresholds | None = None
+    typologies: TypologyThresholds | None = None
     note: Text
+
+    @model_validator(mode="after")
+    def _something(self) -> ThresholdsIn:
+        if self.tiers is None and self.typologies is None:
+            raise ValueError("give tiers, typologies or both")
+        return self
 
 
 class ThresholdHistory(BaseModel):

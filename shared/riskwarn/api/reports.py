@@ -163,9 +163,11 @@ def get_thresholds() -> ThresholdsOut:
 def put_thresholds(body: ThresholdsIn) -> ThresholdsOut:
     who = caller(router)
     who.require(ADMINS, "changing thresholds")
-    new = Thresholds(tiers=body.tiers, typologies=body.typologies)
-    version = ports(router).thresholds.change(new, body.based_on_version, who.user,
-                                              body.note, datetime.now(UTC))
+    store = ports(router).thresholds
+    current = store.latest().thresholds
+    new = Thresholds(tiers=body.tiers or current.tiers,
+                     typologies=body.typologies or current.typologies)
+    version = store.change(new, body.based_on_version, who.user, body.note, datetime.now(UTC))
     return _thresholds_out(dumps(version))
 
 

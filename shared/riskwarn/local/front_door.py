@@ -1,6 +1,6 @@
 """The local stack's API Gateway: a WSGI app that checks the bearer token as the Cognito
 authorizer would (401 without a valid one), turns the request into a REST proxy event,
-runs the staff API's handler in-process and turns its answer back into HTTP."""
+invokes the API function (in-process) and turns its answer back into HTTP."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from typing import Any
 
 import orjson
 
-from riskwarn.api.app import handle
-from riskwarn.api.common import ApiPorts
 from riskwarn.local.proxy import proxy_event
 from riskwarn.local.tokens import BadToken, verify
 
 PUBLIC = frozenset({"/openapi.json"})  # the spec itself needs no token locally
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # proxy event -> proxy response
 REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
            415: "Unsupported Media Type", 422: "Unprocessable Entity",
@@ -25,8 +24,8 @@ REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
 
 
 class FrontDoor:
-    def __init__(self, ports: ApiPorts, secret: str) -> None:
-        self.ports = ports
+    def __init__(self, invoke: Invoke, secret: str) -> None:
+        self.invoke = invoke
         self.secret = secret
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse
@@ -48,7 +47,7 @@ class FrontDoor:
                                    orjson.dumps({"statusCode": 401, "message": str(exc)}))
         event = proxy_event(environ.get("REQUEST_METHOD", "GET"),
                             path + (f"?{query}" if query else ""), headers, body, claims)
-        resp = handle(event, None, self.ports)
+        resp = self.invoke(event)
         out = {k: v[-1] for k, v in (resp.get("multiValueHeaders") or {}).items()}
         out.update(resp.get("headers") or {})
         raw = resp.get("body") or ""

@@ -84,12 +84,13 @@ class InProcessFunctions:
                 Code={"ZipFile": package.getvalue()})
         functions = self
 
-        def invoke_in_process(fn: Any, event: str | None = None) -> tuple[str, bool, str]:
+        def invoke_in_process(fn: Any, event: Any = None) -> tuple[str, bool, str]:
             logical = by_name.get(fn.function_name)
             if logical is None:
                 return json.dumps({"errorMessage": "not a riskwarn function"}), True, ""
             try:
-                result = functions.invoke(logical, json.loads(event or "{}"))
+                payload = event if isinstance(event, dict) else json.loads(event or "{}")
+                result = functions.invoke(logical, payload)
             except Exception as exc:  # Lambda reports a handler error as an errored invoke
                 return (json.dumps({"errorType": type(exc).__name__,
                                     "errorMessage": str(exc)}), True, "")

@@ -99,6 +99,7 @@ class LocalStack:
         self.p: Provisioned | None = None
         self.stats: dict[str, PollerStats] = {}
         self.secret = ""
+        self.functions: Any = None  # InProcessFunctions, once started
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._servers: list[Any] = []
@@ -246,11 +247,9 @@ class LocalStack:
     def _start_api(self) -> None:
         from werkzeug.serving import make_server
 
-        from riskwarn.api.app import build_api_ports
         from riskwarn.local.front_door import FrontDoor
-        from riskwarn.settings import settings
 
-        door = FrontDoor(build_api_ports(settings()), self.secret)
+        door = FrontDoor(lambda event: self.functions.invoke("ApiFunction", event), self.secret)
         server = make_server("127.0.0.1", self.cfg.api_port, door, threaded=True)
         t = threading.Thread(target=server.serve_forever, name="api", daemon=True)
         t.start()
