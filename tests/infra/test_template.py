@@ -87,7 +87,8 @@ def test_every_role_is_least_privilege(role_name: str) -> None:
     for st in statements:
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         assert all("*" not in a for a in actions), st
-        assert st["Resource"] != "*", st
+        # the one exception: callback task tokens cannot be scoped to a state machine
+        assert st["Resource"] != "*" or actions == ["states:SendTaskSuccess"], st
     granted = {a for st in statements for a in (
         st["Action"] if isinstance(st["Action"], list) else [st["Action"]])}
     assert not any(a in granted for a in ("dynamodb:DeleteItem", "dynamodb:Scan",
