@@ -218,16 +218,22 @@ def _token(args: argparse.Namespace) -> int:
 
 # ---- outbox --------------------------------------------------------------------------------
 def peek(sqs: Any, url: str, limit: int) -> list[dict[str, Any]]:
-    """Messages on a queue, left where they are (visibility 0), oldest first."""
+    """Up to `limit` messages on a queue, oldest first, left on it: each is received (hidden
+    for a moment, so the next receive goes further) and then made visible again at once."""
     seen: dict[str, dict[str, Any]] = {}
-    for _ in range(max(3, limit // 5)):
-        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+    while len(seen) < limit:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(10, limit - len(seen)),
+                                   VisibilityTimeout=30,
                                    AttributeNames=["SentTimestamp"]).get("Messages", [])
-        new = [m for m in msgs if m["MessageId"] not in seen]
-        if not msgs or (not new and len(seen) >= limit):
+        if not msgs:
             break
-        seen.update((m["MessageId"], m) for m in new)
-    return sorted(seen.values(), key=lambda m: int(m["Attributes"]["SentTimestamp"]))[:limit]
+        seen.update((m["MessageId"], m) for m in msgs)
+    handles = [m["ReceiptHandle"] for m in seen.values()]
+    for i in range(0, len(handles), 10):
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+            {"Id": str(j), "ReceiptHandle": h, "VisibilityTimeout": 0}
+            for j, h in enumerate(handles[i:i + 10])])
+    return sorted(seen.values(), key=lambda m: int(m["Attributes"]["SentTimestamp"]))
 
 
 def describe(body: str) -> str:
