@@ -176,3 +176,4 @@ def test_local_up_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         proc.kill()
     assert proc.returncode == 0, err
     assert "ready" in out and out.rstrip().endswith("stopped") and "Traceback" not in err
+    assert not state.exists()  # its endpoints are gone with it

@@ -67,3 +67,16 @@ def test_commands_without_a_stack_say_so_in_one_line(tmp_path: Path,
         assert err.count("\n") == 1 and "riskwarn local up" in err
     assert main(["local", "send", str(tmp_path / "missing.jsonl"), "--state", __file__]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_stack_that_is_gone_is_one_line(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from riskwarn.local.stack import free_port
+
+    state = tmp_path / "local.json"
+    state.write_bytes(orjson.dumps({
+        "endpoint": f"http://127.0.0.1:{free_port()}", "region": "us-east-1",
+        "tier_queues": {"high": "http://127.0.0.1:1/123456789012/q"}, "captures": {}}))
+    assert main(["local", "outbox", "--tier", "high", "--state", str(state)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not answer" in err

@@ -55,17 +55,24 @@ def _ports(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.local_command == "up":
-        return _up(args)
-    if args.local_command == "send":
-        return _send(args)
-    if args.local_command == "token":
-        return _token(args)
-    if args.local_command == "outbox":
-        return _outbox(args)
-    from riskwarn.local.demo import run_demo
+    from botocore.exceptions import EndpointConnectionError
 
-    return run_demo(args)
+    try:
+        if args.local_command == "up":
+            return _up(args)
+        if args.local_command == "send":
+            return _send(args)
+        if args.local_command == "token":
+            return _token(args)
+        if args.local_command == "outbox":
+            return _outbox(args)
+        from riskwarn.local.demo import run_demo
+
+        return run_demo(args)
+    except EndpointConnectionError as exc:
+        raise LocalUsageError(f"riskwarn local: the local stack does not answer "
+                              f"({exc.kwargs.get('endpoint_url', '')}): start it with "
+                              "`riskwarn local up`") from None
 
 
 def load_state(path: Path) -> dict[str, Any]:

@@ -149,6 +149,10 @@ class LocalStack:
         for server in reversed(self._servers):
             with contextlib.suppress(Exception):
                 server.stop() if hasattr(server, "stop") else server.shutdown()
+        with contextlib.suppress(FileNotFoundError):  # its endpoints are gone with it
+            if self.secret and orjson.loads(self.cfg.state_file.read_bytes()).get(
+                    "token_secret") == self.secret:
+                self.cfg.state_file.unlink()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
