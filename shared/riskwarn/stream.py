@@ -70,7 +70,19 @@ class StreamPorts:
     thresholds: ThresholdSource | None = None
 
     def refresh_scorer(self) -> None:
-        cfg = self.thresholds.config_if_changed() if self.thresholds else None
+        """New thresholds, if any; a failed read keeps scoring with the ones in force."""
+        if self.thresholds is None:
+            return
+        try:
+            cfg = self.thresholds.config_if_changed()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            from riskwarn.observability import logger
+
+            logger.warning("thresholds not re-read; scoring goes on with version %s",
+                           self.thresholds.version)
+            return
         if cfg is not None:
             self.scorer = Scorer(cfg, self.scorer.model)
 

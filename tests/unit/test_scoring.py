@@ -117,3 +117,37 @@ def test_same_event_twice_is_one_alert() -> None:
     assert book.add(a)[1] is True
     assert book.add(b)[1] is False
     assert len(list(book.drain())) == 1
+
+
+def test_a_failed_threshold_read_keeps_scoring_with_the_thresholds_in_force() -> None:
+    from botocore.exceptions import ClientError
+
+    from riskwarn.config import ScoringConfig
+    from riskwarn.scoring import Scorer
+    from riskwarn.store.thresholds import Thresholds, ThresholdSource, ThresholdVersion
+    from riskwarn.stream import StreamPorts
+
+    class Store:
+        def __init__(self) -> None:
+            self.answers: list[object] = [
+                ClientError({"Error": {"Code": "ThrottlingException"}}, "Query"),
+                ThresholdVersion(3, Thresholds(tiers={"low": 310, "medium": 510, "high": 710,
+                                                      "critical": 860}))]
+
+        def latest(self) -> ThresholdVersion:
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            assert isinstance(answer, ThresholdVersion)
+            return answer
+
+    base = ScoringConfig(use_model=False)
+    source = ThresholdSource(Store(), base, every=0.0)  # type: ignore[arg-type]
+    ports = StreamPorts(scorer=Scorer(base, None), profiles=None, alerts=None,  # type: ignore[arg-type]
+                        quarantine=None, notifier=None, workflow=None,  # type: ignore[arg-type]
+                        model_version=None, dedup_window_s=0.0, thresholds=source)
+    first = ports.scorer
+    ports.refresh_scorer()  # throttled: the scorer in force stays
+    assert ports.scorer is first
+    ports.refresh_scorer()  # version 3 arrives
+    assert ports.scorer.cfg.tiers.high == 710
