@@ -21,7 +21,7 @@ from riskwarn.api.models import (
     Tier,
 )
 from riskwarn.observability import mask
-from riskwarn.store.alert_queries import AlertFilter
+from riskwarn.store.alert_queries import MAX_RANGE_DAYS, AlertFilter
 from riskwarn.store.reports import plain
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]
@@ -29,8 +29,9 @@ router = APIGatewayRouter()  # type: ignore[no-untyped-call]
 AlertId = Annotated[str, Path(pattern=r"^AL-[0-9a-f]{20}$", description="an alert id")]
 StatusName = Literal["open", "in_review", "escalated", "confirmed", "false_positive", "closed",
                      "workflow_failed"]
-DEFAULT_DAYS = 30
-SINCE = f"created at or after (ISO 8601; default: {DEFAULT_DAYS} days before 'to')"
+DEFAULT_DAYS = 30  # the unfiltered listing walks one index partition per day
+SINCE = (f"created at or after (ISO 8601; default: {DEFAULT_DAYS} days before 'to', or "
+         f"{MAX_RANGE_DAYS} with a status or customer, so old open work stays in the queue)")
 UNTIL = "created at or before (ISO 8601; default: now; no zone means UTC)"
 
 
@@ -79,7 +80,8 @@ def list_alerts(
 ) -> AlertPage:
     caller(router).require(READERS, "reading alerts")
     end_at = _utc(end) if end else datetime.now(UTC)
-    start_at = _utc(start) if start else end_at - timedelta(days=DEFAULT_DAYS)
+    days = MAX_RANGE_DAYS if status or customer_id else DEFAULT_DAYS
+    start_at = _utc(start) if start else end_at - timedelta(days=days)
     f = AlertFilter(start_at, end_at, status, tier, category, typology, customer_id)
     items, next_cursor = ports(router).queries.page(f, limit, cursor)
     return AlertPage(items=[summary(plain(i)) for i in items], next_cursor=next_cursor)
