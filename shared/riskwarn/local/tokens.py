@@ -42,13 +42,15 @@ def sign(user: str, groups: Iterable[str], secret: str, ttl_s: int = 8 * 3600,
 
 
 def verify(header: str | None, secret: str) -> dict[str, Any]:
-    """The claims of an `Authorization: Bearer …` header; BadToken if missing or invalid."""
+    """The claims of an `Authorization` header (`Bearer <token>`, or the bare token as API
+    Gateway's Cognito authorizer also takes it); BadToken if missing or invalid."""
     import jwt
 
-    if not header or not header.startswith("Bearer "):
+    token = (header or "").removeprefix("Bearer ").strip()
+    if not token:
         raise BadToken("missing bearer token")
     try:
-        claims: dict[str, Any] = jwt.decode(header[7:], secret, algorithms=[ALGORITHM],
+        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=[ALGORITHM],
                                             issuer=ISSUER, options={"require": ["exp", "sub"]})
     except jwt.PyJWTError as exc:
         raise BadToken(f"invalid token: {exc}") from None
