@@ -225,6 +225,11 @@ def test_the_queue_filters_pages_newest_first_and_masks_for_auditors(api: Client
     assert [a["alert_id"] for a in doc["items"]] == [ids[i] for i in (5, 3, 1)]
     _, doc, _ = api.call("GET", "/alerts?customer_id=C-0&status=open")
     assert {a["alert_id"] for a in doc["items"]} == {ids[0], ids[3], ids[6]}
+    api.call("POST", f"/alerts/{ids[2]}/claim", user="ana")
+    _, doc, _ = api.call("GET", "/alerts?status=in_review&assignee=me", user="ana")
+    assert [a["alert_id"] for a in doc["items"]] == [ids[2]]
+    _, doc, _ = api.call("GET", "/alerts?assignee=me", user="ben")
+    assert doc["items"] == []
     _, doc, _ = api.call("GET", "/alerts?typology=AML-STRUCTURING&limit=2")
     assert len(doc["items"]) == 2 and doc["next_cursor"]
     _, clear, _ = api.call("GET", f"/alerts/{ids[0]}", groups=("analyst",))

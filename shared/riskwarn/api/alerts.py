@@ -73,16 +73,21 @@ def list_alerts(
     category: Annotated[Category | None, Query()] = None,
     typology: Annotated[str | None, Query(pattern=r"^[A-Z]+(-[A-Z]+)+$")] = None,
     customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    assignee: Annotated[str | None, Query(min_length=1, max_length=128,
+                                          description="who holds it; `me` for the caller")
+                        ] = None,
     start: Annotated[datetime | None, Query(alias="from", description=SINCE)] = None,
     end: Annotated[datetime | None, Query(alias="to", description=UNTIL)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> AlertPage:
-    caller(router).require(READERS, "reading alerts")
+    who = caller(router)
+    who.require(READERS, "reading alerts")
     end_at = _utc(end) if end else datetime.now(UTC)
     days = MAX_RANGE_DAYS if status or customer_id else DEFAULT_DAYS
     start_at = _utc(start) if start else end_at - timedelta(days=days)
-    f = AlertFilter(start_at, end_at, status, tier, category, typology, customer_id)
+    holder = who.user if assignee == "me" else assignee
+    f = AlertFilter(start_at, end_at, status, tier, category, typology, customer_id, holder)
     items, next_cursor = ports(router).queries.page(f, limit, cursor)
     return AlertPage(items=[summary(plain(i)) for i in items], next_cursor=next_cursor)
 

@@ -42,6 +42,7 @@ class AlertFilter:
     category: str | None = None
     typology: str | None = None
     customer_id: str | None = None
+    assignee: str | None = None
 
     def __post_init__(self) -> None:
         if self.start >= self.end:
@@ -122,7 +123,8 @@ class AlertQueries:
             ":from": {"S": iso(f.start)}, ":to": {"S": iso(f.end)}}
         filters = []
         for attr, value in (("status", f.status if f.index == "ByCustomer" else None),
-                            ("tier", f.tier), ("risk_category", f.category)):
+                            ("tier", f.tier), ("risk_category", f.category),
+                            ("assignee", f.assignee)):
             if value:
                 names[f"#{attr}"] = attr
                 values[f":{attr}"] = {"S": value}
