@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import orjson
 
+from riskwarn.store import iso
+
 Outcome = Literal["confirmed", "false_positive", "needs_info"]
 OUTCOMES: tuple[Outcome, ...] = ("confirmed", "false_positive", "needs_info")
 
@@ -41,10 +43,6 @@ class ReviewTask:
                    int(doc.get("due_in_seconds", 0)))
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class Disposition:
     def __init__(self, ddb: Any, sfn: Any, alerts_table: str, history_table: str) -> None:
         self.ddb = ddb
@@ -60,7 +58,7 @@ class Disposition:
             UpdateExpression="SET task_token = :t, review_stage = :s, review_due_at = :d",
             ConditionExpression="attribute_exists(alert_id)",
             ExpressionAttributeValues={":t": {"S": task.task_token}, ":s": {"S": task.stage},
-                                       ":d": {"S": _iso(due)}})
+                                       ":d": {"S": iso(due)}})
 
     def decide(self, alert_id: str, outcome: Outcome, note: str, actor: str,
                now: datetime | None = None) -> dict[str, Any]:
@@ -90,7 +88,7 @@ class Disposition:
                 raise Conflict(f"alert {alert_id} was decided by someone else") from None
             raise
         decision = {"outcome": outcome, "note": note, "actor": actor,
-                    "decided_at": _iso(now), "stage": item.get("review_stage", {}).get("S")}
+                    "decided_at": iso(now), "stage": item.get("review_stage", {}).get("S")}
         self.sfn.send_task_success(taskToken=token, output=orjson.dumps(decision).decode())
         return decision
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from riskwarn.access import REVIEWERS, Caller, Forbidden
 from riskwarn.alerts import HistoryEntry
 from riskwarn.disposition import Conflict, Disposition, NotFound, Outcome
-from riskwarn.store.alert_queries import iso
+from riskwarn.store import iso
 from riskwarn.store.alerts import history_item
 from riskwarn.store.reports import plain
 from riskwarn.workflow import WORKFLOW_TIERS

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+
+def iso(dt: datetime) -> str:
+    """UTC, milliseconds, `Z`: how every stored timestamp is written (string order is time
+    order, which the indexes and the workflow's comparisons rely on)."""
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
 
 class TransientStoreError(Exception):
     """Throttling, timeouts, service errors: the work can succeed if tried again."""

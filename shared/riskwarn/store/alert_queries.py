@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from riskwarn.store import iso
+
 MAX_RANGE_DAYS = 366
 PAGE_READ = 200  # items DynamoDB evaluates per query call
 
@@ -53,10 +55,6 @@ class AlertFilter:
     @property
     def index(self) -> str:
         return ("ByCustomer" if self.customer_id else "ByStatus" if self.status else "ByDay")
-
-
-def iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _days(f: AlertFilter) -> list[str]:

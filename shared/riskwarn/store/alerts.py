@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from riskwarn.alerts import Alert, HistoryEntry
 from riskwarn.config import TIERS
 from riskwarn.scoring import Scored
+from riskwarn.store import iso
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 HISTORY_CHUNK = 25  # BatchWriteItem limit
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def to_item(alert: Alert) -> dict[str, Any]:
@@ -38,10 +35,10 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "reason_codes": {"L": [{"S": r} for r in alert.reason_codes]},
         "event_ids": {"SS": sorted(set(alert.event_ids))},
         "model_score": {"N": str(alert.model_score)},
-        "occurred_at": {"S": _iso(alert.occurred_at)},
-        "last_evidence_at": {"S": _iso(alert.last_evidence_at)},
-        "created_at": {"S": _iso(alert.created_at)},
-        "created_day": {"S": _iso(alert.created_at)[:10]},  # the ByDay index: newest first
+        "occurred_at": {"S": iso(alert.occurred_at)},
+        "last_evidence_at": {"S": iso(alert.last_evidence_at)},
+        "created_at": {"S": iso(alert.created_at)},
+        "created_day": {"S": iso(alert.created_at)[:10]},  # the ByDay index: newest first
         "status": {"S": alert.status},
         "notified": {"BOOL": False},
         "evidence": {"L": [{"M": _evidence_item(e.model_dump(mode="json"))}
@@ -103,8 +100,8 @@ def history_item(alert_id: str, entry: HistoryEntry, key: str) -> dict[str, Any]
     digest = hashlib.blake2b(key.encode(), digest_size=6).hexdigest()
     return {
         "alert_id": {"S": alert_id},
-        "entry": {"S": f"{_iso(entry.at)}#{entry.action}#{digest}"},
-        "at": {"S": _iso(entry.at)},
+        "entry": {"S": f"{iso(entry.at)}#{entry.action}#{digest}"},
+        "at": {"S": iso(entry.at)},
         "actor": {"S": entry.actor},
         "action": {"S": entry.action},
         "detail": {"S": entry.detail},
@@ -156,8 +153,8 @@ class AlertStore:
             ExpressionAttributeValues={
                 ":ids": {"SS": sorted(set(s.evidence))},
                 ":codes": {"SS": sorted(set(s.typologies))},
-                ":t": {"S": _iso(s.event.occurred_at)},
-                ":now": {"S": _iso(now)},
+                ":t": {"S": iso(s.event.occurred_at)},
+                ":now": {"S": iso(now)},
             })
         try:
             self.calls += 1

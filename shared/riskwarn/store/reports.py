@@ -13,7 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from riskwarn.store.alert_queries import iso
+from riskwarn.store import iso
 
 STR_KIND = "suspicious_transaction_report"
 MISSED_KIND = "missed_case"

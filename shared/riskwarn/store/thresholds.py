@@ -17,7 +17,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from riskwarn.config import ScoringConfig, TierThresholds, TypologyThresholds
-from riskwarn.store.alert_queries import iso
+from riskwarn.store import iso
 
 NAME = "thresholds"
 
