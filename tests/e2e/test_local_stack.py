@@ -89,6 +89,9 @@ def test_the_front_door_checks_tokens_and_serves_the_spec(local: LocalStack) -> 
     assert http(local, "GET", "/alerts", token="not-a-token")[0] == 401
     forged = sign("eve", ["admin"], new_secret())  # signed, but not with this stack's key
     assert http(local, "GET", "/alerts", token=forged)[0] == 401
+    # an encoded '#' is part of the path, not a fragment: no such alert route, not the list
+    status, doc = http(local, "GET", "/alerts/%23%23%20note")
+    assert status in (404, 422) and "items" not in doc
     with urllib.request.urlopen(local.api_url + "/openapi.json", timeout=10) as resp:
         spec = orjson.loads(resp.read())
     assert "/alerts/{alert_id}/decision" in spec["paths"]

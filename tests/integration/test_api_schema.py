@@ -4,6 +4,7 @@ spec says (status code, content type, body schema)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,7 +39,10 @@ def door(stack: Stack) -> Iterator[tuple[FrontDoor, dict[str, str]]]:
 
 
 @schema.parametrize()
+# The same examples every run, so CI is stable; RISKWARN_FRESH_EXAMPLES=1 draws new ones
+# (how the path bug with an encoded '#' was found).
 @settings(max_examples=40, deadline=None,
+          derandomize=not os.environ.get("RISKWARN_FRESH_EXAMPLES"),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @pytest.mark.parametrize("stack", ["put"], indirect=True)
 def test_api_matches_its_spec(case: schemathesis.Case,

@@ -45,8 +45,8 @@ class FrontDoor:
             except BadToken as exc:
                 return self._reply(start_response, 401, {"Content-Type": "application/json"},
                                    orjson.dumps({"statusCode": 401, "message": str(exc)}))
-        event = proxy_event(environ.get("REQUEST_METHOD", "GET"),
-                            path + (f"?{query}" if query else ""), headers, body, claims)
+        event = proxy_event(environ.get("REQUEST_METHOD", "GET"), path, headers, body, claims,
+                            query=query)
         resp = self.invoke(event)
         out = {k: v[-1] for k, v in (resp.get("multiValueHeaders") or {}).items()}
         out.update(resp.get("headers") or {})

@@ -14,11 +14,16 @@ STAGE = "v1"
 
 
 def proxy_event(method: str, target: str, headers: dict[str, str] | None = None,
-                body: bytes | str | None = None, claims: dict[str, Any] | None = None
-                ) -> dict[str, Any]:
-    """`target` is the request line's path with its query string."""
-    url = urlsplit(target)
-    multi = parse_qs(url.query, keep_blank_values=True)
+                body: bytes | str | None = None, claims: dict[str, Any] | None = None,
+                query: str | None = None) -> dict[str, Any]:
+    """`target`: a path with its query string; or, with `query` given, the path alone,
+    already decoded (a WSGI server's PATH_INFO: a `#` or `?` in it is part of the path)."""
+    if query is None:
+        url = urlsplit(target)
+        path, query = url.path, url.query
+    else:
+        path = target
+    multi = parse_qs(query, keep_blank_values=True)
     raw = body.encode() if isinstance(body, str) else body
     text: str | None = None
     b64 = False
@@ -30,14 +35,14 @@ def proxy_event(method: str, target: str, headers: dict[str, str] | None = None,
     hdrs = dict(headers or {})
     now = datetime.now(UTC)
     return {
-        "resource": url.path, "path": url.path, "httpMethod": method.upper(),
+        "resource": path, "path": path, "httpMethod": method.upper(),
         "headers": hdrs, "multiValueHeaders": {k: [v] for k, v in hdrs.items()},
         "queryStringParameters": {k: v[-1] for k, v in multi.items()} or None,
         "multiValueQueryStringParameters": multi or None,
         "pathParameters": None, "stageVariables": None,
         "body": text, "isBase64Encoded": b64,
         "requestContext": {
-            "resourcePath": url.path, "httpMethod": method.upper(), "path": url.path,
+            "resourcePath": path, "httpMethod": method.upper(), "path": path,
             "stage": STAGE, "requestId": str(uuid.uuid4()),
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "requestTimeEpoch": int(now.timestamp() * 1000),

@@ -143,8 +143,10 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop.set()
-        for t in self._threads:
-            t.join(timeout=10)
+        for t in self._threads:  # a poller finishes the invocation it is in, then stops
+            t.join(timeout=60)
+            if t.is_alive():
+                logging.getLogger("riskwarn.local").warning("%s did not stop", t.name)
         self._stop_executions()
         for server in reversed(self._servers):
             with contextlib.suppress(Exception):
