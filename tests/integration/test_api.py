@@ -114,6 +114,12 @@ def test_no_token_is_401_and_unknown_alert_is_404(api: Client) -> None:
     assert status == 400 and "before" in doc["message"]
     status, doc, _ = api.call("GET", "/alerts?from=2024-01-01T00:00:00Z&to=2026-01-01T00:00:00Z")
     assert status == 400 and "366 days" in doc["message"]
+    status, doc, _ = api.call("GET", "/alerts?from=0001-01-01T00:00:00%2B00:01")  # schemathesis
+    assert status == 400 and "1970" in doc["message"]
+    status, doc, _ = api.call("POST", "/cases/missed", body={
+        "customer_id": "C-1", "period_from": "0001-01-01T00:00:00+00:01",
+        "period_to": "2026-01-01T00:00:00Z", "note": "n"})
+    assert status == 422
     status, doc, _ = api.call("POST", f"/alerts/{alert_id_for('x')}/decision",
                               body={"outcome": "maybe", "note": "x"})
     assert status == 422

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from riskwarn.config import TierThresholds, TypologyThresholds
+from riskwarn.store.alert_queries import EARLIEST
 
 Tier = Literal["low", "medium", "high", "critical"]
 Category = Literal["fraud", "aml", "account_takeover", "credit"]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+DAY = timedelta(days=1)
 
 
 class _In(BaseModel):
@@ -168,6 +170,8 @@ class MissedCaseIn(_In):
     def _period(self) -> MissedCaseIn:
         if self.period_from.tzinfo is None or self.period_to.tzinfo is None:
             raise ValueError("period_from and period_to need a time zone (e.g. Z)")
+        if self.period_from < EARLIEST or self.period_to > datetime.now(UTC) + DAY:
+            raise ValueError("a missed case lies between 1970 and today")
         if self.period_from >= self.period_to:
             raise ValueError("period_from must be before period_to")
         return self

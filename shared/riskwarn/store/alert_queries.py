@@ -21,6 +21,8 @@ import orjson
 from riskwarn.store import iso
 
 MAX_RANGE_DAYS = 366
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 PAGE_READ = 200  # items DynamoDB evaluates per query call
 
 
@@ -47,6 +49,9 @@ class AlertFilter:
     assignee: str | None = None
 
     def __post_init__(self) -> None:
+        for moment in (self.start, self.end):
+            if not EARLIEST <= moment <= LATEST:
+                raise BadRequest("times must lie between 1970 and 9000")
         if self.start >= self.end:
             raise BadRequest("'from' must be before 'to'")
         if self.end - self.start > timedelta(days=MAX_RANGE_DAYS):
