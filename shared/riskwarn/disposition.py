@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import orjson
 
-from riskwarn.store import iso
+from riskwarn.store import condition_failed, iso
 
 Outcome = Literal["confirmed", "false_positive", "needs_info"]
 OUTCOMES: tuple[Outcome, ...] = ("confirmed", "false_positive", "needs_info")
@@ -84,7 +84,7 @@ class Disposition:
                 ExpressionAttributeValues={":t": {"S": token}, ":o": {"S": outcome},
                                            ":a": {"S": actor}})
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise Conflict(f"alert {alert_id} was decided by someone else") from None
             raise
         decision = {"outcome": outcome, "note": note, "actor": actor,

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from riskwarn.access import REVIEWERS, Caller, Forbidden
 from riskwarn.alerts import HistoryEntry
 from riskwarn.disposition import Conflict, Disposition, NotFound, Outcome
-from riskwarn.store import iso
+from riskwarn.store import condition_failed, iso
 from riskwarn.store.alerts import history_item
 from riskwarn.store.reports import plain
 from riskwarn.workflow import WORKFLOW_TIERS
@@ -35,13 +35,6 @@ State = Literal["completed", "recorded", "awaiting_second_review"]
 class DecisionResult:
     state: State
     alert: dict[str, Any]
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    from botocore.exceptions import ClientError
-
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get(
-        "Code") == "ConditionalCheckFailedException"
 
 
 class Review:
@@ -82,7 +75,7 @@ class Review:
                     ":seen": {"S": status},
                     ":new": {"S": "in_review" if status == "open" else status}})
         except Exception as exc:
-            if _conditional_failed(exc):
+            if condition_failed(exc):
                 raise Conflict(f"alert {alert_id} changed while claiming it: "
                                "read it again") from None
             raise
@@ -129,7 +122,7 @@ class Review:
                     "actor": {"S": caller.user}, "outcome": {"S": outcome},
                     "note": {"S": note}, "at": {"S": iso(now)}}}})
         except Exception as exc:
-            if _conditional_failed(exc):
+            if condition_failed(exc):
                 raise Conflict(f"alert {alert_id} got its first review from someone else "
                                "just now") from None
             raise
@@ -154,7 +147,7 @@ class Review:
                 ConditionExpression="#st IN (:open, :review)",
                 ExpressionAttributeNames={"#st": "status"})
         except Exception as exc:
-            if _conditional_failed(exc):
+            if condition_failed(exc):
                 raise Conflict(f"alert {alert_id} was decided by someone else") from None
             raise
         self._history(alert_id, caller.user, outcome, note, now)

@@ -22,6 +22,14 @@ THROTTLING = frozenset({
 })
 
 
+def condition_failed(exc: Exception) -> bool:
+    """A conditional write refused because the item is not as the condition said."""
+    from botocore.exceptions import ClientError
+
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get(
+        "Code") == "ConditionalCheckFailedException"
+
+
 def is_transient(exc: Exception) -> bool:
     """Worth trying again: throttling, timeouts, service errors."""
     from botocore.exceptions import BotoCoreError, ClientError

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from riskwarn.alerts import Alert, HistoryEntry
 from riskwarn.config import TIERS
 from riskwarn.scoring import Scored
-from riskwarn.store import iso
+from riskwarn.store import condition_failed, iso
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -127,7 +127,7 @@ class AlertStore:
                 ConditionExpression="attribute_not_exists(alert_id)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             old: Any = exc.response.get("Item") or {}
             return bool(old.get("notified", {}).get("BOOL", False)) if old else \
@@ -169,7 +169,7 @@ class AlertStore:
                     ":r": {"L": [{"S": r} for r in s.reasons[:3]]},
                 })
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
     def mark_notified(self, alert_ids: Iterable[str]) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import orjson
 
 from riskwarn.profile import CustomerProfile, ProfileState
-from riskwarn.store import is_transient
+from riskwarn.store import condition_failed, is_transient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -124,8 +124,7 @@ class ProfileStore:
             try:
                 self.client.put_item(**self._put(prof)["Put"])
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code")
-                if code == "ConditionalCheckFailedException" or is_transient(exc):
+                if condition_failed(exc) or is_transient(exc):
                     return prof.customer_id
                 raise
             prof.version += 1

@@ -17,7 +17,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from riskwarn.config import ScoringConfig, TierThresholds, TypologyThresholds
-from riskwarn.store import iso
+from riskwarn.store import condition_failed, iso
 
 NAME = "thresholds"
 
@@ -64,19 +64,16 @@ class ThresholdStore:
         self.defaults = defaults or Thresholds()
 
     def latest(self) -> ThresholdVersion:
-        items = self.client.query(
-            TableName=self.table, KeyConditionExpression="#n = :n",
-            ExpressionAttributeNames={"#n": "name"},
-            ExpressionAttributeValues={":n": {"S": NAME}},
-            ScanIndexForward=False, Limit=1, ConsistentRead=True).get("Items", [])
-        return _version(items[0]) if items else ThresholdVersion(0, self.defaults)
+        newest = self.history(limit=1, consistent=True)
+        return newest[0] if newest else ThresholdVersion(0, self.defaults)
 
-    def history(self, limit: int = 50) -> list[ThresholdVersion]:
+    def history(self, limit: int = 50, consistent: bool = False) -> list[ThresholdVersion]:
+        """Versions, newest first."""
         items = self.client.query(
             TableName=self.table, KeyConditionExpression="#n = :n",
             ExpressionAttributeNames={"#n": "name"},
             ExpressionAttributeValues={":n": {"S": NAME}},
-            ScanIndexForward=False, Limit=limit).get("Items", [])
+            ScanIndexForward=False, Limit=limit, ConsistentRead=consistent).get("Items", [])
         return [_version(i) for i in items]
 
     def change(self, new: Thresholds, based_on: int, actor: str, note: str,
@@ -97,7 +94,7 @@ class ThresholdStore:
                       "changed_by": {"S": actor}, "changed_at": {"S": version.changed_at or ""},
                       "note": {"S": note}})
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 raise StaleVersion("someone else changed the thresholds just now") from None
             raise
         return version
