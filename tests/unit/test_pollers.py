@@ -165,3 +165,14 @@ def test_sqs_messages_are_deleted_only_when_handled(aws: Any) -> None:
     assert poller.poll_once() == 3
     left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert [msg["Body"] for msg in left] == ["1"]
+
+
+def test_records_older_than_the_maximum_age_go_to_the_failure_queue_unprocessed(
+        aws: Any) -> None:
+    handler = Handler()
+    poller, stats = _poller(aws, handler, max_age_s=0)
+    poller.deliver(_records(aws[0], 3))
+    assert handler.calls == [] and stats.sent_to_on_failure == 3
+    body = orjson.loads(aws[1].receive_message(QueueUrl=aws[2])["Messages"][0]["Body"])
+    assert body["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert body["KinesisBatchInfo"]["batchSize"] == 3

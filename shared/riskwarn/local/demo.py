@@ -24,8 +24,9 @@ from typing import Any
 import orjson
 
 from riskwarn.alerts import alert_id_for
+from riskwarn.config import TIERS
 from riskwarn.local.commands import peek, send, start_stack, wait_for_ctrl_c
-from riskwarn.local.stack import LocalStack
+from riskwarn.local.stack import TIER_QUEUES, LocalStack
 
 HISTORY_DAYS = 14
 
@@ -204,9 +205,7 @@ def _summary(stack: LocalStack, api: Api, put_at: dict[str, float], sent: int,
     sqs = stack.client("sqs")
     told = {tier: int(sqs.get_queue_attributes(QueueUrl=p.ref(q), AttributeNames=[
         "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
-        for tier, q in (("low", "AlertsLowQueue"), ("medium", "AlertsMediumQueue"),
-                        ("high", "AlertsHighQueue"), ("critical", "AlertsCriticalQueue"),
-                        ("supervisors", "SupervisorQueue"))}
+        for tier, q in TIER_QUEUES.items()}
     typ = sorted(report.get("by_typology", {}).items(), key=lambda kv: -kv[1])
     print("\n== riskwarn demo summary")
     print(f"events in            {sent:,}")
@@ -251,7 +250,9 @@ def _latencies(stack: LocalStack, put_at: dict[str, float]) -> tuple[list[float]
         args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
     queued: list[float] = []
     sqs = stack.client("sqs")
-    for q in ("AlertsLowQueue", "AlertsMediumQueue", "AlertsHighQueue", "AlertsCriticalQueue"):
+    for tier, q in TIER_QUEUES.items():
+        if tier not in TIERS:  # supervisors hear of escalations, not of new alerts
+            continue
         for m in peek(sqs, stack.p.ref(q), 300):
             doc = orjson.loads(m["Body"])
             alert_id = doc.get("alert_id") if isinstance(doc, dict) else None

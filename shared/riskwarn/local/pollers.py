@@ -171,11 +171,14 @@ class KinesisShardPoller:
         if self.m.max_age_s < 0:
             return batch
         now = datetime.now(UTC)
-        old = [r for r in batch if (now - r["ApproximateArrivalTimestamp"]).total_seconds()
-               > self.m.max_age_s]
+        old: list[dict[str, Any]] = []
+        young: list[dict[str, Any]] = []
+        for r in batch:
+            age = (now - r["ApproximateArrivalTimestamp"]).total_seconds()
+            (old if age > self.m.max_age_s else young).append(r)
         if old:
             self._give_up(old, "RecordAgeExceeded", 0)
-        return [r for r in batch if r not in old]
+        return young
 
     def _give_up(self, batch: list[dict[str, Any]], condition: str, attempts: int) -> None:
         self.stats.sent_to_on_failure += len(batch)
