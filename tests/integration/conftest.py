@@ -13,6 +13,7 @@ import pytest
 
 from riskwarn import aws
 from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.local.atomic import serialise_dynamodb_writes
 from riskwarn.local.provision import Provisioned, provision
 from riskwarn.local.template import transform
 from riskwarn.settings import Settings
@@ -96,6 +97,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
     """Both ways of writing profiles (store/profiles.py) go through every test."""
     from moto import mock_aws
 
+    serialise_dynamodb_writes()  # DynamoDB's conditional writes are atomic; moto's are not
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         p = provision(TEMPLATE, lambda s: boto3.client(s, region_name=REGION), region=REGION)
         # the model: the repository's copy instead of the layer's /opt path

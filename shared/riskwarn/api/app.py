@@ -9,6 +9,7 @@ locally signed token and fills the same place, so both go through the same role 
 from __future__ import annotations
 
 import base64
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -98,6 +99,12 @@ def openapi_json() -> str:
     return app.get_openapi_json_schema(title=TITLE, version=VERSION)
 
 
+# powertools keeps the request being resolved on the router class (process-wide): one
+# request at a time, as a Lambda container serves them. Uncontended in Lambda; on a threaded
+# host (the local front door, tests) it keeps two requests from reading each other's event.
+_RESOLVING = threading.Lock()
+
+
 def handle(event: dict[str, Any], context: Any, api_ports: ApiPorts | None = None
            ) -> dict[str, Any]:
     """The API function's logic: an API Gateway proxy event in, a proxy response out."""
@@ -107,8 +114,10 @@ def handle(event: dict[str, Any], context: Any, api_ports: ApiPorts | None = Non
         return {"statusCode": status, "headers": {"Content-Type": "application/json"},
                 "body": orjson.dumps({"statusCode": status, "message": message}).decode(),
                 "isBase64Encoded": False}
-    app.append_context(ports=api_ports or production_api_ports())  # type: ignore[no-untyped-call]
-    return app.resolve(event, context)
+    ports = api_ports or production_api_ports()
+    with _RESOLVING:
+        app.append_context(ports=ports)  # type: ignore[no-untyped-call]
+        return app.resolve(event, context)
 
 
 def _refusal(event: dict[str, Any]) -> tuple[int, str] | None:

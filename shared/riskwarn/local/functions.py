@@ -33,6 +33,10 @@ class InProcessFunctions:
                       if res["Type"] == "AWS::Serverless::Function"}
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        # Lambda's model: a function instance serves one invocation at a time. Each function
+        # here is one instance (its handler module holds process-wide state, such as the
+        # powertools resolver's current event), so its invocations queue behind this lock.
+        self._instances = {logical: threading.Lock() for logical in self.specs}
 
     def name(self, logical: str) -> str:
         return f"{self.stack}-{logical}"
@@ -56,8 +60,10 @@ class InProcessFunctions:
         timeout = int(self.specs[logical].get("Timeout", self._global("Timeout", 3)))
         ctx = LambdaContext(function_name=self.name(logical), region=self.region,
                             timeout_ms=timeout * 1000)
+        handler = self.handler(logical)
         try:
-            return self.handler(logical)(event, ctx)
+            with self._instances[logical]:
+                return handler(event, ctx)
         finally:
             # Metrics are off locally (POWERTOOLS_METRICS_DISABLED): nothing flushes them, so
             # drop what the invocation added instead of letting it pile up.

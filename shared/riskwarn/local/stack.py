@@ -109,6 +109,7 @@ class LocalStack:
     def start(self) -> Provisioned:
         from moto.server import ThreadedMotoServer
 
+        from riskwarn.local.atomic import serialise_dynamodb_writes
         from riskwarn.local.template import transform
         from riskwarn.local.tokens import new_secret
 
@@ -127,6 +128,7 @@ class LocalStack:
         # metrics are off locally (nothing collects EMF): no warning per invocation about it
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         _parse_each_definition_once()
+        serialise_dynamodb_writes()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.cfg.port, verbose=False)
         server.start()
         self._servers.append(server)
