@@ -68,8 +68,8 @@ verify-model: $(STAMP)
 build-RiskwarnLayer:
 	python3 -m pip install --quiet --target "$(ARTIFACTS_DIR)/python" .
 	mkdir -p "$(ARTIFACTS_DIR)/models"
-	cp models/risk-model-v1.onnx models/risk-model-v1.typology.onnx \
-		models/risk-model-v1.card.json "$(ARTIFACTS_DIR)/models/"
+	cp models/risk-model-v2.onnx models/risk-model-v2.typology.onnx \
+		models/risk-model-v2.card.json "$(ARTIFACTS_DIR)/models/"
 
 clean:
 	rm -rf $(OUT) .mypy_cache .ruff_cache .pytest_cache

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskwarn.features import IX
 from riskwarn.model import Matrix
 
 
@@ -13,6 +12,7 @@ class FakeModel:
     most like `typology`."""
 
     version = "fake-1"
+    features = ("amount", "is_debit")
 
     def __init__(self, risk_by_amount: dict[float, float] | None = None,
                  typology: str = "AML-STRUCTURING") -> None:
@@ -22,7 +22,7 @@ class FakeModel:
 
     def risk(self, matrix: Matrix) -> Matrix:
         return np.asarray([self.risk_by_amount.get(round(float(a), 2), 0.0)
-                           for a in matrix[:, IX["amount"]]], dtype=np.float32)
+                           for a in matrix[:, 0]], dtype=np.float32)
 
     def typologies(self, rows: Matrix) -> list[str]:
         return [self.typology] * len(rows)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -18,7 +18,7 @@ import orjson
 from riskwarn.alerts import Alert, AlertBook
 from riskwarn.config import ScoringConfig
 from riskwarn.evaluation import Evaluation
-from riskwarn.events import parse_records
+from riskwarn.events import Label, parse_records
 from riskwarn.model import ModelPort
 from riskwarn.profile import CustomerProfile
 from riskwarn.progress import Progress
@@ -43,6 +43,7 @@ class Summary:
     model_version: str | None = None
     mode: str = "full"
     quality: dict[str, Any] | None = None
+    budget: dict[str, Any] | None = None
 
     @property
     def events_per_second(self) -> float:
@@ -64,6 +65,7 @@ class Summary:
             "seconds": round(self.seconds, 2),
             "events_per_second": round(self.events_per_second),
             "quality": self.quality,
+            "budget": self.budget,
         }
 
 
@@ -93,6 +95,7 @@ def run_backtest(
     *,
     total_bytes: int | None = None,
     progress: bool = False,
+    labels: Mapping[str, Label] | None = None,
 ) -> Summary:
     scorer = Scorer(cfg, model)
     version = model.version if (model is not None and cfg.use_model) else None
@@ -101,7 +104,7 @@ def run_backtest(
         summary.mode = "fixed-threshold rules baseline"
     profiles: dict[str, CustomerProfile] = {}
     book = AlertBook(cfg.dedup_window_h, version)
-    evaluation = Evaluation()
+    evaluation = Evaluation(labels or {})
     traps: dict[str, str | None] = {}
     bar = Progress(total_bytes, enabled=progress)
     started = time.perf_counter()
@@ -144,6 +147,7 @@ def run_backtest(
         emit(alert)
     bar.close()
     summary.seconds = time.perf_counter() - started
+    summary.budget = evaluation.budget(cfg.alert_budget)
     if evaluation.labelled:
         summary.quality = evaluation.result()
     return summary

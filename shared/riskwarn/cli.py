@@ -66,13 +66,38 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--warmup-days", type=int, default=14)
     g.add_argument("--episode-rate", type=_share, default=0.05)
     g.add_argument("--subtle-share", type=_share, default=0.4)
+    g.add_argument("--randomise", action="store_true",
+                   help="domain randomisation: wide spending scales, activity, currencies, "
+                        "time zones and merchant mixes")
     g.add_argument("--out", default="-", help="file to write, - for stdout (default)")
+
+    c = sub.add_parser("convert", help="run an outside open-source generator and write its "
+                                       "events and episodes (needs the train extra)")
+    c.add_argument("generator", choices=["finforge", "synthfin"])
+    c.add_argument("--customers", type=_positive_int, default=2000)
+    c.add_argument("--days", type=_positive_int, default=60)
+    c.add_argument("--seed", type=int, default=3)
+    c.add_argument("--out", required=True, help="events file to write (JSON Lines)")
+    c.add_argument("--episodes", required=True, help="episodes file to write (JSON Lines)")
+
+    k = sub.add_parser("calibrate", help="set the model's tier cut-offs from a book's own "
+                                         "history (alert budget)")
+    k.add_argument("history", help="JSON Lines events file of the book's recent history")
+    k.add_argument("--out", required=True, help="thresholds file to write (JSON)")
+    k.add_argument("--config", type=Path, help="scoring config (JSON) overriding defaults")
+    k.add_argument("--model", type=Path, help="ONNX model (default: the committed one)")
+    k.add_argument("--apply", action="store_true",
+                   help="also write it as a new thresholds version through the staff API "
+                        "(admin token; same checks and audit as PUT /config/thresholds)")
+    k.add_argument("--note", help="why (kept in the thresholds' history); needed with --apply")
+    k.add_argument("--api-url", help="staff API (default: the running local stack's)")
+    k.add_argument("--token", help="bearer token (default RISKWARN_TOKEN)")
 
     t = sub.add_parser("train", help="train the risk model and export it to ONNX")
     t.add_argument("--out-dir", type=Path, default=Path("models"))
-    t.add_argument("--version", default="v1")
+    t.add_argument("--version", default="v2")
     t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--customers", type=_positive_int, default=6000)
+    t.add_argument("--customers", type=_positive_int, default=4000)
     t.add_argument("--days", type=_positive_int, default=45)
 
     b = sub.add_parser("backtest", help="score an events file and write its alerts")
@@ -82,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--summary-json", help="also write the summary as JSON here")
     b.add_argument("--config", type=Path, help="scoring config (JSON) overriding defaults")
     b.add_argument("--model", type=Path, help="ONNX model (default: the committed one)")
+    b.add_argument("--thresholds", type=Path,
+                   help="thresholds file (riskwarn calibrate --out) to score with")
+    b.add_argument("--episodes", type=Path,
+                   help="labels kept apart from the events (riskwarn convert --episodes)")
     mode = b.add_mutually_exclusive_group()
     mode.add_argument("--rules-only", action="store_true", help="no model")
     mode.add_argument("--baseline", action="store_true",
@@ -115,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _generate(args)
         if args.command == "train":
             return _train(args)
+        if args.command == "convert":
+            return _convert(args)
+        if args.command == "calibrate":
+            from riskwarn.calibrate_cli import run_calibrate
+
+            return run_calibrate(args, _config(args))
         if args.command == "replay":
             return _replay(args)
         if args.command == "decide":
@@ -146,7 +181,8 @@ def _generate(args: argparse.Namespace) -> int:
     try:
         spec = GenerateSpec(customers=args.customers, days=args.days, seed=args.seed,
                             start=args.start, warmup_days=args.warmup_days,
-                            episode_rate=args.episode_rate, subtle_share=args.subtle_share)
+                            episode_rate=args.episode_rate, subtle_share=args.subtle_share,
+                            randomise=args.randomise)
     except ValueError as exc:
         raise UsageError(f"riskwarn generate: {exc}") from None
     out = _open_out(args.out)
@@ -157,6 +193,27 @@ def _generate(args: argparse.Namespace) -> int:
             out.close()
     print(f"wrote {n:,} events for {spec.customers:,} customers over {spec.days} days",
           file=sys.stderr)
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from riskwarn.outside import MissingGenerator, OutsideSpec, convert, write
+
+    try:
+        out = convert(args.generator, OutsideSpec(seed=args.seed, customers=args.customers,
+                                                  days=args.days))
+    except MissingGenerator as exc:
+        raise UsageError(f"riskwarn convert: {exc}") from None
+    events, episodes = _open_out(args.out), _open_out(args.episodes)
+    try:
+        write(out, events, episodes)
+    finally:
+        for f in (events, episodes):
+            if f is not sys.stdout.buffer:
+                f.close()
+    scenarios = len({r["episode"] for r in out.episodes})
+    print(f"wrote {len(out.events):,} events and {scenarios:,} episodes "
+          f"({len(out.episodes):,} labelled events) from {args.generator}", file=sys.stderr)
     return 0
 
 
@@ -176,6 +233,22 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> ScoringConfig:
+    cfg = _base_config(args)
+    thresholds = getattr(args, "thresholds", None)
+    if thresholds is not None:
+        from riskwarn.store.thresholds import Thresholds
+
+        try:
+            cfg = Thresholds.model_validate_json(thresholds.read_bytes()).apply(cfg)
+        except OSError as exc:
+            raise UsageError(f"riskwarn: cannot read {thresholds}: {exc.strerror}") from None
+        except ValidationError as exc:
+            first = str(exc).splitlines()[0]
+            raise UsageError(f"riskwarn: bad thresholds {thresholds}: {first}") from None
+    return cfg
+
+
+def _base_config(args: argparse.Namespace) -> ScoringConfig:
     if args.config is None:
         cfg = ScoringConfig()
     else:
@@ -186,9 +259,9 @@ def _config(args: argparse.Namespace) -> ScoringConfig:
         except (ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0]
             raise UsageError(f"riskwarn: bad config {args.config}: {first}") from None
-    if args.baseline:
+    if getattr(args, "baseline", False):
         return cfg.model_copy(update={"use_model": False, "customer_baselines": False})
-    if args.rules_only:
+    if getattr(args, "rules_only", False):
         return cfg.model_copy(update={"use_model": False})
     if args.model is not None:
         return cfg.model_copy(update={"model_path": args.model})
@@ -216,10 +289,22 @@ def _backtest(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"riskwarn: cannot read {args.events}: {exc.strerror}") from None
         total = Path(args.events).stat().st_size
+    labels = None
+    if args.episodes is not None:
+        from riskwarn.evaluation import read_episodes
+
+        try:
+            with open(args.episodes, "rb") as f:
+                labels = read_episodes(f)
+        except OSError as exc:
+            raise UsageError(f"riskwarn: cannot read {args.episodes}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise UsageError(f"riskwarn: {args.episodes}: {exc}") from None
     sink = _open_out(args.out)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     try:
-        summary = run_backtest(source, sink, cfg, model, total_bytes=total, progress=progress)
+        summary = run_backtest(source, sink, cfg, model, total_bytes=total, progress=progress,
+                               labels=labels)
     finally:
         if source is not sys.stdin.buffer:
             source.close()

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Tier = Literal["low", "medium", "high", "critical"]
 TIERS: tuple[Tier, ...] = ("low", "medium", "high", "critical")
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "risk-model-v1.onnx"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "risk-model-v2.onnx"
 
 # Indicative rates into CNY; a deployment loads its treasury's daily table.
 DEFAULT_RATES: dict[str, Decimal] = {
@@ -39,8 +39,17 @@ DEFAULT_RATES: dict[str, Decimal] = {
 # Illustrative list; compliance maintains the real one (FATF call-for-action and grey lists).
 DEFAULT_HIGH_RISK_COUNTRIES = ("KP", "IR", "MM", "SY", "YE", "AF", "VU", "HT", "SS", "ML")
 
-# Merchant categories card fraudsters favour: electronics, jewellery, gift cards, money orders.
-DEFAULT_RISKY_MCC = ("5732", "5944", "5999", "6051", "6540", "4829", "7995", "5045")
+# Merchant categories the card schemes class as high risk (Visa's high-brand-risk and
+# Mastercard's high-risk merchant registration programmes): money transfer (4829),
+# quasi-cash and crypto (6051), stored-value loads (6540), betting and gambling (7995,
+# 7801, 7802), telemarketing and direct marketing (5962, 5966, 5967). A rule input only:
+# everyday categories (electronics 5732, miscellaneous retail 5999) are not on it, and the
+# model never reads a category.
+DEFAULT_RISKY_MCC = ("4829", "6051", "6540", "7995", "7801", "7802", "5962", "5966", "5967")
+
+# Typologies a regulator requires to be looked at: the model may never hold them below
+# medium (large cash transactions, structuring, high-risk jurisdictions).
+DEFAULT_REGULATORY = ("AML-LARGE-CASH", "AML-STRUCTURING", "AML-HIGH-RISK-GEO")
 
 
 class _Frozen(BaseModel):
@@ -72,6 +81,38 @@ class TierThresholds(_Frozen):
         if score >= self.low:
             return "low"
         return None
+
+
+class ModelCutoffs(_Frozen):
+    """Model risk (P(episode), 0..1) at which a model-driven score reaches low, medium and
+    high; between cut-offs the score is interpolated, so tier thresholds keep their meaning.
+    The model's score stops at the top of `model_alone_max_tier`: it never reaches critical.
+    `riskwarn calibrate` sets these from a book's own history (alert budget)."""
+
+    low: float = 0.30
+    medium: float = 0.50
+    high: float = 0.70
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ModelCutoffs:
+        if not 0 < self.low < self.medium < self.high < 1:
+            raise ValueError("model cut-offs must rise: 0 < low < medium < high < 1")
+        return self
+
+
+class AlertBudget(_Frozen):
+    """Alerts per 1,000 customer-days a book can staff, per tier; and the share of them that
+    the model alone may raise (medium and above). Backtests flag a run over budget;
+    calibration sets the model's cut-offs to meet `model_only`."""
+
+    low: float = 20.0
+    medium: float = 3.0
+    high: float = 1.5
+    critical: float = 0.5
+    model_only: float = 0.5
+
+    def for_tier(self, tier: Tier) -> float:
+        return float(getattr(self, tier))
 
 
 class TypologyThresholds(_Frozen):
@@ -162,12 +203,16 @@ class ScoringConfig(_Frozen):
     severity: dict[str, Severity] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     tiers: TierThresholds = TierThresholds()
     severe_delinquency_score: int = 760
-    # Model: below this score the model is confident the event is ordinary.
+    # Model: below this score the model is confident the event is ordinary, and may lower
+    # a tempered rule hit by one tier (never a regulatory typology below medium).
     use_model: bool = True
     temper_below: int = 120
-    # May the model alone reach critical (and so the automatic restriction)? Off makes a
-    # person review model-only alerts first; see docs/typologies.md before turning it off.
-    model_alone_critical: bool = True
+    model_cutoffs: ModelCutoffs = ModelCutoffs()
+    # The highest tier the model can reach without a typology rule: never critical (the
+    # automatic restriction always needs a named typology).
+    model_alone_max_tier: Literal["low", "medium", "high"] = "high"
+    regulatory_typologies: tuple[str, ...] = DEFAULT_REGULATORY
+    alert_budget: AlertBudget = AlertBudget()
     model_path: Path = DEFAULT_MODEL_PATH
     # Baseline-aware rules (customer's own history, own accounts, new phone vs takeover).
     customer_baselines: bool = True
@@ -181,6 +226,9 @@ class ScoringConfig(_Frozen):
         missing = set(DEFAULT_SEVERITY) - set(self.severity)
         if missing:
             raise ValueError(f"severity missing for typologies: {sorted(missing)}")
+        unknown = set(self.regulatory_typologies) - set(DEFAULT_SEVERITY)
+        if unknown:
+            raise ValueError(f"regulatory_typologies: unknown codes {sorted(unknown)}")
         return self
 
     @classmethod

@@ -15,11 +15,15 @@ Definitions (docs/typologies.md, "Measuring"):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from riskwarn.alerts import Alert
-from riskwarn.events import Event
+from riskwarn.config import TIERS, AlertBudget
+from riskwarn.events import Event, Label
 
 COUNTED = ("medium", "high", "critical")
 
@@ -32,8 +36,26 @@ class _Episode:
     right_typology: bool = False
 
 
+def read_episodes(lines: Iterable[bytes]) -> dict[str, Label]:
+    """An episodes file (JSON Lines: event_id, episode, typology, subtle): the labels of an
+    outside data set, kept apart from its events."""
+    labels: dict[str, Label] = {}
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = orjson.loads(line)
+            labels[str(row["event_id"])] = Label(typology=row["typology"],
+                                                 episode=row["episode"],
+                                                 subtle=bool(row.get("subtle", False)))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"episodes line {n}: {exc}") from exc
+    return labels
+
+
 @dataclass
 class Evaluation:
+    labels: Mapping[str, Label] = field(default_factory=dict)  # from an episodes file
     episodes: dict[str, _Episode] = field(default_factory=dict)
     event_episode: dict[str, str] = field(default_factory=dict)
     active_days: set[tuple[str, int]] = field(default_factory=set)
@@ -43,12 +65,15 @@ class Evaluation:
     claimed_true: Counter[str] = field(default_factory=Counter)
     false_by_trap: Counter[str] = field(default_factory=Counter)
     false_by_typology: Counter[str] = field(default_factory=Counter)
+    by_tier: Counter[str] = field(default_factory=Counter)
+    model_only_by_tier: Counter[str] = field(default_factory=Counter)
 
     def observe_events(self, events: list[Event]) -> None:
         active = self.active_days
+        labels = self.labels
         for ev in events:
             active.add((ev.customer_id, int(ev.occurred_at.timestamp() // 86_400)))
-            label = ev.label
+            label = ev.label or (labels.get(ev.event_id) if labels else None)
             if label is not None:
                 self.event_episode[ev.event_id] = label.episode
                 if label.episode not in self.episodes:
@@ -59,6 +84,9 @@ class Evaluation:
         return bool(self.episodes)
 
     def observe_alert(self, alert: Alert, trap: str | None) -> None:
+        self.by_tier[alert.tier] += 1
+        if alert.typologies == ["MODEL"]:
+            self.model_only_by_tier[alert.tier] += 1
         if alert.tier not in COUNTED:
             return
         self.alerts_counted += 1
@@ -83,6 +111,20 @@ class Evaluation:
 
     def customer_days(self) -> int:
         return len(self.active_days)
+
+    def budget(self, budget: AlertBudget) -> dict[str, Any]:
+        """Alerts per 1,000 active customer-days by tier (and model-only, medium and
+        above) against the configured budget; `over` names what exceeds it."""
+        cdays = self.customer_days()
+        rate: dict[str, float] = {
+            t: round(1000.0 * self.by_tier[t] / cdays, 3) if cdays else 0.0 for t in TIERS}
+        model_only = sum(self.model_only_by_tier[t] for t in COUNTED)
+        rate["model_only"] = round(1000.0 * model_only / cdays, 3) if cdays else 0.0
+        limits: dict[str, float] = {t: budget.for_tier(t) for t in TIERS}
+        limits["model_only"] = budget.model_only
+        return {"per_1000_customer_days": rate, "budget": limits,
+                "over": sorted(k for k, v in rate.items() if v > limits[k]),
+                "model_only_critical": self.model_only_by_tier["critical"]}
 
     def result(self) -> dict[str, Any]:
         eps = list(self.episodes.values())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import TypedDict
 
 from riskwarn.config import ScoringConfig
 from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
@@ -49,62 +50,151 @@ from riskwarn.profile import (
     touch,
 )
 
-# (name, how a person reads its value). Order is the model's input order: append only,
-# and retrain when it changes (the model card lists the names and is checked at load).
-FEATURES: tuple[tuple[str, str], ...] = (
-    ("amount", "amount {v:,.0f} CNY"),
-    ("is_debit", "money leaving the account"),
-    ("is_cash", "a cash transaction"),
-    ("is_card", "a card payment"),
-    ("is_transfer", "a transfer"),
-    ("amount_vs_median", "amount {v:.1f}x the customer's 90-day median"),
-    ("amount_vs_p95", "amount {v:.1f}x the customer's 90-day 95th percentile"),
-    ("history_txns", "only {v:.0f} transactions of history"),
-    ("debit_count_1h", "{v:.0f} debits in the last hour"),
-    ("debit_sum_1h", "{v:,.0f} CNY debited in the last hour"),
-    ("debit_count_1h_vs_usual", "debits in the last hour {v:.1f}x the customer's usual"),
-    ("debit_sum_1h_vs_usual", "amount debited in the last hour {v:.1f}x the customer's usual"),
-    ("debit_sum_24h", "{v:,.0f} CNY debited in 24 h"),
-    ("credit_sum_24h", "{v:,.0f} CNY received from other parties in 24 h"),
-    ("out_in_ratio_24h", "{v:.0%} of the last 24 h's inflow sent on to other parties"),
-    ("out_in_ratio_72h", "{v:.0%} of the last 72 h's inflow sent on to other parties"),
-    ("credit_sum_72h", "{v:,.0f} CNY received from other parties in 72 h"),
-    ("band_count_72h", "{v:.0f} cash movements of 50-100% of the reporting threshold in 72 h"),
-    ("band_sum_72h", "near-threshold cash totalling {v:,.0f} CNY in 72 h"),
-    ("band_usual", "the customer's usual near-threshold cash: {v:.1f} a month"),
-    ("days_since_last_txn", "{v:.0f} days since the previous transaction"),
-    ("counterparty_new", "a counterparty the customer has not paid before"),
-    ("counterparty_high_risk", "a counterparty in a high-risk country"),
-    ("high_risk_count_7d", "{v:.0f} transfers with high-risk countries in 7 days"),
-    ("new_cp_debit_sum_24h", "{v:,.0f} CNY transferred to new payees in 24 h"),
-    ("own_inflow_72h", "{v:,.0f} CNY moved in from the customer's own accounts in 72 h"),
-    ("country_new", "activity from a country not seen before"),
-    ("device_new", "a device not seen before"),
-    ("failed_logins_10m", "{v:.0f} failed logins in 10 minutes"),
-    ("failed_logins_1h", "{v:.0f} failed logins in the last hour"),
-    ("hours_since_credential_change", "{v:.1f} h after a credential change"),
-    ("hours_since_new_access", "{v:.1f} h after a login from a new device or country"),
-    ("new_access_strong", "the new access came from a new country or after failed logins"),
-    ("small_card_10m", "{v:.0f} small card payments in 10 minutes"),
-    ("small_card_1h", "{v:.0f} small card payments in the last hour"),
-    ("risky_mcc", "a merchant category favoured by card fraud"),
-    ("local_hour", "at {v:.0f}h local time"),
-    ("days_past_due", "{v:.0f} days past due"),
-    ("partial_in_row", "{v:.0f} partial repayments in a row"),
-    ("dpd_increase", "days past due up {v:.0f} since the previous instalment"),
-    ("repay_ratio", "paid {v:.0%} of the instalment"),
-    ("is_login", "a login"),
-    ("is_profile_change", "a profile change"),
-    ("is_repayment", "a loan repayment"),
-    ("login_failed", "a failed login"),
-    ("contact_change", "a change of phone, e-mail or password"),
-    ("weak_auth", "a password-only login"),
-    ("tenure_days", "customer known for {v:.0f} days"),
-    ("new_cp_credit_sum_72h", "{v:,.0f} CNY received from new counterparties in 72 h"),
-)
-FEATURE_NAMES: tuple[str, ...] = tuple(name for name, _ in FEATURES)
-N_FEATURES = len(FEATURES)
-IX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+class FeatureRow(TypedDict):
+    """One event's features, by name. Rules read them by name; a model's input columns are
+    picked by the names its card lists, so adding or reordering a feature cannot shift a
+    column under a model."""
+
+    amount: float
+    is_debit: float
+    is_cash: float
+    is_card: float
+    is_transfer: float
+    amount_vs_median: float
+    amount_vs_p95: float
+    history_txns: float
+    debit_count_1h: float
+    debit_sum_1h: float
+    debit_count_1h_vs_usual: float
+    debit_sum_1h_vs_usual: float
+    debit_sum_24h: float
+    credit_sum_24h: float
+    out_in_ratio_24h: float
+    out_in_ratio_72h: float
+    credit_sum_72h: float
+    band_count_72h: float
+    band_sum_72h: float
+    band_usual: float
+    days_since_last_txn: float
+    counterparty_new: float
+    counterparty_high_risk: float
+    high_risk_count_7d: float
+    new_cp_debit_sum_24h: float
+    own_inflow_72h: float
+    country_new: float
+    device_new: float
+    failed_logins_10m: float
+    failed_logins_1h: float
+    hours_since_credential_change: float
+    hours_since_new_access: float
+    new_access_strong: float
+    small_card_10m: float
+    small_card_1h: float
+    listed_mcc: float
+    local_hour: float
+    days_past_due: float
+    partial_in_row: float
+    dpd_increase: float
+    repay_ratio: float
+    is_login: float
+    is_profile_change: float
+    is_repayment: float
+    login_failed: float
+    contact_change: float
+    weak_auth: float
+    tenure_days: float
+    new_cp_credit_sum_72h: float
+    debit_24h_vs_median: float
+    inflow_24h_vs_median: float
+    new_payee_24h_vs_median: float
+    new_cp_credit_72h_vs_median: float
+
+
+# How a person reads each feature's value (model explanations).
+DESCRIPTIONS: dict[str, str] = {
+    "amount": "amount {v:,.0f} CNY",
+    "is_debit": "money leaving the account",
+    "is_cash": "a cash transaction",
+    "is_card": "a card payment",
+    "is_transfer": "a transfer",
+    "amount_vs_median": "amount {v:.1f}x the customer's 90-day median",
+    "amount_vs_p95": "amount {v:.1f}x the customer's 90-day 95th percentile",
+    "history_txns": "only {v:.0f} transactions of history",
+    "debit_count_1h": "{v:.0f} debits in the last hour",
+    "debit_sum_1h": "{v:,.0f} CNY debited in the last hour",
+    "debit_count_1h_vs_usual": "debits in the last hour {v:.1f}x the customer's usual",
+    "debit_sum_1h_vs_usual": "amount debited in the last hour {v:.1f}x the customer's usual",
+    "debit_sum_24h": "{v:,.0f} CNY debited in 24 h",
+    "credit_sum_24h": "{v:,.0f} CNY received from other parties in 24 h",
+    "out_in_ratio_24h": "{v:.0%} of the last 24 h's inflow sent on to other parties",
+    "out_in_ratio_72h": "{v:.0%} of the last 72 h's inflow sent on to other parties",
+    "credit_sum_72h": "{v:,.0f} CNY received from other parties in 72 h",
+    "band_count_72h": "{v:.0f} cash movements of 50-100% of the reporting threshold in 72 h",
+    "band_sum_72h": "near-threshold cash totalling {v:,.0f} CNY in 72 h",
+    "band_usual": "the customer's usual near-threshold cash: {v:.1f} a month",
+    "days_since_last_txn": "{v:.0f} days since the previous transaction",
+    "counterparty_new": "a counterparty the customer has not paid before",
+    "counterparty_high_risk": "a counterparty in a high-risk country",
+    "high_risk_count_7d": "{v:.0f} transfers with high-risk countries in 7 days",
+    "new_cp_debit_sum_24h": "{v:,.0f} CNY transferred to new payees in 24 h",
+    "own_inflow_72h": "{v:,.0f} CNY moved in from the customer's own accounts in 72 h",
+    "country_new": "activity from a country not seen before",
+    "device_new": "a device not seen before",
+    "failed_logins_10m": "{v:.0f} failed logins in 10 minutes",
+    "failed_logins_1h": "{v:.0f} failed logins in the last hour",
+    "hours_since_credential_change": "{v:.1f} h after a credential change",
+    "hours_since_new_access": "{v:.1f} h after a login from a new device or country",
+    "new_access_strong": "the new access came from a new country or after failed logins",
+    "small_card_10m": "{v:.0f} small card payments in 10 minutes",
+    "small_card_1h": "{v:.0f} small card payments in the last hour",
+    "listed_mcc": "a merchant category on the card schemes' high-risk list",
+    "local_hour": "at {v:.0f}h local time",
+    "days_past_due": "{v:.0f} days past due",
+    "partial_in_row": "{v:.0f} partial repayments in a row",
+    "dpd_increase": "days past due up {v:.0f} since the previous instalment",
+    "repay_ratio": "paid {v:.0%} of the instalment",
+    "is_login": "a login",
+    "is_profile_change": "a profile change",
+    "is_repayment": "a loan repayment",
+    "login_failed": "a failed login",
+    "contact_change": "a change of phone, e-mail or password",
+    "weak_auth": "a password-only login",
+    "tenure_days": "customer known for {v:.0f} days",
+    "new_cp_credit_sum_72h": "{v:,.0f} CNY received from new counterparties in 72 h",
+    "debit_24h_vs_median": "debits of the last 24 h {v:.1f}x the customer's typical debit",
+    "inflow_24h_vs_median": "inflow of the last 24 h {v:.1f}x the customer's typical credit",
+    "new_payee_24h_vs_median": "sent to new payees in 24 h: {v:.1f}x the customer's typical "
+                               "debit",
+    "new_cp_credit_72h_vs_median": "received from new counterparties in 72 h: {v:.1f}x the "
+                                   "customer's typical credit",
+}
+FEATURE_NAMES: tuple[str, ...] = tuple(FeatureRow.__annotations__)
+
+# What the shipped model reads, with the direction of risk where it is known (+1: risk
+# never falls as the value rises; -1: never rises; 0: free). Only behaviour relative to the
+# customer (ratios, counts, new/known, times since): no absolute amount, no merchant
+# category, no local hour or tenure, so no one book's scale or mix can drive it.
+MODEL_INPUTS: dict[str, int] = {
+    "is_debit": 0, "is_cash": 0, "is_card": 0, "is_transfer": 0,
+    "amount_vs_median": 1, "amount_vs_p95": 1,
+    "history_txns": 0,
+    "debit_count_1h": 1, "debit_count_1h_vs_usual": 1, "debit_sum_1h_vs_usual": 1,
+    "debit_24h_vs_median": 1, "inflow_24h_vs_median": 1,
+    "out_in_ratio_24h": 1, "out_in_ratio_72h": 1,
+    "band_count_72h": 1,
+    "days_since_last_txn": 0,
+    "counterparty_new": 1, "counterparty_high_risk": 1, "high_risk_count_7d": 1,
+    "new_payee_24h_vs_median": 1, "new_cp_credit_72h_vs_median": 1,
+    "country_new": 1, "device_new": 1,
+    "failed_logins_10m": 1, "failed_logins_1h": 1,
+    "hours_since_credential_change": -1, "hours_since_new_access": -1,
+    "new_access_strong": 1,
+    "small_card_10m": 1, "small_card_1h": 1,
+    "days_past_due": 1, "partial_in_row": 1, "dpd_increase": 1, "repay_ratio": -1,
+    "is_login": 0, "is_profile_change": 0, "is_repayment": 0,
+    "login_failed": 1, "contact_change": 1, "weak_auth": 0,
+}
 
 NEVER_H = 720.0  # "hours since" when it never happened
 CAP_RATIO = 1000.0
@@ -140,7 +230,7 @@ class Prepared:
         )
 
 
-def observe(prof: CustomerProfile, event: Event, prep: Prepared) -> list[float]:
+def observe(prof: CustomerProfile, event: Event, prep: Prepared) -> FeatureRow:
     """Feature row for `event`, then fold the event into `prof`."""
     ts = event.occurred_at.timestamp()
     if not prof.n_events:
@@ -197,7 +287,8 @@ def _common(prof: CustomerProfile, ts: float, prep: Prepared) -> tuple[float, fl
     return hour, tenure, _since_h(ts, prof.credential_change_at)
 
 
-def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepared) -> list[float]:
+def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepared
+                 ) -> FeatureRow:
     amount = float(ev.amount) * prep.rates[ev.currency]
     debit = ev.direction == "debit"
     method = ev.method
@@ -282,51 +373,67 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         prof.last_txn = ts
     f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     hour, tenure, since_cred = _common(prof, ts, prep)
-    return [
-        amount,
-        1.0 if debit else 0.0,
-        1.0 if bits & CASH else 0.0,
-        1.0 if bits & CARD else 0.0,
-        1.0 if bits & TRANSFER else 0.0,
-        vs_median,
-        vs_p95,
-        min(n_hist, 1000.0),
-        d_n1,
-        d_s1,
-        min(n_vs, CAP_RATIO),
-        min(s_vs, CAP_RATIO),
-        d_s24,
-        c24,
-        min(out24 / c24, 5.0) if c24 else 0.0,
-        min(out72 / c72, 5.0) if c72 else 0.0,
-        c72,
-        now[C_BAND_N] - h72[C_BAND_N],
-        now[C_BAND_SUM] - h72[C_BAND_SUM],
-        band_usual * (30.0 / 43.28),  # decayed count → per month (τ ≈ 43.3 days)
-        days_idle,
-        cp_new,
-        high_risk,
-        now[C_HIGH_RISK_N] - cum[lo7d][C_HIGH_RISK_N],
-        now[C_NEWCP_SUM] - h24[C_NEWCP_SUM],
-        own72,
-        country_new,
-        device_new,
-        f10,
-        f60,
-        since_cred,
-        _since_h(ts, prof.new_access_at),
-        prof.new_access_strong,
-        now[C_SMALL_CARD_N] - cum[lo10m][C_SMALL_CARD_N],
-        now[C_SMALL_CARD_N] - h1[C_SMALL_CARD_N],
-        1.0 if ev.merchant_category in prep.risky_mcc else 0.0,
-        hour,
-        0.0, 0.0, 0.0, 0.0,
-        0.0, 0.0, 0.0, 0.0,
-        0.0,
-        0.0,
-        tenure,
-        now[C_NEWCP_IN] - h72[C_NEWCP_IN],
-    ]
+    credit_median = _median(prof.credit_stats)
+    debit_median = _median(prof.debit_stats)
+    new_cp_out = now[C_NEWCP_SUM] - h24[C_NEWCP_SUM]
+    new_cp_in = now[C_NEWCP_IN] - h72[C_NEWCP_IN]
+    return {
+        "amount": amount,
+        "is_debit": 1.0 if debit else 0.0,
+        "is_cash": 1.0 if bits & CASH else 0.0,
+        "is_card": 1.0 if bits & CARD else 0.0,
+        "is_transfer": 1.0 if bits & TRANSFER else 0.0,
+        "amount_vs_median": vs_median,
+        "amount_vs_p95": vs_p95,
+        "history_txns": min(n_hist, 1000.0),
+        "debit_count_1h": d_n1,
+        "debit_sum_1h": d_s1,
+        "debit_count_1h_vs_usual": min(n_vs, CAP_RATIO),
+        "debit_sum_1h_vs_usual": min(s_vs, CAP_RATIO),
+        "debit_sum_24h": d_s24,
+        "credit_sum_24h": c24,
+        "out_in_ratio_24h": min(out24 / c24, 5.0) if c24 else 0.0,
+        "out_in_ratio_72h": min(out72 / c72, 5.0) if c72 else 0.0,
+        "credit_sum_72h": c72,
+        "band_count_72h": now[C_BAND_N] - h72[C_BAND_N],
+        "band_sum_72h": now[C_BAND_SUM] - h72[C_BAND_SUM],
+        "band_usual": band_usual * (30.0 / 43.28),  # decayed count → per month (τ ≈ 43.3 d)
+        "days_since_last_txn": days_idle,
+        "counterparty_new": cp_new,
+        "counterparty_high_risk": high_risk,
+        "high_risk_count_7d": now[C_HIGH_RISK_N] - cum[lo7d][C_HIGH_RISK_N],
+        "new_cp_debit_sum_24h": new_cp_out,
+        "own_inflow_72h": own72,
+        "country_new": country_new,
+        "device_new": device_new,
+        "failed_logins_10m": f10,
+        "failed_logins_1h": f60,
+        "hours_since_credential_change": since_cred,
+        "hours_since_new_access": _since_h(ts, prof.new_access_at),
+        "new_access_strong": prof.new_access_strong,
+        "small_card_10m": now[C_SMALL_CARD_N] - cum[lo10m][C_SMALL_CARD_N],
+        "small_card_1h": now[C_SMALL_CARD_N] - h1[C_SMALL_CARD_N],
+        "listed_mcc": 1.0 if ev.merchant_category in prep.risky_mcc else 0.0,
+        "local_hour": hour,
+        "days_past_due": 0.0, "partial_in_row": 0.0, "dpd_increase": 0.0, "repay_ratio": 0.0,
+        "is_login": 0.0, "is_profile_change": 0.0, "is_repayment": 0.0, "login_failed": 0.0,
+        "contact_change": 0.0, "weak_auth": 0.0,
+        "tenure_days": tenure,
+        "new_cp_credit_sum_72h": new_cp_in,
+        "debit_24h_vs_median": _ratio(d_s24, debit_median),
+        "inflow_24h_vs_median": _ratio(c24, credit_median),
+        "new_payee_24h_vs_median": _ratio(new_cp_out, debit_median),
+        "new_cp_credit_72h_vs_median": _ratio(new_cp_in, credit_median),
+    }
+
+
+def _median(stats: list[float]) -> float:
+    """The customer's typical amount of one kind (0 before any history)."""
+    return math.exp(stats[1]) if stats[4] else 0.0
+
+
+def _ratio(value: float, typical: float) -> float:
+    return min(value / typical, CAP_RATIO) if typical else 0.0
 
 
 def _hourly_update(hourly: list[float], amount: float, ts: float) -> None:
@@ -348,29 +455,28 @@ def _hourly_update(hourly: list[float], amount: float, ts: float) -> None:
     hourly[3], hourly[4], hourly[5] = ts, 1.0, amount
 
 
-_ZERO_ROW = [0.0] * N_FEATURES
-_I = IX  # short alias for the index table below
+_ZERO_ROW: FeatureRow = dict.fromkeys(FEATURE_NAMES, 0.0)  # type: ignore[assignment]
 
 
 def _other_row(prof: CustomerProfile, ts: float, prep: Prepared, country_new: float,
-               device_new: float, failed: tuple[float, float], strong: float) -> list[float]:
+               device_new: float, failed: tuple[float, float], strong: float) -> FeatureRow:
     """The row shared by logins, profile changes and repayments: no money moved, so the
     transaction features stay 0; access, credential and time features are filled in."""
     hour, tenure, since_cred = _common(prof, ts, prep)
     row = _ZERO_ROW.copy()
-    row[_I["history_txns"]] = min(prof.card_stats[4] + prof.debit_stats[4], 1000.0)
-    row[_I["country_new"]] = country_new
-    row[_I["device_new"]] = device_new
-    row[_I["failed_logins_10m"]], row[_I["failed_logins_1h"]] = failed
-    row[_I["hours_since_credential_change"]] = since_cred
-    row[_I["hours_since_new_access"]] = _since_h(ts, prof.new_access_at)
-    row[_I["new_access_strong"]] = strong
-    row[_I["local_hour"]] = hour
-    row[_I["tenure_days"]] = tenure
+    row["history_txns"] = min(prof.card_stats[4] + prof.debit_stats[4], 1000.0)
+    row["country_new"] = country_new
+    row["device_new"] = device_new
+    row["failed_logins_10m"], row["failed_logins_1h"] = failed
+    row["hours_since_credential_change"] = since_cred
+    row["hours_since_new_access"] = _since_h(ts, prof.new_access_at)
+    row["new_access_strong"] = strong
+    row["local_hour"] = hour
+    row["tenure_days"] = tenure
     return row
 
 
-def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> list[float]:
+def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> FeatureRow:
     had_failures = bool(prof.failed_logins) and _failed(prof, ts)[1] > 0
     country_new, device_new = _access(prof, ev, ts, learn=ev.success)
     if not ev.success:
@@ -383,28 +489,29 @@ def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> list[
         prof.new_access_strong = 1.0 if (country_new or had_failures) else 0.0
     failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
-    row[_I["is_login"]] = 1.0
-    row[_I["login_failed"]] = 0.0 if ev.success else 1.0
-    row[_I["weak_auth"]] = 1.0 if ev.auth_method == "password" else 0.0
+    row["is_login"] = 1.0
+    row["login_failed"] = 0.0 if ev.success else 1.0
+    row["weak_auth"] = 1.0 if ev.auth_method == "password" else 0.0
     return row
 
 
 def _profile_change(
     prof: CustomerProfile, ev: ProfileChange, ts: float, prep: Prepared
-) -> list[float]:
+
+) -> FeatureRow:
     country_new, device_new = _access(prof, ev, ts)
     failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     contact = CONTACT_FIELDS[ev.field]
     # the row says how long since the *previous* credential change, then this one counts
     row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
-    row[_I["is_profile_change"]] = 1.0
-    row[_I["contact_change"]] = contact
+    row["is_profile_change"] = 1.0
+    row["contact_change"] = contact
     if contact >= 0.5 and ts > prof.credential_change_at:
         prof.credential_change_at = ts
     return row
 
 
-def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) -> list[float]:
+def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) -> FeatureRow:
     country_new, device_new = _access(prof, ev, ts)
     due = float(ev.due_amount)
     ratio = float(ev.paid_amount) / due if due else 1.0
@@ -422,9 +529,9 @@ def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) 
     if len(history) > MAX_REPAYMENTS:
         del history[0]
     row = _other_row(prof, ts, prep, country_new, device_new, (0.0, 0.0), 0.0)
-    row[_I["is_repayment"]] = 1.0
-    row[_I["days_past_due"]] = dpd
-    row[_I["partial_in_row"]] = partial
-    row[_I["dpd_increase"]] = max(dpd - prev_dpd, 0.0)
-    row[_I["repay_ratio"]] = min(ratio, 2.0)
+    row["is_repayment"] = 1.0
+    row["days_past_due"] = dpd
+    row["partial_in_row"] = partial
+    row["dpd_increase"] = max(dpd - prev_dpd, 0.0)
+    row["repay_ratio"] = min(ratio, 2.0)
     return row

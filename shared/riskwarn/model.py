@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from riskwarn.features import FEATURE_NAMES, FEATURES, N_FEATURES
+from riskwarn.features import DESCRIPTIONS, FEATURE_NAMES
 
 Matrix = npt.NDArray[np.float32]
 NORMAL = "NORMAL"
@@ -38,6 +38,11 @@ class ModelPort(Protocol):
 
     @property
     def version(self) -> str: ...
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The named feature columns the model reads, in its input order."""
+        ...
 
     def risk(self, matrix: Matrix) -> Matrix: ...
 
@@ -67,6 +72,7 @@ def _session(blob: bytes) -> Any:
 @dataclass(frozen=True)
 class RiskModel:
     version: str
+    features: tuple[str, ...]  # input columns by name (the card's list)
     classes: tuple[str, ...]  # the typology model's output columns, NORMAL first
     baselines: Matrix
     risk_session: Any
@@ -86,11 +92,14 @@ class RiskModel:
             raise ModelError(f"{typology_path(model_path).name}: sha256 differs from its card")
         if card["classes"][0] != NORMAL:
             raise ModelError(f"{model_path.name}: the typology model must start with {NORMAL}")
-        if tuple(card["features"]) != FEATURE_NAMES:
-            raise ModelError(f"{model_path.name}: trained on other features; retrain it")
-        baselines = np.asarray([card["baselines"][n] for n in FEATURE_NAMES], dtype=np.float32)
-        return cls(card["version"], tuple(card["classes"]), baselines, _session(blob),
-                   _session(typ_blob))
+        features = tuple(card["features"])
+        unknown = sorted(set(features) - set(FEATURE_NAMES))
+        if unknown or not features:
+            raise ModelError(f"{model_path.name}: reads features this code does not compute "
+                             f"({', '.join(unknown) or 'none listed'}); retrain it")
+        baselines = np.asarray([card["baselines"][n] for n in features], dtype=np.float32)
+        return cls(card["version"], features, tuple(card["classes"]), baselines,
+                   _session(blob), _session(typ_blob))
 
     def risk(self, matrix: Matrix) -> Matrix:
         """P(episode) per row (one ONNX call)."""
@@ -118,24 +127,24 @@ class RiskModel:
         risk most, as sentences. One ONNX call for all rows."""
         if not len(rows):
             return []
-        n = len(rows)
-        probe = np.repeat(rows, N_FEATURES, axis=0)
-        idx = np.arange(n * N_FEATURES)
-        cols = idx % N_FEATURES
+        n, width = rows.shape
+        probe = np.repeat(rows, width, axis=0)
+        idx = np.arange(n * width)
+        cols = idx % width
         probe[idx, cols] = self.baselines[cols]
         both = self.risk(np.concatenate([rows, probe]))
-        drops = both[:n, None] - both[n:].reshape(n, N_FEATURES)
+        drops = both[:n, None] - both[n:].reshape(n, width)
         out: list[list[str]] = []
         for r in range(n):
             order = np.argsort(-drops[r])[:top]
-            out.append([
-                _describe(int(j), float(rows[r, j])) for j in order if drops[r, j] >= min_drop
-            ])
+            out.append([describe(self.features[int(j)], float(rows[r, j]))
+                        for j in order if drops[r, j] >= min_drop])
         return out
 
 
-def _describe(j: int, value: float) -> str:
-    template = FEATURES[j][1]
+def describe(feature: str, value: float) -> str:
+    """A feature's value as a person reads it."""
+    template = DESCRIPTIONS[feature]
     return template.format(v=value) if "{v" in template else template
 
 

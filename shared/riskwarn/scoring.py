@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
+import numpy.typing as npt
 
-from riskwarn.config import ScoringConfig, Tier
+from riskwarn.config import TIERS, ScoringConfig, Tier
 from riskwarn.events import Event, in_customer_order
-from riskwarn.features import N_FEATURES, Prepared, observe
+from riskwarn.features import FEATURE_NAMES, FeatureRow, Prepared, observe
 from riskwarn.model import Matrix, ModelPort
 from riskwarn.profile import CustomerProfile
 from riskwarn.typologies import CATEGORY, Hit, evaluate
@@ -24,18 +26,21 @@ Profiles = MutableMapping[str, CustomerProfile]
 @dataclass(slots=True)
 class Featurized:
     events: list[Event]  # in the order they were applied (per customer, by occurred_at)
-    matrix: Matrix
+    rows: list[FeatureRow]
+    matrix: Matrix  # the named `inputs` of each row, in that order (float32)
     hits: list[list[Hit]]
     duplicates: list[Event]  # already applied to their profile earlier: skipped
 
 
-def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared) -> Featurized:
+def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared,
+              inputs: Sequence[str] = ()) -> Featurized:
     """Apply each event to its customer's profile in time order; one feature row and the
     typology hits per event. An event the profile has applied already (a redelivery) is
-    skipped, so it never counts twice in a window."""
+    skipped, so it never counts twice in a window. `inputs` names the matrix's columns
+    (a model's card lists them)."""
     ordered: list[Event] = []
     duplicates: list[Event] = []
-    rows: list[list[float]] = []
+    rows: list[FeatureRow] = []
     hits: list[list[Hit]] = []
     for event in in_customer_order(events):
         prof = profiles.get(event.customer_id)
@@ -48,9 +53,21 @@ def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared) -> Fe
         row = observe(prof, event, prep)
         rows.append(row)
         hits.append(evaluate(row, event, prof, prep))
-    matrix = np.fromiter(chain.from_iterable(rows), dtype=np.float32,
-                         count=len(rows) * N_FEATURES).reshape(len(rows), N_FEATURES)
-    return Featurized(ordered, matrix, hits, duplicates)
+    return Featurized(ordered, rows, feature_matrix(rows, inputs), hits, duplicates)
+
+
+def feature_matrix(rows: Sequence[FeatureRow], inputs: Sequence[str]) -> Matrix:
+    """The named columns of each row as one float32 matrix (rows × inputs)."""
+    width = len(inputs)
+    if not width or not rows:
+        return np.zeros((len(rows), width), dtype=np.float32)
+    unknown = set(inputs) - set(FEATURE_NAMES)
+    if unknown:
+        raise ValueError(f"unknown feature names: {sorted(unknown)}")
+    pick = itemgetter(*inputs)
+    values = chain.from_iterable(map(pick, rows)) if width > 1 else map(pick, rows)
+    return np.fromiter(values, dtype=np.float32, count=len(rows) * width).reshape(
+        len(rows), width)
 
 
 @dataclass(slots=True)
@@ -83,6 +100,16 @@ class Scorer:
         self.cfg = cfg
         self.prep = Prepared.of(cfg)
         self.model = model if cfg.use_model else None
+        self.inputs: tuple[str, ...] = tuple(self.model.features) if self.model else ()
+        tiers = cfg.tiers
+        # the model's own ceiling: the top of the highest tier it may reach alone
+        above = TIERS[TIERS.index(cfg.model_alone_max_tier) + 1]
+        self.model_cap = int(getattr(tiers, above)) - 1
+        cut = cfg.model_cutoffs
+        # compared as float32, as the model's risk is: P = the cut-off reaches its tier
+        self._cut_x = [float(np.float32(x)) for x in (0.0, cut.low, cut.medium, cut.high, 1.0)]
+        self._cut_y = [0.0, tiers.low, tiers.medium, tiers.high, float(self.model_cap)]
+        self.regulatory = frozenset(cfg.regulatory_typologies)
 
     def score(self, events: Sequence[Event], profiles: Profiles) -> list[Scored]:
         """Score a batch; returns only the events that reach a tier (low and above)."""
@@ -90,7 +117,7 @@ class Scorer:
 
     def run(self, events: Sequence[Event], profiles: Profiles) -> ScoreRun:
         """Score a batch and say what happened to every event (applied or a duplicate)."""
-        feats = featurize(events, profiles, self.prep)
+        feats = featurize(events, profiles, self.prep, self.inputs)
         return ScoreRun(self._score(feats), len(feats.events), len(feats.duplicates),
                         {e.customer_id for e in feats.events})
 
@@ -98,7 +125,7 @@ class Scorer:
         cfg = self.cfg
         low = cfg.tiers.low
         if self.model is not None:
-            risk = np.rint(1000.0 * self.model.risk(feats.matrix)).astype(np.int32).tolist()
+            risk = self.model_scores(self.model.risk(feats.matrix)).tolist()
         else:
             risk = [0] * len(feats.events)
         out: list[Scored] = []
@@ -116,6 +143,23 @@ class Scorer:
             self._add_model_findings(out, feats.matrix[model_rows])
         return out
 
+    def model_scores(self, risk: Matrix) -> npt.NDArray[np.int32]:
+        """P(episode) → the model's score on the 0–1000 scale through the book's cut-offs
+        (interpolated between them), never above the model's own ceiling."""
+        # floor, not round: a risk just under a cut-off stays under its tier
+        return np.floor(np.interp(risk, self._cut_x, self._cut_y)).astype(np.int32)
+
+    def _lowered(self, hit: Hit, score: int) -> int:
+        """A confident model lowers a tempered hit by one tier at most: to the top of the
+        tier below; a regulatory typology never below medium."""
+        tiers = self.cfg.tiers
+        tier = tiers.tier_for(score)
+        if tier is None or tier == "low":
+            return score
+        if hit.code in self.regulatory and tier == "medium":
+            return score
+        return int(getattr(tiers, tier)) - 1
+
     def _combine(self, event: Event, hits: list[Hit], model_score: int) -> Scored | None:
         cfg = self.cfg
         tiers = cfg.tiers
@@ -123,24 +167,22 @@ class Scorer:
         reasons: list[str] = []
         for hit in hits:
             s = hit.score
-            if hit.tempered and model_score < cfg.temper_below and s >= tiers.medium:
-                s = tiers.medium - 1
+            if hit.tempered and model_score < cfg.temper_below:
+                s = self._lowered(hit, s)
             ranked.append((s, hit))
         ranked.sort(key=lambda p: -p[0])
         rule_score = ranked[0][0] if ranked else 0
-        score = max(rule_score, model_score)
         # Each further typology (not held back by the model) and a model that agrees add
-        # weight; typologies the model held at low add none.
+        # weight to the rules' side; typologies the model lowered add none.
+        rule_side = rule_score
         standing = {h.code for s, h in ranked if s >= h.score or not h.tempered}
         if len(standing) > 1:
-            score += cfg.extra_typology_bonus * (len(standing) - 1)
+            rule_side += cfg.extra_typology_bonus * (len(standing) - 1)
         if standing and model_score >= tiers.medium:
-            score += cfg.extra_typology_bonus
-        score = min(score, 1000)
-        if not ranked and not cfg.model_alone_critical:
-            # the model alone never triggers the automatic restriction that critical
-            # brings: a person reviews first (high)
-            score = min(score, tiers.critical - 1)
+            rule_side += cfg.extra_typology_bonus
+        # The model's own side never passes its ceiling (high by default): critical, and
+        # the automatic restriction with it, is reached by rules only.
+        score = min(max(rule_side, min(model_score, self.model_cap)), 1000)
         tier = tiers.tier_for(score)
         if tier is None:
             return None
@@ -149,8 +191,9 @@ class Scorer:
         for s, hit in ranked:
             if hit.code not in typologies:
                 typologies.append(hit.code)
-            held = " (held at low: the model sees this as usual for the customer)" if (
-                s < hit.score and hit.tempered) else ""
+            lowered = tiers.tier_for(s) if s < hit.score and hit.tempered else None
+            held = (f" (lowered to {lowered or 'no tier'}: the model sees this as usual for "
+                    "the customer)") if s < hit.score and hit.tempered else ""
             reasons.append(hit.reason + held)
             evidence.extend(e for e in hit.evidence if e not in evidence)
         if event.event_id not in evidence:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ import numpy as np
 import orjson
 
 from riskwarn.config import ScoringConfig
-from riskwarn.events import Event, parse_records
-from riskwarn.features import FEATURE_NAMES, N_FEATURES, Prepared
+from riskwarn.events import Label, parse_records
+from riskwarn.features import MODEL_INPUTS, Prepared
 from riskwarn.model import NORMAL, Matrix, card_path, typology_path
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import featurize
@@ -28,13 +29,16 @@ from riskwarn.typologies import TYPOLOGIES
 
 CLASSES: tuple[str, ...] = TYPOLOGIES  # the typology model's classes; 0 in y = ordinary
 CHUNK = 5000
+INPUTS: tuple[str, ...] = tuple(MODEL_INPUTS)
+# Our generator (domain-randomised) and two outside open-source generators (riskwarn.outside)
+SOURCES: tuple[str, ...] = ("riskwarn", "finforge", "synthfin")
 
 
 @dataclass(frozen=True)
 class TrainSpec:
-    version: str = "v1"
+    version: str = "v2"
     seed: int = 1
-    customers: int = 6000
+    customers: int = 4000
     days: int = 45
     warmup_days: int = 21
     episode_rate: float = 1.0  # every customer carries an episode: many positive rows
@@ -48,6 +52,9 @@ class TrainSpec:
     typology_rounds: int = 40  # typology model (multiclass over episode rows)
     typology_leaves: int = 15
     typology_learning_rate: float = 0.2
+    sources: tuple[str, ...] = SOURCES  # each source weighs the same in total
+    outside_customers: int = 1000
+    outside_days: int = 60
 
 
 @dataclass
@@ -56,6 +63,7 @@ class TrainingSet:
     y: np.ndarray[Any, np.dtype[np.int32]]
     weight: np.ndarray[Any, np.dtype[np.float32]]
     events: int
+    by_source: dict[str, int]
 
 
 def _keep(event_id: str, share: float) -> bool:
@@ -63,12 +71,15 @@ def _keep(event_id: str, share: float) -> bool:
     return int.from_bytes(digest, "big") / 2**32 < share
 
 
-def build_training_set(gen: GenerateSpec, cfg: ScoringConfig, normal_keep: float,
-                       positive_weight: float = 1.0) -> TrainingSet:
-    """Feature rows exactly as the live path computes them, labelled from the episodes."""
+def rows_of(lines: Iterable[bytes], cfg: ScoringConfig, normal_keep: float,
+            positive_weight: float = 1.0, labels: Mapping[str, Label] | None = None
+            ) -> TrainingSet:
+    """Feature rows exactly as the live path computes them, labelled from the episodes
+    (on the events, or from an episodes file)."""
     prep = Prepared.of(cfg)
     profiles: dict[str, CustomerProfile] = {}
     index = {name: i for i, name in enumerate(CLASSES, start=1)}  # 0 = ordinary
+    labels = labels or {}
     xs: list[Matrix] = []
     ys: list[int] = []
     ws: list[float] = []
@@ -79,34 +90,39 @@ def build_training_set(gen: GenerateSpec, cfg: ScoringConfig, normal_keep: float
         events, rejected = parse_records(buffer, cfg.rates)
         if rejected:
             raise ValueError(f"generator produced bad events: {rejected[0].reason}")
-        feats = featurize(events, profiles, prep)
-        keep = [i for i, ev in enumerate(feats.events) if _row_kept(ev, normal_keep)]
-        xs.append(feats.matrix[keep])
-        for i in keep:
-            label = feats.events[i].label
-            ys.append(index[label.typology] if label else 0)
+        feats = featurize(events, profiles, prep, INPUTS)
+        keep: list[int] = []
+        for i, ev in enumerate(feats.events):
+            label = ev.label or labels.get(ev.event_id)
+            if label is None and not _keep(ev.event_id, normal_keep):
+                continue
+            keep.append(i)
+            ys.append(index.get(label.typology, 0) if label else 0)
             ws.append(positive_weight if label else 1.0 / normal_keep)
+        xs.append(feats.matrix[keep])
         buffer.clear()
 
-    for event in generate(gen):
-        buffer.append(orjson.dumps(event))
+    for line in lines:
+        buffer.append(line)
         total += 1
         if len(buffer) >= CHUNK:
             flush()
     if buffer:
         flush()
     return TrainingSet(np.concatenate(xs), np.asarray(ys, dtype=np.int32),
-                       np.asarray(ws, dtype=np.float32), total)
+                       np.asarray(ws, dtype=np.float32), total, {})
 
 
-def _row_kept(event: Event, share: float) -> bool:
-    return event.label is not None or _keep(event.event_id, share)
-
-
-def _lgbm(objective: str, rounds: int, leaves: int, rate: float, seed: int) -> Any:
+def _lgbm(objective: str, rounds: int, leaves: int, rate: float, seed: int,
+          monotone: bool = False) -> Any:
     import lightgbm as lgb
 
+    extra: dict[str, Any] = {}
+    if monotone:  # the direction of risk where it is known (features.MODEL_INPUTS)
+        extra = {"monotone_constraints": [MODEL_INPUTS[n] for n in INPUTS],
+                 "monotone_constraints_method": "advanced"}
     return lgb.LGBMClassifier(
+        **extra,
         objective=objective, n_estimators=rounds, num_leaves=leaves, learning_rate=rate,
         min_child_samples=20, subsample=1.0, colsample_bytree=1.0, reg_lambda=5.0,
         random_state=seed, n_jobs=1, deterministic=True, force_col_wise=True, verbosity=-1,
@@ -115,7 +131,8 @@ def _lgbm(objective: str, rounds: int, leaves: int, rate: float, seed: int) -> A
 
 def classifier(spec: TrainSpec) -> Any:
     """The risk model: ordinary (0) or an episode (1); single-threaded, deterministic."""
-    return _lgbm("binary", spec.rounds, spec.num_leaves, spec.learning_rate, spec.seed)
+    return _lgbm("binary", spec.rounds, spec.num_leaves, spec.learning_rate, spec.seed,
+                 monotone=True)
 
 
 def typology_classifier(spec: TrainSpec) -> Any:
@@ -139,7 +156,7 @@ def _export(clf: Any, name: str) -> bytes:
     from onnxmltools.convert.common.data_types import FloatTensorType
 
     onnx_model = onnxmltools.convert_lightgbm(
-        clf, initial_types=[("input", FloatTensorType([None, N_FEATURES]))], zipmap=False,
+        clf, initial_types=[("input", FloatTensorType([None, len(INPUTS)]))], zipmap=False,
         target_opset=15,
     )
     # Byte-stable export: the converter names the graph with a random UUID and stamps
@@ -150,11 +167,39 @@ def _export(clf: Any, name: str) -> bytes:
     return blob
 
 
+def _lines(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    return (orjson.dumps(e) for e in events)
+
+
+def source_rows(name: str, spec: TrainSpec, cfg: ScoringConfig) -> TrainingSet:
+    """One source's rows: our generator (domain-randomised) or an outside one."""
+    if name == "riskwarn":
+        gen = GenerateSpec(customers=spec.customers, days=spec.days, seed=spec.seed,
+                           warmup_days=spec.warmup_days, episode_rate=spec.episode_rate,
+                           randomise=True)
+        return rows_of(_lines(generate(gen)), cfg, spec.normal_keep,
+                       spec.prevalence / max(spec.episode_rate, 1e-9))
+    from riskwarn.outside import OutsideSpec, convert
+
+    out = convert(name, OutsideSpec(seed=spec.seed, customers=spec.outside_customers,
+                                    days=spec.outside_days))
+    labels = {r["event_id"]: Label(typology=r["typology"], episode=r["episode"])
+              for r in out.episodes}
+    return rows_of(_lines(iter(out.events)), cfg, spec.normal_keep, 1.0, labels)
+
+
 def training_data(spec: TrainSpec, cfg: ScoringConfig | None = None) -> TrainingSet:
-    gen = GenerateSpec(customers=spec.customers, days=spec.days, seed=spec.seed,
-                       warmup_days=spec.warmup_days, episode_rate=spec.episode_rate)
-    return build_training_set(gen, cfg or ScoringConfig(use_model=False), spec.normal_keep,
-                              spec.prevalence / max(spec.episode_rate, 1e-9))
+    """Every source's rows, each source weighed to the same total: no one generator's
+    population decides what ordinary looks like."""
+    cfg = cfg or ScoringConfig(use_model=False)
+    parts = [source_rows(name, spec, cfg) for name in spec.sources]
+    target = float(np.mean([p.weight.sum() for p in parts]))
+    weights = [p.weight * np.float32(target / float(p.weight.sum())) for p in parts]
+    return TrainingSet(np.concatenate([p.x for p in parts]),
+                       np.concatenate([p.y for p in parts]),
+                       np.concatenate(weights).astype(np.float32),
+                       sum(p.events for p in parts),
+                       {n: p.events for n, p in zip(spec.sources, parts, strict=True)})
 
 
 def train(spec: TrainSpec, out_dir: Path, cfg: ScoringConfig | None = None) -> dict[str, Any]:
@@ -165,13 +210,14 @@ def train(spec: TrainSpec, out_dir: Path, cfg: ScoringConfig | None = None) -> d
     blob = _export(risk, f"riskwarn_risk_model_{spec.version}")
     typ_blob = _export(typ, f"riskwarn_typology_model_{spec.version}")
     normal_rows = data.x[data.y == 0]
-    baselines = {n: float(np.median(normal_rows[:, j])) for j, n in enumerate(FEATURE_NAMES)}
+    baselines = {n: float(np.median(normal_rows[:, j])) for j, n in enumerate(INPUTS)}
     counts = np.bincount(data.y, minlength=len(CLASSES) + 1)
     card: dict[str, Any] = {
         "version": spec.version,
         # the typology model's output columns: ordinary, then the typologies present
         "classes": [(NORMAL, *CLASSES)[int(i)] for i in typ.classes_],
-        "features": list(FEATURE_NAMES),
+        "features": list(INPUTS),
+        "monotone": {n: MODEL_INPUTS[n] for n in INPUTS if MODEL_INPUTS[n]},
         "baselines": baselines,
         "sha256": hashlib.sha256(blob).hexdigest(),
         "typology_sha256": hashlib.sha256(typ_blob).hexdigest(),
@@ -180,6 +226,7 @@ def train(spec: TrainSpec, out_dir: Path, cfg: ScoringConfig | None = None) -> d
         "training": {
             **asdict(spec),
             "events_generated": data.events,
+            "events_by_source": data.by_source,
             "rows": len(data.y),
             "rows_per_class": {c: int(n) for c, n in zip((NORMAL, *CLASSES), counts,
                                                           strict=True)},
@@ -215,5 +262,6 @@ def _train_metrics(risk: Any, typ: Any, data: TrainingSet) -> dict[str, float]:
 def _versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    names = ("lightgbm", "onnxmltools", "onnx", "numpy", "onnxruntime")
+    names = ("lightgbm", "onnxmltools", "onnx", "numpy", "onnxruntime", "finforge",
+             "synthfin-aml")
     return {"python": platform.python_version(), **{n: version(n) for n in names}}

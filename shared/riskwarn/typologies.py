@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
-from riskwarn.features import IX, Prepared
+from riskwarn.features import FeatureRow, Prepared
 from riskwarn.profile import CASH, DEBIT, OWN, SMALL_CARD, TRANSFER, CustomerProfile
 
 CATEGORY = {
@@ -31,28 +31,6 @@ TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
 MAX_EVIDENCE = 20
 HOUR = 3600.0
 
-_AMOUNT = IX["amount"]
-_VS_MEDIAN = IX["amount_vs_median"]
-_HISTORY = IX["history_txns"]
-_D_N1 = IX["debit_count_1h"]
-_D_S1 = IX["debit_sum_1h"]
-_N_VS = IX["debit_count_1h_vs_usual"]
-_S_VS = IX["debit_sum_1h_vs_usual"]
-_D_S24 = IX["debit_sum_24h"]
-_C_S24 = IX["credit_sum_24h"]
-_OUT24 = IX["out_in_ratio_24h"]
-_IDLE = IX["days_since_last_txn"]
-_CP_NEW = IX["counterparty_new"]
-_HIGH_RISK = IX["counterparty_high_risk"]
-_NEWCP24 = IX["new_cp_debit_sum_24h"]
-_BAND_USUAL = IX["band_usual"]
-_F10 = IX["failed_logins_10m"]
-_SINCE_CRED = IX["hours_since_credential_change"]
-_SINCE_ACCESS = IX["hours_since_new_access"]
-_STRONG = IX["new_access_strong"]
-_SMALL10 = IX["small_card_10m"]
-_DPD = IX["days_past_due"]
-_PARTIAL = IX["partial_in_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +57,7 @@ def _hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
                (sev.tempered or tempered) and prep.cfg.use_model)
 
 
-def evaluate(row: list[float], event: Event, prof: CustomerProfile, prep: Prepared) -> list[Hit]:
+def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepared) -> list[Hit]:
     """Every typology that fires for this event. Cheap guards first: most events are
     ordinary and should cost a few comparisons, not nine rule calls."""
     if isinstance(event, Transaction):
@@ -93,36 +71,37 @@ def evaluate(row: list[float], event: Event, prof: CustomerProfile, prep: Prepar
     return [] if hit is None else [hit]
 
 
-def _transaction_hits(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                       prep: Prepared) -> list[Hit]:
     t = prep.cfg.thresholds
-    amount = row[_AMOUNT]
+    amount = row["amount"]
     debit = ev.direction == "debit"
     candidates: list[Hit | None] = []
     if amount >= t.structuring_band_low * t.large_cash:
         candidates.append(_large_cash(row, ev, prof, prep))
         candidates.append(_structuring(row, ev, prof, prep))
     if debit:
-        if row[_C_S24] >= t.rapid_in_floor:
+        if row["credit_sum_24h"] >= t.rapid_in_floor:
             candidates.append(_rapid_movement(row, ev, prof, prep))
-        if row[_D_N1] >= 3:
+        if row["debit_count_1h"] >= 3:
             candidates.append(_velocity(row, ev, prof, prep))
         if amount >= min(t.unusual_floor, t.unusual_fixed_amount):
             candidates.append(_unusual_amount(row, ev, prof, prep))
-        if row[_SMALL10] >= t.card_testing_count:
+        if row["small_card_10m"] >= t.card_testing_count:
             candidates.append(_card_testing(row, ev, prof, prep))
-        if row[_CP_NEW] and row[_SINCE_CRED] <= t.credential_window_h:
+        if (row["counterparty_new"]
+                and row["hours_since_credential_change"] <= t.credential_window_h):
             candidates.append(_drain(row, ev, prof, prep))
-    if row[_HIGH_RISK]:
+    if row["counterparty_high_risk"]:
         candidates.append(_high_risk_geo(row, ev, prof, prep))
-    if row[_IDLE] >= t.dormant_days:
+    if row["days_since_last_txn"] >= t.dormant_days:
         candidates.append(_dormant(row, ev, prof, prep))
     return [h for h in candidates if h is not None] if candidates else []
 
 
-def _large_cash(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 prep: Prepared) -> Hit | None:
-    amount = row[_AMOUNT]
+    amount = row["amount"]
     limit = prep.cfg.thresholds.large_cash
     if ev.method != "cash" or amount < limit:
         return None
@@ -132,11 +111,11 @@ def _large_cash(row: list[float], ev: Transaction, prof: CustomerProfile,
                 "reporting threshold", (ev.event_id,))
 
 
-def _structuring(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                  prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
     low, high = t.structuring_band_low * t.large_cash, t.large_cash
-    if ev.method not in ("cash", "transfer") or not low <= row[_AMOUNT] < high:
+    if ev.method not in ("cash", "transfer") or not low <= row["amount"] < high:
         return None
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
@@ -155,17 +134,17 @@ def _structuring(row: list[float], ev: Transaction, prof: CustomerProfile,
     amounts = [led.amounts[i] for i in picked]
     span_h = max((led.ts[picked[-1]] - led.ts[picked[0]]) / HOUR, 0.1)
     kind = "withdrawals" if debit else "deposits"
-    usual = prep.cfg.customer_baselines and row[_BAND_USUAL] >= t.structuring_usual_per_month
+    usual = prep.cfg.customer_baselines and row["band_usual"] >= t.structuring_usual_per_month
     return _hit(prep, "AML-STRUCTURING",
                 f"{len(picked)} {kind} of {min(amounts):,.0f}-{max(amounts):,.0f} CNY within "
                 f"{span_h:.0f} h, total {_money(total)}, each just under the "
                 f"{_money(high)} threshold" + (
-                    f" (the customer usually banks {row[_BAND_USUAL]:.0f} such amounts a month)"
+                    f" (the customer usually banks {row['band_usual']:.0f} such amounts a month)"
                     if usual else ""),
                 tuple(led.event_ids[i] for i in picked), tempered=usual)
 
 
-def _rapid_movement(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                     prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
     if ev.direction != "debit":
@@ -175,10 +154,10 @@ def _rapid_movement(row: list[float], ev: Transaction, prof: CustomerProfile,
     if prep.cfg.customer_baselines:
         if ev.counterparty_id in prof.own_accounts:
             return None  # moving money between the customer's own accounts
-        inflow = row[_C_S24]  # from other parties only
-        out = row[_OUT24] * inflow
+        inflow = row["credit_sum_24h"]  # from other parties only
+        out = row["out_in_ratio_24h"] * inflow
     else:
-        inflow, out = row[_C_S24], row[_D_S24]
+        inflow, out = row["credit_sum_24h"], row["debit_sum_24h"]
     if inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow:
         return None
     lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
@@ -189,44 +168,47 @@ def _rapid_movement(row: list[float], ev: Transaction, prof: CustomerProfile,
                 f"on to other parties within {t.rapid_window_h:.0f} h", ids)
 
 
-def _high_risk_geo(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                    prep: Prepared) -> Hit | None:
-    if not row[_HIGH_RISK]:
+    if not row["counterparty_high_risk"]:
         return None
     floor = prep.cfg.thresholds.high_risk_geo_floor if prep.cfg.customer_baselines else 0.0
-    if row[_AMOUNT] < floor:
+    if row["amount"] < floor:
         return None
     way = "to" if ev.direction == "debit" else "from"
     return _hit(prep, "AML-HIGH-RISK-GEO",
-                f"{ev.method} of {_money(row[_AMOUNT])} {way} a counterparty in "
+                f"{ev.method} of {_money(row['amount'])} {way} a counterparty in "
                 f"{ev.counterparty_country}, a high-risk jurisdiction", (ev.event_id,))
 
 
-def _dormant(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
              prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    if row[_IDLE] < t.dormant_days or row[_AMOUNT] < t.dormant_floor:
+    if row["days_since_last_txn"] < t.dormant_days or row["amount"] < t.dormant_floor:
         return None
     return _hit(prep, "AML-DORMANT-REACTIVATION",
-                f"{_money(row[_AMOUNT])} {ev.direction} after {row[_IDLE]:.0f} days without "
+                f"{_money(row['amount'])} {ev.direction} after "
+                f"{row['days_since_last_txn']:.0f} days without "
                 "any transaction", (ev.event_id,))
 
 
-def _baseline_ready(row: list[float], prep: Prepared) -> bool:
-    return prep.cfg.customer_baselines and row[_HISTORY] >= prep.cfg.thresholds.baseline_min_txns
+def _baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
+    return (prep.cfg.customer_baselines
+            and row["history_txns"] >= prep.cfg.thresholds.baseline_min_txns)
 
 
-def _velocity(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
               prep: Prepared) -> Hit | None:
     if ev.direction != "debit":
         return None
     t = prep.cfg.thresholds
-    n, s = row[_D_N1], row[_D_S1]
+    n, s = row["debit_count_1h"], row["debit_sum_1h"]
     if _baseline_ready(row, prep):
-        by_count = n >= t.velocity_min_count and row[_N_VS] >= t.velocity_multiple
-        by_sum = n >= 3 and s >= t.velocity_min_sum and row[_S_VS] >= t.velocity_multiple
+        n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
+        by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
+        by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
         why = (f"{n:.0f} debits totalling {_money(s)} in the last hour, "
-               f"{max(row[_N_VS], row[_S_VS]):.1f}x the customer's usual hour")
+               f"{max(n_vs, s_vs):.1f}x the customer's usual hour")
     else:
         by_count = n >= t.velocity_fixed_count
         by_sum = n >= 3 and s >= t.velocity_fixed_sum
@@ -240,16 +222,24 @@ def _velocity(row: list[float], ev: Transaction, prof: CustomerProfile,
     return _hit(prep, "FRAUD-VELOCITY", why, ids)
 
 
-def _unusual_amount(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                     prep: Prepared) -> Hit | None:
     if ev.direction != "debit":
         return None
     t = prep.cfg.thresholds
-    amount = row[_AMOUNT]
+    amount = row["amount"]
+    # At a merchant category the card schemes list as high risk (quasi-cash, money
+    # transfer, gambling) an unusual amount counts at half the multiple; the category
+    # alone never fires anything.
+    listed = bool(row["listed_mcc"])
+    multiple = t.unusual_multiple * (0.5 if listed else 1.0)
     if _baseline_ready(row, prep):
-        if amount < t.unusual_floor or row[_VS_MEDIAN] < t.unusual_multiple:
+        if amount < t.unusual_floor or row["amount_vs_median"] < multiple:
             return None
-        why = f"amount {row[_VS_MEDIAN]:.1f}x the customer's 90-day median ({_money(amount)})"
+        why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
+               f"({_money(amount)})" + (
+                   f" at a high-risk merchant category ({ev.merchant_category})"
+                   if listed else ""))
     else:
         if amount < t.unusual_fixed_amount:
             return None
@@ -257,10 +247,10 @@ def _unusual_amount(row: list[float], ev: Transaction, prof: CustomerProfile,
     return _hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
 
 
-def _card_testing(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _card_testing(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                   prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    if row[_SMALL10] < t.card_testing_count or ev.method != "card":
+    if row["small_card_10m"] < t.card_testing_count or ev.method != "card":
         return None
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
@@ -275,55 +265,58 @@ def _card_testing(row: list[float], ev: Transaction, prof: CustomerProfile,
                 tuple(led.event_ids[i] for i in picked))
 
 
-def _drain(row: list[float], ev: Transaction, prof: CustomerProfile,
+def _drain(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
            prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    if ev.direction != "debit" or not row[_CP_NEW] or row[_SINCE_CRED] > t.credential_window_h:
+    since_cred = row["hours_since_credential_change"]
+    if ev.direction != "debit" or not row["counterparty_new"] or since_cred > t.credential_window_h:
         return None
     if prep.cfg.customer_baselines:
         # A takeover: access from a new device or country, a credential change, then
         # transfers (several small ones count together) to payees never paid before.
-        if ev.method == "card" or row[_SINCE_ACCESS] > 2 * t.credential_window_h:
+        if ev.method == "card" or row["hours_since_new_access"] > 2 * t.credential_window_h:
             return None
-        amount = row[_NEWCP24]
+        amount = row["new_cp_debit_sum_24h"]
     else:
-        amount = row[_AMOUNT]
+        amount = row["amount"]
     if amount < t.drain_floor:
         return None
     return _hit(prep, "ATO-DRAIN",
                 f"{_money(amount)} sent to payees never paid before, "
-                f"{row[_SINCE_CRED]:.1f} h after a credential change", (ev.event_id,))
+                f"{since_cred:.1f} h after a credential change", (ev.event_id,))
 
 
-def _login_burst(row: list[float], ev: Login, prof: CustomerProfile,
+def _login_burst(row: FeatureRow, ev: Login, prof: CustomerProfile,
                  prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    if ev.success or row[_F10] < t.login_burst_count:
+    if ev.success or row["failed_logins_10m"] < t.login_burst_count:
         return None
     return _hit(prep, "ATO-LOGIN-BURST",
-                f"{row[_F10]:.0f} failed logins within {t.login_burst_window_min:.0f} minutes",
+                f"{row['failed_logins_10m']:.0f} failed logins within "
+                f"{t.login_burst_window_min:.0f} minutes",
                 (ev.event_id,))
 
 
-def _credential_change(row: list[float], ev: ProfileChange, prof: CustomerProfile,
+def _credential_change(row: FeatureRow, ev: ProfileChange, prof: CustomerProfile,
                        prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    since = row[_SINCE_ACCESS]
+    since = row["hours_since_new_access"]
     if ev.field == "address" or since > t.credential_window_h:
         return None
     why = f"{ev.field.replace('_', ' ')} changed {since:.1f} h after a login from a new device"
-    if prep.cfg.customer_baselines and not row[_STRONG] and ev.field == "device_binding":
+    if (prep.cfg.customer_baselines and not row["new_access_strong"]
+            and ev.field == "device_binding"):
         # A new phone bound in the home country with no failed logins: the usual story.
         return _hit(prep, "ATO-CREDENTIAL-CHANGE", why + " (looks like a new phone)", (
             ev.event_id,), score=prep.cfg.tiers.low + 50)
-    if row[_STRONG]:
+    if row["new_access_strong"]:
         why += " (new country or after failed logins)"
     return _hit(prep, "ATO-CREDENTIAL-CHANGE", why, (ev.event_id,))
 
 
-def _delinquency(row: list[float], ev: Repayment, prep: Prepared) -> Hit | None:
+def _delinquency(row: FeatureRow, ev: Repayment, prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    dpd, partial = row[_DPD], row[_PARTIAL]
+    dpd, partial = row["days_past_due"], row["partial_in_row"]
     if dpd >= t.delinquency_severe_dpd:
         return _hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
                     (ev.event_id,), score=prep.cfg.severe_delinquency_score)

@@ -11,12 +11,13 @@ import orjson
 import pytest
 
 from riskwarn.config import DEFAULT_MODEL_PATH
-from riskwarn.features import FEATURE_NAMES, N_FEATURES
+from riskwarn.features import MODEL_INPUTS
 from riskwarn.model import ModelError, RiskModel, card_path, typology_path
-from riskwarn.training import CLASSES, TrainSpec, fit, train, training_data
+from riskwarn.training import CLASSES, INPUTS, TrainSpec, fit, train, training_data
 
+# our generator alone keeps the unit tests fast; the outside sources have their own tests
 SMALL = TrainSpec(version="t", customers=300, days=24, warmup_days=10, rounds=15,
-                  typology_rounds=10, episode_rate=0.8)
+                  typology_rounds=10, episode_rate=0.8, sources=("riskwarn",))
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +54,10 @@ def test_explanations_name_features_that_move_the_score(small_model: Path) -> No
     model = RiskModel.load(small_model)
     baseline = model.baselines.reshape(1, -1).copy()
     risky = baseline.copy()
-    risky[0, FEATURE_NAMES.index("failed_logins_10m")] = 9
-    risky[0, FEATURE_NAMES.index("login_failed")] = 1
-    risky[0, FEATURE_NAMES.index("is_login")] = 1
-    risky[0, FEATURE_NAMES.index("device_new")] = 1
+    risky[0, INPUTS.index("failed_logins_10m")] = 9
+    risky[0, INPUTS.index("login_failed")] = 1
+    risky[0, INPUTS.index("is_login")] = 1
+    risky[0, INPUTS.index("device_new")] = 1
     (why,) = model.explain(risky)
     assert why, "a clearly risky row must be explained"
     assert any("failed login" in w or "device" in w for w in why)
@@ -80,10 +81,35 @@ def test_loader_refuses_a_model_trained_on_other_features(small_model: Path,
     shutil.copy(small_model, copy)
     shutil.copy(typology_path(small_model), typology_path(copy))
     card = orjson.loads(card_path(small_model).read_bytes())
-    card["features"] = card["features"][:-1]
+    card["features"] = [*card["features"][:-1], "no_such_feature"]
     card_path(copy).write_bytes(orjson.dumps(card))
-    with pytest.raises(ModelError, match="other features"):
+    with pytest.raises(ModelError, match="no_such_feature"):
         RiskModel.load(copy)
+
+
+def test_the_model_reads_its_inputs_by_name(small_model: Path) -> None:
+    # the card lists the columns by name; scoring builds the matrix from those names
+    card = orjson.loads(card_path(small_model).read_bytes())
+    assert RiskModel.load(small_model).features == tuple(card["features"]) == INPUTS
+    for banned in ("amount", "listed_mcc", "local_hour", "tenure_days", "debit_sum_24h"):
+        assert banned not in INPUTS  # absolute amounts, categories, clock and tenure
+
+
+def test_risk_never_falls_as_a_rising_risk_feature_rises(small_model: Path) -> None:
+    # monotone constraints: for every +1 feature, raising it on real rows never lowers risk
+    model = RiskModel.load(small_model)
+    rng = np.random.default_rng(5)
+    rows = np.repeat(model.baselines.reshape(1, -1), 200, axis=0)
+    rows += rng.gamma(1.0, 2.0, size=rows.shape).astype(np.float32) * (rng.random(
+        rows.shape) < 0.3)
+    for j, name in enumerate(INPUTS):
+        direction = MODEL_INPUTS[name]
+        if not direction:
+            continue
+        higher = rows.copy()
+        higher[:, j] += 5.0
+        delta = (model.risk(higher) - model.risk(rows)) * direction
+        assert float(delta.min()) >= -1e-5, name
 
 
 def test_missing_model_is_a_model_error(tmp_path: Path) -> None:
@@ -95,8 +121,8 @@ def test_committed_model_loads_and_has_a_card() -> None:
     model = RiskModel.load(DEFAULT_MODEL_PATH)
     card = orjson.loads(card_path(DEFAULT_MODEL_PATH).read_bytes())
     assert model.classes == ("NORMAL", *CLASSES)
-    assert card["features"] == list(FEATURE_NAMES)
-    zeros = np.zeros((3, N_FEATURES), dtype=np.float32)
+    assert card["features"] == list(INPUTS) == list(model.features)
+    zeros = np.zeros((3, len(INPUTS)), dtype=np.float32)
     assert model.risk(zeros).shape == (3,)
     assert all(t in CLASSES for t in model.typologies(zeros))
 
@@ -116,7 +142,8 @@ def test_training_rows_carry_their_episodes_typology(small_model: Path) -> None:
     from riskwarn.synth import GenerateSpec, generate
 
     gen = GenerateSpec(customers=SMALL.customers, days=SMALL.days, seed=SMALL.seed,
-                       warmup_days=SMALL.warmup_days, episode_rate=SMALL.episode_rate)
+                       warmup_days=SMALL.warmup_days, episode_rate=SMALL.episode_rate,
+                       randomise=True)
     expected = Counter(e["label"]["typology"] for e in generate(gen) if "label" in e)
     card = orjson.loads(card_path(small_model).read_bytes())
     counted = {k: v for k, v in card["training"]["rows_per_class"].items()

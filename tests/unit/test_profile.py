@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from riskwarn.config import ScoringConfig
-from riskwarn.features import IX, Prepared, observe
+from riskwarn.features import FeatureRow, Prepared, observe
 from riskwarn.profile import (
     MAX_COUNTERPARTIES,
     MAX_SMALL_SET,
@@ -18,8 +18,8 @@ from tests.builders import login, txn
 PREP = Prepared.of(ScoringConfig(use_model=False))
 
 
-def feed(prof: CustomerProfile, *events: object) -> list[float]:
-    row: list[float] = []
+def feed(prof: CustomerProfile, *events: object) -> FeatureRow:
+    row: FeatureRow | None = None
     for ev in events:
         row = observe(prof, ev, PREP)  # type: ignore[arg-type]
     return row
@@ -32,18 +32,18 @@ def test_windows_count_what_falls_inside_them() -> None:
                txn(-20, 500, counterparty_id="M1"),
                txn(-0.5, 200, counterparty_id="M2"),
                txn(0, 300, counterparty_id="M3"))
-    assert row[IX["debit_count_1h"]] == 2
-    assert row[IX["debit_sum_1h"]] == 500
-    assert row[IX["debit_sum_24h"]] == 1_000
-    assert row[IX["credit_sum_24h"]] == 0  # the credit is 30 h old
-    assert row[IX["credit_sum_72h"]] == 1_000
+    assert row["debit_count_1h"] == 2
+    assert row["debit_sum_1h"] == 500
+    assert row["debit_sum_24h"] == 1_000
+    assert row["credit_sum_24h"] == 0  # the credit is 30 h old
+    assert row["credit_sum_72h"] == 1_000
 
 
 def test_typical_amount_is_compared_before_the_event_updates_it() -> None:
     prof = CustomerProfile("C1")
     feed(prof, *[txn(-24.0 * i, 100) for i in range(20, 0, -1)])
     row = feed(prof, txn(0, 1_000))
-    assert 9.5 < row[IX["amount_vs_median"]] < 10.5
+    assert 9.5 < row["amount_vs_median"] < 10.5
 
 
 def test_ledger_is_bounded_in_rows_and_days() -> None:
@@ -72,11 +72,11 @@ def test_late_event_lands_at_its_own_time_and_counts_in_its_windows() -> None:
     # When an event from t=0.5 h arrives late
     row = feed(prof, txn(0.5, 300, counterparty_id="M3"))
     # Then its own windows are measured as of its own time
-    assert row[IX["debit_count_1h"]] == 2  # itself and the one at t=0
+    assert row["debit_count_1h"] == 2  # itself and the one at t=0
     assert prof.ledger.ts == sorted(prof.ledger.ts)
     # And later events see it in their windows (nothing rewound, nothing lost)
     row = feed(prof, txn(11, 50, counterparty_id="M4"))
-    assert row[IX["debit_sum_24h"]] == 550
+    assert row["debit_sum_24h"] == 550
     assert prof.last_event == max(prof.ledger.ts)
 
 

@@ -24,26 +24,46 @@ def test_ordinary_event_raises_nothing() -> None:
     assert score([txn(0, 100)]) == []
 
 
-@pytest.mark.parametrize(("risk", "tier"), [
-    (0.29, None), (0.30, "low"), (0.50, "medium"), (0.70, "high"), (0.85, "critical"),
+@pytest.mark.parametrize(("risk", "tier", "points"), [
+    (0.29, None, 0), (0.30, "low", 300), (0.40, "low", 400), (0.50, "medium", 500),
+    (0.70, "high", 700), (1.0, "high", 849),
 ])
-def test_model_alone_maps_to_tiers(risk: float, tier: str | None) -> None:
+def test_model_alone_maps_through_the_cutoffs(risk: float, tier: str | None,
+                                              points: int) -> None:
+    # the shipped cut-offs (0.3, 0.5, 0.7) put P(episode) on the tier scale, interpolated
     found = score([txn(0, 123)], FakeModel({123.0: risk}))
     assert (found[0].tier if found else None) == tier
     if found:
         s = found[0]
         assert s.typologies == ["MODEL"] and s.model_typology == "AML-STRUCTURING"
-        assert s.risk_category == "aml"
-        assert s.reasons[-1].startswith(f"model risk {round(risk * 1000)}: most like "
+        assert s.risk_category == "aml" and s.score == points
+        assert s.reasons[-1].startswith(f"model risk {points}: most like "
                                         "AML-STRUCTURING: amount stood out")
 
 
-def test_model_alone_can_be_kept_from_critical() -> None:
-    model = FakeModel({123.0: 0.99})
-    (allowed,) = score([txn(0, 123)], model)
-    assert allowed.tier == "critical" and allowed.score == 990
-    (held,) = score([txn(0, 123)], model, ScoringConfig(model_alone_critical=False))
-    assert held.tier == "high" and held.score == CFG.tiers.critical - 1
+def test_calibrated_cutoffs_move_the_model_tiers() -> None:
+    from riskwarn.config import ModelCutoffs
+
+    cfg = ScoringConfig(model_cutoffs=ModelCutoffs(low=0.8, medium=0.9, high=0.95))
+    assert score([txn(0, 123)], FakeModel({123.0: 0.7}), cfg) == []
+    (s,) = score([txn(0, 123)], FakeModel({123.0: 0.92}), cfg)
+    assert s.tier == "medium" and s.score == 580
+
+
+def test_the_model_alone_never_reaches_critical() -> None:
+    model = FakeModel({123.0: 1.0})
+    (alone,) = score([txn(0, 123)], model)
+    assert alone.tier == "high" and alone.score == CFG.tiers.critical - 1
+    (capped,) = score([txn(0, 123)], model, ScoringConfig(model_alone_max_tier="medium"))
+    assert capped.tier == "medium" and capped.score == CFG.tiers.high - 1
+
+
+def test_a_rule_hit_with_a_certain_model_is_critical_only_if_the_rule_carries_it() -> None:
+    # AML-LARGE-CASH (560) with the model at its ceiling: high, not critical
+    (s,) = score([txn(0, 60_000, method="cash", direction="credit")],
+                 FakeModel({60_000.0: 1.0}))
+    assert s.tier == "high" and s.score == CFG.tiers.critical - 1
+    assert s.typologies == ["AML-LARGE-CASH", "MODEL"]
 
 
 def test_reportable_cash_stands_even_when_the_model_sees_nothing() -> None:
@@ -51,14 +71,35 @@ def test_reportable_cash_stands_even_when_the_model_sees_nothing() -> None:
     assert s.typologies == ["AML-LARGE-CASH"] and s.tier == "medium" and s.score == 560
 
 
-def test_tempered_rule_is_held_at_low_when_the_model_is_confident() -> None:
-    # Given a card history, then a debit 100x the median: FRAUD-UNUSUAL-AMOUNT fires
+def test_a_confident_model_lowers_a_tempered_rule_by_one_tier_only() -> None:
+    # Given a card history, then a debit 100x the median: FRAUD-UNUSUAL-AMOUNT (medium)
     history = [txn(-24.0 * i, 100, counterparty_id="M1") for i in range(12, 0, -1)]
     (calm,) = score([*history, txn(0, 10_000)], FakeModel({10_000.0: 0.05}))
     assert calm.tier == "low" and calm.score == CFG.tiers.medium - 1
-    assert "held at low" in calm.reasons[0]
+    assert "lowered to low" in calm.reasons[0]
     (worried,) = score([*history, txn(0, 10_000)], FakeModel({10_000.0: 0.2}))
     assert worried.tier == "medium" and worried.score == 640
+    # a high hit comes down to medium, not below
+    severity = {**CFG.severity, "FRAUD-UNUSUAL-AMOUNT": CFG.severity[
+        "FRAUD-UNUSUAL-AMOUNT"].model_copy(update={"score": 800})}
+    (high,) = score([*history, txn(0, 10_000)], FakeModel({10_000.0: 0.05}),
+                    ScoringConfig(severity=severity))
+    assert high.tier == "medium" and high.score == CFG.tiers.high - 1
+
+
+def test_a_regulatory_typology_is_never_lowered_below_medium() -> None:
+    from riskwarn.config import Severity
+
+    severity = {**CFG.severity, "AML-LARGE-CASH": Severity(score=560, tempered=True)}
+    cfg = ScoringConfig(severity=severity)
+    (s,) = score([txn(0, 60_000, method="cash", direction="credit")],
+                 FakeModel({60_000.0: 0.01}), cfg)
+    assert s.tier == "medium" and s.score == 560
+    # off the regulatory list, the same hit may come down to low
+    (s,) = score([txn(0, 60_000, method="cash", direction="credit")],
+                 FakeModel({60_000.0: 0.01}), cfg.model_copy(
+                     update={"regulatory_typologies": ()}))
+    assert s.tier == "low"
 
 
 def test_more_typologies_and_an_agreeing_model_add_weight() -> None:

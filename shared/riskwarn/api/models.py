@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from riskwarn.config import TierThresholds, TypologyThresholds
+from riskwarn.config import ModelCutoffs, TierThresholds, TypologyThresholds
 from riskwarn.store.alert_queries import EARLIEST
 
 Tier = Literal["low", "medium", "high", "critical"]
@@ -211,20 +211,23 @@ class ThresholdsOut(BaseModel):
     note: str | None = None
     tiers: TierThresholds
     typologies: TypologyThresholds
+    model: ModelCutoffs
 
 
 class ThresholdsIn(_In):
-    """What changes: `tiers`, `typologies` or both; what is left out stays as it is."""
+    """What changes: `tiers`, `typologies`, the model's cut-offs (`model`, as `riskwarn
+    calibrate` writes them), or several; what is left out stays as it is."""
 
     based_on_version: Annotated[int, Field(ge=0)]
     tiers: TierThresholds | None = None
     typologies: TypologyThresholds | None = None
+    model: ModelCutoffs | None = None
     note: Text
 
     @model_validator(mode="after")
     def _something(self) -> ThresholdsIn:
-        if self.tiers is None and self.typologies is None:
-            raise ValueError("give tiers, typologies or both")
+        if self.tiers is None and self.typologies is None and self.model is None:
+            raise ValueError("give tiers, typologies, model or several")
         return self
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,26 +25,9 @@ from riskwarn.alerts import alert_id_for
 from riskwarn.config import TIERS
 from riskwarn.local.commands import peek, send, start_stack, wait_for_ctrl_c
 from riskwarn.local.stack import TIER_QUEUES, LocalStack
+from riskwarn.staff_client import Api
 
 HISTORY_DAYS = 14
-
-
-class Api:
-    def __init__(self, base: str, token: str) -> None:
-        self.base = base
-        self.token = token
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        req = urllib.request.Request(
-            self.base + path, method=method,
-            data=orjson.dumps(body) if body is not None else None,
-            headers={"Authorization": f"Bearer {self.token}",
-                     "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, orjson.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, orjson.loads(exc.read() or b"{}")
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from riskwarn.config import ScoringConfig, TierThresholds, TypologyThresholds
+from riskwarn.config import ModelCutoffs, ScoringConfig, TierThresholds, TypologyThresholds
 from riskwarn.store import condition_failed, iso
 
 NAME = "thresholds"
@@ -27,13 +27,15 @@ class Thresholds(BaseModel):
 
     tiers: TierThresholds = TierThresholds()
     typologies: TypologyThresholds = TypologyThresholds()
+    model: ModelCutoffs = ModelCutoffs()  # the book's calibration (`riskwarn calibrate`)
 
     @classmethod
     def of(cls, cfg: ScoringConfig) -> Thresholds:
-        return cls(tiers=cfg.tiers, typologies=cfg.thresholds)
+        return cls(tiers=cfg.tiers, typologies=cfg.thresholds, model=cfg.model_cutoffs)
 
     def apply(self, cfg: ScoringConfig) -> ScoringConfig:
-        return cfg.model_copy(update={"tiers": self.tiers, "thresholds": self.typologies})
+        return cfg.model_copy(update={"tiers": self.tiers, "thresholds": self.typologies,
+                                      "model_cutoffs": self.model})
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class GenerateSpec:
     warmup_days: int = 21  # no episode or trap before this day: profiles learn customers
     episode_rate: float = 0.05  # share of customers with one injected episode
     subtle_share: float = 0.4
+    randomise: bool = False  # domain randomisation (population.py): wide scales and mixes
 
     def __post_init__(self) -> None:
         if self.customers < 1 or self.days < 1:
@@ -103,7 +104,7 @@ def _plan(spec: GenerateSpec, people: list[Customer], start: float) -> None:
 def generate(spec: GenerateSpec) -> Iterator[dict[str, Any]]:
     """Events in `occurred_at` order, about two days in memory at a time."""
     start = spec.start.timestamp()
-    people = [make_customer(i, spec.seed) for i in range(spec.customers)]
+    people = [make_customer(i, spec.seed, spec.randomise) for i in range(spec.customers)]
     _plan(spec, people, start)
     pending: list[tuple[float, int, dict[str, Any]]] = []
     seq = 0

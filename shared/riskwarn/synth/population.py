@@ -51,6 +51,8 @@ class Customer:
     dormant: bool
     loan_day: int
     instalment: float
+    currency: str = "CNY"  # the account's currency (amounts are planned in CNY)
+    local: float = LOCAL  # the customer's UTC offset, seconds
     planned: dict[int, list[tuple[float, dict[str, Any]]]] = field(default_factory=dict)
     skip_repayment_days: set[int] = field(default_factory=set)
     seq: int = 0
@@ -64,7 +66,15 @@ class Customer:
         self.planned.setdefault(day, []).append((ts, event))
 
 
-def make_customer(index: int, seed: int) -> Customer:
+# Domain randomisation (`riskwarn generate --randomise`, and training): each customer's
+# spending scale, activity, currency, time zone and merchant mix drawn wide, so that no one
+# book's level or mix separates ordinary customers from episodes.
+LISTED_EVERYDAY = ("5732", "5999", "5944", "4829", "6051", "7995", "5967", "6540")
+CURRENCIES = ("CNY", "CNY", "HKD", "USD", "EUR", "SGD", "GBP", "JPY")
+OFFSETS_H = (8.0, 8.0, 9.0, 7.0, 1.0, 0.0, -5.0, 5.5)
+
+
+def make_customer(index: int, seed: int, randomise: bool = False) -> Customer:
     rng = random.Random(f"{seed}:{index}")
     roll = rng.random()
     acc = 0.0
@@ -74,6 +84,8 @@ def make_customer(index: int, seed: int) -> Customer:
         if roll < acc:
             segment = name
             break
+    if randomise:
+        segment = rng.choice(tuple(SEGMENTS))
     _, card_median, card_rate, login_rate = SEGMENTS[segment]
     cid = f"C{index:07d}"
     has_loan = rng.random() < (0.45 if segment in ("salaried", "small_business") else 0.15)
@@ -84,7 +96,7 @@ def make_customer(index: int, seed: int) -> Customer:
         "small_business": 0.0,
         "high_net_worth": rng.lognormvariate(math.log(90_000), 0.6),
     }[segment]
-    return Customer(
+    c = Customer(
         index=index, cid=cid, segment=segment, rng=rng,
         home="CN" if rng.random() < 0.93 else "HK",
         current=f"A{index:07d}-01",
@@ -104,6 +116,24 @@ def make_customer(index: int, seed: int) -> Customer:
         loan_day=rng.randint(1, 28),
         instalment=rng.lognormvariate(math.log(3_000), 0.5),
     )
+    if randomise:
+        _randomise(c)
+    return c
+
+
+def _randomise(c: Customer) -> None:
+    rng = c.rng
+    scale = math.exp(rng.uniform(math.log(0.2), math.log(5.0)))
+    c.card_median *= scale
+    c.salary *= scale
+    c.instalment *= scale
+    c.card_rate *= rng.lognormvariate(0, 0.6)
+    c.login_rate *= rng.lognormvariate(0, 0.6)
+    c.currency = rng.choice(CURRENCIES)
+    c.local = rng.choice(OFFSETS_H) * HOUR
+    if rng.random() < 0.5:  # listed categories used in ordinary life
+        for _ in range(rng.randint(1, 4)):
+            c.merchants.append((f"M{rng.randrange(50_000):05d}", rng.choice(LISTED_EVERYDAY)))
 
 
 def base(c: Customer, ts: float, event_type: str, **fields: Any) -> tuple[float, dict[str, Any]]:
@@ -119,8 +149,9 @@ def base(c: Customer, ts: float, event_type: str, **fields: Any) -> tuple[float,
 
 
 def txn(c: Customer, ts: float, amount: float, direction: str, method: str, *,
-        currency: str = "CNY", account: str | None = None, **fields: Any
+        currency: str | None = None, account: str | None = None, **fields: Any
         ) -> tuple[float, dict[str, Any]]:
+    currency = currency or c.currency
     amount = max(round(amount / RATE[currency], 2), 0.01)
     return base(c, ts, "transaction", account_id=account or c.current, amount=f"{amount:.2f}",
                 currency=currency, direction=direction, method=method, **fields)
@@ -136,7 +167,7 @@ def login(c: Customer, ts: float, success: bool = True, **fields: Any
 
 def waking(c: Customer, day_start: float) -> float:
     """A time of day when people are awake (local 7:00–23:00), as UTC epoch seconds."""
-    return day_start - LOCAL + c.rng.uniform(7, 23) * HOUR
+    return day_start - c.local + c.rng.uniform(7, 23) * HOUR
 
 
 def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, dict[str, Any]]]:
@@ -164,7 +195,7 @@ def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, d
                        counterparty_id=merchant, merchant_category=mcc))
     dom = 1 + day % 30
     if c.salary and dom == c.pay_day:
-        out.append(txn(c, day_start - LOCAL + 9 * HOUR, c.salary * rng.uniform(0.97, 1.03),
+        out.append(txn(c, day_start - c.local + 9 * HOUR, c.salary * rng.uniform(0.97, 1.03),
                        "credit", "transfer", channel="api", counterparty_id=ordinary_payer(c)))
         if c.savings and rng.random() < 0.5:
             out.append(txn(c, waking(c, day_start) + 3 * HOUR, c.salary * rng.uniform(0.1, 0.3),
@@ -177,7 +208,7 @@ def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, d
         out.append(txn(c, waking(c, day_start), c.card_median * rng.lognormvariate(1.5, 0.8),
                        "debit", "transfer", counterparty_id=payee))
     if c.savings and dom == 1:  # monthly interest: the savings account shows up early
-        out.append(txn(c, day_start - LOCAL + 2 * HOUR, rng.uniform(5, 80), "credit", "transfer",
+        out.append(txn(c, day_start - c.local + 2 * HOUR, rng.uniform(5, 80), "credit", "transfer",
                        account=c.savings, channel="api", counterparty_id="INTEREST"))
     if c.segment == "small_business":
         out.extend(_business_day(c, day_start))
@@ -186,7 +217,7 @@ def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, d
         out.append(txn(c, waking(c, day_start), amount, "debit", "transfer", channel="web",
                        counterparty_id=f"BROKER-{c.index % 13}"))
     if c.loan and dom == c.loan_day and day not in c.skip_repayment_days:
-        out.append(base(c, day_start - LOCAL + 10 * HOUR, "repayment", account_id=c.loan,
+        out.append(base(c, day_start - c.local + 10 * HOUR, "repayment", account_id=c.loan,
                         due_amount=f"{c.instalment:.2f}", paid_amount=f"{c.instalment:.2f}",
                         currency="CNY", days_past_due=0, channel="api"))
     return out
@@ -203,11 +234,11 @@ def _business_day(c: Customer, day_start: float) -> list[tuple[float, dict[str, 
     out = []
     if rng.random() < 0.85:
         settle = c.card_median * rng.lognormvariate(math.log(40), 0.4)
-        out.append(txn(c, day_start - LOCAL + 6 * HOUR, settle, "credit", "transfer",
+        out.append(txn(c, day_start - c.local + 6 * HOUR, settle, "credit", "transfer",
                        channel="api", counterparty_id="ACQUIRER-1"))
     if c.cash_shop and rng.random() < 0.9:
         amount = min(c.card_median * rng.lognormvariate(math.log(90), 0.35), 48_500.0)
-        out.append(txn(c, day_start - LOCAL + rng.uniform(17, 19) * HOUR, amount, "credit",
+        out.append(txn(c, day_start - c.local + rng.uniform(17, 19) * HOUR, amount, "credit",
                        "cash", channel="branch"))
     if rng.random() < 0.25:
         out.append(txn(c, waking(c, day_start), c.card_median * rng.lognormvariate(3, 0.6),

@@ -11,7 +11,6 @@ from riskwarn.synth.population import (
     DAY,
     FOREIGN,
     HOUR,
-    LOCAL,
     Customer,
     base,
     login,
@@ -191,7 +190,7 @@ def velocity(c: Customer, t0: float, subtle: bool) -> Planned:
 
 def unusual_amount(c: Customer, t0: float, subtle: bool) -> Planned:
     rng = c.rng
-    night = t0 - (t0 + LOCAL) % DAY + rng.uniform(1, 5) * HOUR - LOCAL + DAY
+    night = t0 - (t0 + c.local) % DAY + rng.uniform(1, 5) * HOUR - c.local + DAY
     if not subtle:
         amount = max(c.card_median * rng.uniform(15, 40), 12_000)
         return [txn(c, night, amount, "debit", "card", channel="api", country="US",

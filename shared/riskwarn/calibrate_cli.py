@@ -1,0 +1,100 @@
+"""`riskwarn calibrate HISTORY --out THRESHOLDS.json [--apply --note WHY]`.
+
+Writes the thresholds in force with the model's cut-offs set from the history
+(calibration.py). `--apply` sends them to the staff API as a new thresholds version
+(`PUT /config/thresholds`, admins only): the same validation, audit trail (who, when,
+why, previous values) and stale-version check as any change made there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import orjson
+
+from riskwarn.calibration import Calibration, calibrate
+from riskwarn.config import ScoringConfig
+from riskwarn.staff_client import Api, Unreachable
+from riskwarn.store.thresholds import Thresholds
+
+
+class CalibrateError(Exception):
+    pass
+
+
+def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
+    from riskwarn.cli import UsageError
+    from riskwarn.model import ModelError, RiskModel
+
+    if args.apply and not args.note:
+        raise UsageError("riskwarn calibrate: --apply needs --note (why, for the audit trail)")
+    try:
+        model = RiskModel.load(cfg.model_path)
+    except ModelError as exc:
+        raise UsageError(f"riskwarn: {exc}") from None
+    try:
+        with open(args.history, "rb") as history:
+            cal = calibrate(history, cfg, model)
+    except OSError as exc:
+        raise UsageError(f"riskwarn: cannot read {args.history}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"riskwarn calibrate: {exc}") from None
+    thresholds = Thresholds.of(cfg.model_copy(update={"model_cutoffs": cal.cutoffs}))
+    try:
+        Path(args.out).write_bytes(thresholds.model_dump_json(indent=2).encode() + b"\n")
+    except OSError as exc:
+        raise UsageError(f"riskwarn: cannot write {args.out}: {exc.strerror}") from None
+    print(describe(cal, model.version))
+    if args.apply:
+        try:
+            version = apply(thresholds, args.note, args.api_url, args.token)
+        except CalibrateError as exc:
+            raise UsageError(f"riskwarn calibrate --apply: {exc}") from None
+        print(f"applied as thresholds version {version}")
+    return 0
+
+
+def describe(cal: Calibration, model_version: str) -> str:
+    c = cal.cutoffs
+    e = cal.expected_per_1000
+    return (f"calibrated model {model_version} on {cal.events:,} events, "
+            f"{cal.customer_days:,} active customer-days ({cal.unhit_events:,} with no rule "
+            f"hit)\n  cut-offs P(episode): low {c.low:.4f}  medium {c.medium:.4f}  "
+            f"high {c.high:.4f}\n  model-only events per 1,000 customer-days at these cut-offs: "
+            f"low+ {e['low']:.2f}  medium+ {e['medium']:.2f}  high {e['high']:.2f}")
+
+
+def _local_api() -> str | None:
+    path = Path(".riskwarn/local.json")
+    if not path.exists():
+        return None
+    url = orjson.loads(path.read_bytes()).get("api")
+    return str(url) if url else None
+
+
+def apply(thresholds: Thresholds, note: str, api_url: str | None, token: str | None) -> int:
+    base = api_url or _local_api()
+    token = token or os.environ.get("RISKWARN_TOKEN")
+    if not base:
+        raise CalibrateError("no staff API: give --api-url (or start `riskwarn local up`)")
+    if not token:
+        raise CalibrateError("no token: give --token or set RISKWARN_TOKEN (an admin's)")
+    api = Api(base, token)
+    try:
+        status, current = api.call("GET", "/config/thresholds")
+        if status == 200:
+            body = {"based_on_version": current["version"],
+                    "model": thresholds.model.model_dump(), "note": note}
+            status, current = api.call("PUT", "/config/thresholds", body)
+    except Unreachable as exc:
+        raise CalibrateError(str(exc)) from None
+    if status != 200:
+        raise CalibrateError(f"{status} {current.get('message')}")
+    return int(current["version"])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use: riskwarn calibrate")

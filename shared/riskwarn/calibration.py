@@ -1,0 +1,89 @@
+"""`riskwarn calibrate`: set the model's tier cut-offs from a book's own history.
+
+The history is scored by the same core as everything else (profiles built event by event,
+the committed model, no labels needed). Among the events no typology rule fires on — the
+ones only the model could raise — the cut-offs are the model-risk quantiles that keep
+model-only alerts within the alert budget per 1,000 active customer-days: `model_only` at
+medium and above, a third of it at high, and the `low` budget at low and above. Counting
+events rather than de-duplicated alerts makes the budget hold with room to spare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from riskwarn.config import ModelCutoffs, ScoringConfig
+from riskwarn.events import parse_records
+from riskwarn.model import Matrix, ModelPort
+from riskwarn.profile import CustomerProfile
+from riskwarn.scoring import featurize
+
+BATCH = 5000
+FLOOR, CEILING = 0.02, 0.999999
+
+
+@dataclass(frozen=True)
+class Calibration:
+    cutoffs: ModelCutoffs
+    events: int
+    customer_days: int
+    unhit_events: int  # events no rule fired on: what the cut-offs were set from
+    expected_per_1000: dict[str, float]  # model-only events per 1,000 customer-days
+
+
+def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> Calibration:
+    prep_cfg = cfg.model_copy(update={"use_model": True})
+    from riskwarn.features import Prepared
+
+    prep = Prepared.of(prep_cfg)
+    profiles: dict[str, CustomerProfile] = {}
+    risks: list[Matrix] = []
+    days: set[tuple[str, int]] = set()
+    total = 0
+    buffer: list[bytes] = []
+
+    def flush() -> None:
+        nonlocal total
+        events, _ = parse_records(buffer, cfg.rates)
+        buffer.clear()
+        feats = featurize(events, profiles, prep, model.features)
+        total += len(feats.events)
+        for ev in feats.events:
+            days.add((ev.customer_id, int(ev.occurred_at.timestamp() // 86_400)))
+        unhit = [i for i, hits in enumerate(feats.hits) if not hits]
+        if unhit:
+            risks.append(model.risk(feats.matrix[unhit]))
+
+    for line in lines:
+        if line.strip():
+            buffer.append(line)
+        if len(buffer) >= BATCH:
+            flush()
+    if buffer:
+        flush()
+    if not days:
+        raise ValueError("the history holds no events to calibrate on")
+    risk = np.concatenate(risks) if risks else np.zeros(0, dtype=np.float32)
+    budget = cfg.alert_budget
+    per = len(days) / 1000.0
+
+    ranked = np.sort(risk)[::-1]
+
+    def cut(allowed_per_1000: float) -> float:
+        """The lowest cut-off that at most `allowed` events reach (ties stay below it)."""
+        allowed = int(allowed_per_1000 * per)
+        if allowed >= len(ranked):
+            return FLOOR
+        above = np.nextafter(np.float32(ranked[allowed]), np.float32(1.0))
+        return float(np.clip(above, FLOOR, CEILING))
+
+    medium = cut(budget.model_only)
+    high = max(cut(budget.model_only / 3.0), medium + 1e-7)
+    low = min(cut(budget.low), medium - 1e-7)
+    cutoffs = ModelCutoffs(low=max(low, FLOOR / 2), medium=medium, high=min(high, 0.9999995))
+    expected = {name: round(float((risk >= c).sum()) / per, 3) for name, c in (
+        ("low", cutoffs.low), ("medium", cutoffs.medium), ("high", cutoffs.high))}
+    return Calibration(cutoffs, total, len(days), len(risk), expected)

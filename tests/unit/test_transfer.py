@@ -1,0 +1,159 @@
+"""What makes detection transfer to books riskwarn was not built on: outside generators
+converted to the contract (labels apart), domain randomisation, calibration to a book's own
+history, and the alert budget a backtest reports against."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from riskwarn.backtest import run_backtest
+from riskwarn.calibration import calibrate
+from riskwarn.cli import main
+from riskwarn.config import AlertBudget, ScoringConfig
+from riskwarn.evaluation import read_episodes
+from riskwarn.events import parse_records
+from riskwarn.model import Matrix
+from riskwarn.outside import OutsideSpec, convert
+from riskwarn.synth import GenerateSpec, generate
+from tests.builders import raw
+
+CFG = ScoringConfig()
+
+
+@pytest.mark.parametrize("name", ["finforge", "synthfin"])
+def test_outside_generators_convert_to_the_contract_with_labels_apart(name: str) -> None:
+    out = convert(name, OutsideSpec(seed=5, customers=120, days=30))
+    lines = [orjson.dumps(e) for e in out.events]
+    events, rejected = parse_records(lines, CFG.rates)
+    assert rejected == [] and len(events) == len(lines) > 500
+    assert all(e.label is None for e in events)  # labels never ride on the events
+    assert [e["occurred_at"] for e in out.events] == sorted(e["occurred_at"]
+                                                            for e in out.events)
+    ids = {e.event_id for e in events}
+    assert len(ids) == len(events)
+    assert out.episodes and all(r["event_id"] in ids for r in out.episodes)
+    labels = read_episodes(orjson.dumps(r) for r in out.episodes)
+    assert len({lab.episode for lab in labels.values()}) >= 1
+
+
+def test_synthfin_transfers_are_a_debit_and_a_credit_naming_each_other() -> None:
+    out = convert("synthfin", OutsideSpec(seed=5, customers=80, days=10))
+    pairs: dict[str, list[dict[str, object]]] = {}
+    for e in out.events:
+        pairs.setdefault(str(e["event_id"])[:-2], []).append(e)
+    credit, debit = sorted(next(iter(pairs.values())), key=lambda e: str(e["direction"]))
+    assert (credit["direction"], debit["direction"]) == ("credit", "debit")
+    assert debit["counterparty_id"] == credit["account_id"]
+    assert credit["counterparty_id"] == debit["account_id"]
+
+
+def test_randomised_population_varies_scale_currency_and_merchant_mix() -> None:
+    spec = GenerateSpec(customers=150, days=8, warmup_days=4, seed=4, randomise=True)
+    events = list(generate(spec))
+    currencies = Counter(e["currency"] for e in events if e["event_type"] == "transaction")
+    assert len(currencies) >= 4
+    mccs = {e.get("merchant_category") for e in events}
+    assert {"5732", "5999"} & mccs  # listed-looking categories used in ordinary life
+    plain = list(generate(GenerateSpec(customers=150, days=8, warmup_days=4, seed=4)))
+    assert {e["currency"] for e in plain if e["event_type"] == "transaction"} <= {
+        "CNY", "JPY", "THB", "USD", "EUR", "GBP", "SGD", "AUD", "KRW"}
+    _, rejected = parse_records([orjson.dumps(e) for e in events], CFG.rates)
+    assert rejected == []
+
+
+class QuantileModel:
+    """A model whose risk is a fixed spread over events (deterministic by event order)."""
+
+    version = "q-1"
+    features = ("amount", "is_debit")
+
+    def risk(self, matrix: Matrix) -> Matrix:
+        return np.asarray((matrix[:, 0] % 97) / 97.0, dtype=np.float32)
+
+    def typologies(self, rows: Matrix) -> list[str]:
+        return ["FRAUD-UNUSUAL-AMOUNT"] * len(rows)
+
+    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]:
+        return [[] for _ in range(len(rows))]
+
+
+def _history() -> list[bytes]:
+    spec = GenerateSpec(customers=200, days=20, warmup_days=14, seed=9, episode_rate=0.0)
+    return [orjson.dumps(e) for e in generate(spec)]
+
+
+def test_calibration_keeps_model_only_alerts_within_the_budget() -> None:
+    history = _history()
+    model = QuantileModel()
+    # Given a model that would flood the book with the shipped cut-offs
+    flood = run_backtest(io.BytesIO(b"\n".join(history)), io.BytesIO(), CFG, model)
+    assert flood.budget is not None and "model_only" in flood.budget["over"]
+    # When the cut-offs are calibrated on the same history
+    cal = calibrate(history, CFG, model)
+    assert 0 < cal.cutoffs.low < cal.cutoffs.medium < cal.cutoffs.high < 1
+    assert cal.expected_per_1000["medium"] <= CFG.alert_budget.model_only
+    tuned = CFG.model_copy(update={"model_cutoffs": cal.cutoffs})
+    run = run_backtest(io.BytesIO(b"\n".join(history)), io.BytesIO(), tuned, model)
+    # Then model-only alerts at medium and above stay within it
+    assert run.budget is not None
+    assert run.budget["per_1000_customer_days"]["model_only"] <= CFG.alert_budget.model_only
+    assert "model_only" not in run.budget["over"]
+    assert run.budget["model_only_critical"] == 0
+
+
+def test_backtest_flags_a_run_over_budget() -> None:
+    tight = CFG.model_copy(update={"use_model": False,
+                                   "alert_budget": AlertBudget(low=0.001, medium=0.001)})
+    lines = [orjson.dumps(raw("transaction", amount="60000", method="cash",
+                              direction="credit", event_id=f"e{i}")) for i in range(3)]
+    s = run_backtest(io.BytesIO(b"\n".join(lines)), io.BytesIO(), tight, None)
+    assert s.budget is not None and "medium" in s.budget["over"]
+    assert s.as_dict()["budget"]["budget"]["medium"] == 0.001
+
+
+def test_calibrate_and_backtest_with_thresholds_from_the_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_bytes(b"\n".join(_history()) + b"\n")
+    out = tmp_path / "thresholds.json"
+    assert main(["calibrate", str(history), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "cut-offs P(episode)" in text
+    doc = orjson.loads(out.read_bytes())
+    assert set(doc) == {"tiers", "typologies", "model"}
+    assert main(["backtest", str(history), "--out", str(tmp_path / "a.jsonl"),
+                 "--thresholds", str(out)]) == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["calibrate", "nope.jsonl", "--out", "x.json"], "cannot read nope.jsonl"),
+    (["calibrate", "nope.jsonl", "--out", "x.json", "--apply"], "--apply needs --note"),
+    (["backtest", "nope.jsonl", "--out", "x", "--thresholds", "none.json"],
+     "cannot read none.json"),
+    (["convert", "nobody", "--out", "a", "--episodes", "b"], "invalid choice"),
+])
+def test_bad_arguments_are_one_line(argv: list[str], message: str, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_apply_without_a_stack_is_a_one_line_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RISKWARN_TOKEN", raising=False)
+    history = tmp_path / "h.jsonl"
+    history.write_bytes(b"\n".join(_history()[:3000]) + b"\n")
+    assert main(["calibrate", str(history), "--out", "t.json", "--apply", "--note",
+                 "first calibration"]) == 2
+    assert "no staff API" in capsys.readouterr().err
