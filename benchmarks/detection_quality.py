@@ -2,10 +2,11 @@
 (leave one generator out), against rules only and the fixed-threshold baseline on the same
 file; our own generator's held-out seed by the shipped model.
 
-For every file, four ways of scoring (alerts of tier medium and above count):
+Every file is a book going live: its first HISTORY_DAYS are history (the profiles learn
+from them; `riskwarn calibrate` reads them, without labels), quality is measured on the
+days after. For every file, four ways of scoring (alerts of tier medium and above count):
 - `model`: rules + a model that never saw this generator, shipped cut-offs;
-- `calibrated`: the same, cut-offs set by `riskwarn calibrate` on the file's own events
-  (unlabelled: calibration reads no label);
+- `calibrated`: the same, cut-offs set by `riskwarn calibrate` on the book's history;
 - `rules only`: customer-baseline rules, no model;
 - `baseline`: the plain fixed-threshold rules.
 
@@ -22,6 +23,7 @@ import hashlib
 import io
 import sys
 from dataclasses import asdict, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from riskwarn.synth import GenerateSpec, generate, write_jsonl
 
 ROOT = Path(".riskwarn/eval")
 OUTSIDE = ("finforge", "synthfin")
+HISTORY_DAYS = 21
 
 
 def _outside_file(name: str, seed: int, customers: int, days: int) -> tuple[Path, Path]:
@@ -77,25 +80,37 @@ def _model_without(name: str) -> Path:
     return path
 
 
-def _score(path: Path, cfg: ScoringConfig, labels: dict[str, Label] | None) -> dict[str, Any]:
+def _score(path: Path, cfg: ScoringConfig, labels: dict[str, Label] | None,
+           live: datetime) -> dict[str, Any]:
     model = RiskModel.load(cfg.model_path) if cfg.use_model else None
     with open(path, "rb") as source:
-        s = run_backtest(source, io.BytesIO(), cfg, model, labels=labels)
+        s = run_backtest(source, io.BytesIO(), cfg, model, labels=labels, measure_from=live)
     assert s.quality is not None and s.budget is not None
     return {**s.quality, **s.budget}
+
+
+def _history(path: Path) -> tuple[list[bytes], datetime]:
+    """The first HISTORY_DAYS of a file (it is in time order) and when the book goes live."""
+    with open(path, "rb") as f:
+        lines = [line for line in f if line.strip()]
+    first = datetime.fromisoformat(orjson.loads(lines[0])["occurred_at"])
+    live = first.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+        days=HISTORY_DAYS)
+    cut = live.isoformat()[:19]
+    return [ln for ln in lines if orjson.loads(ln)["occurred_at"][:19] < cut], live
 
 
 def evaluate(path: Path, model_path: Path, labels: dict[str, Label] | None
              ) -> dict[str, dict[str, Any]]:
     shipped = ScoringConfig(model_path=model_path)
-    with open(path, "rb") as history:
-        cal = calibrate(history, shipped, RiskModel.load(model_path))
+    history, live = _history(path)
+    cal = calibrate(history, shipped, RiskModel.load(model_path))
     calibrated = shipped.model_copy(update={"model_cutoffs": cal.cutoffs})
     return {
-        "model": _score(path, shipped, labels),
-        "calibrated": _score(path, calibrated, labels),
-        "rules only": _score(path, ScoringConfig(use_model=False), labels),
-        "baseline": _score(path, ScoringConfig.fixed_rules_baseline(), labels),
+        "model": _score(path, shipped, labels, live),
+        "calibrated": _score(path, calibrated, labels, live),
+        "rules only": _score(path, ScoringConfig(use_model=False), labels, live),
+        "baseline": _score(path, ScoringConfig.fixed_rules_baseline(), labels, live),
     }
 
 

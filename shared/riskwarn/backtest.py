@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 import orjson
@@ -96,7 +97,11 @@ def run_backtest(
     total_bytes: int | None = None,
     progress: bool = False,
     labels: Mapping[str, Label] | None = None,
+    measure_from: datetime | None = None,
 ) -> Summary:
+    """Score a file; with `measure_from`, what comes before it is the book's history: the
+    profiles learn from it, its alerts are written, but quality and the budget are measured
+    on the events from `measure_from` on (a book goes live after its history)."""
     scorer = Scorer(cfg, model)
     version = model.version if (model is not None and cfg.use_model) else None
     summary = Summary(model_version=version, mode="full" if cfg.use_model else "rules only")
@@ -109,6 +114,7 @@ def run_backtest(
     bar = Progress(total_bytes, enabled=progress)
     started = time.perf_counter()
     watermark = float("-inf")
+    start = measure_from.timestamp() if measure_from is not None else None
 
     def emit(alert: Alert) -> None:
         sink.write(alert.model_dump_json().encode())
@@ -118,7 +124,9 @@ def run_backtest(
         summary.by_category[alert.risk_category] += 1
         for code in alert.typologies:
             summary.by_typology[code] += 1
-        evaluation.observe_alert(alert, traps.pop(alert.alert_id, None))
+        trap = traps.pop(alert.alert_id, None)
+        if start is None or alert.occurred_at.timestamp() >= start:
+            evaluation.observe_alert(alert, trap)
 
     for lines, numbers, size in _batches(source):
         events, rejected = parse_records(lines, cfg.rates)
@@ -130,7 +138,8 @@ def run_backtest(
             summary.rejected_by_reason[reason] += 1
             if len(summary.rejects) < KEEP_REJECT_DETAILS:
                 summary.rejects.append((numbers[rej.position], rej.reason))
-        evaluation.observe_events(events)
+        evaluation.observe_events(events if start is None else [
+            e for e in events if e.occurred_at.timestamp() >= start])
         for scored in scorer.score(events, profiles):
             prof = profiles[scored.event.customer_id]
             alert, new = book.add(scored, now=scored.event.occurred_at,

@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from riskwarn.calibration import Calibration, calibrate
-from riskwarn.config import ScoringConfig
+from riskwarn.config import ModelCutoffs, ScoringConfig
 from riskwarn.staff_client import Api, Unreachable
 from riskwarn.store.thresholds import Thresholds
 
@@ -82,18 +82,23 @@ def apply(thresholds: Thresholds, note: str, api_url: str | None, token: str | N
         raise CalibrateError("no staff API: give --api-url (or start `riskwarn local up`)")
     if not token:
         raise CalibrateError("no token: give --token or set RISKWARN_TOKEN (an admin's)")
-    api = Api(base, token)
+    return apply_through(Api(base, token), thresholds.model, note)
+
+
+def apply_through(api: Api, cutoffs: ModelCutoffs, note: str) -> int:
+    """A new thresholds version with these model cut-offs (the rest as they are), through
+    the staff API: its role check, validation, audit trail and stale-version check."""
     try:
-        status, current = api.call("GET", "/config/thresholds")
+        status, doc = api.call("GET", "/config/thresholds")
         if status == 200:
-            body = {"based_on_version": current["version"],
-                    "model": thresholds.model.model_dump(), "note": note}
-            status, current = api.call("PUT", "/config/thresholds", body)
+            body = {"based_on_version": doc["version"], "model": cutoffs.model_dump(),
+                    "note": note}
+            status, doc = api.call("PUT", "/config/thresholds", body)
     except Unreachable as exc:
         raise CalibrateError(str(exc)) from None
     if status != 200:
-        raise CalibrateError(f"{status} {current.get('message')}")
-    return int(current["version"])
+        raise CalibrateError(f"{status} {doc.get('message')}")
+    return int(doc["version"])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -138,6 +138,8 @@ class TypologyThresholds(_Frozen):
     unusual_multiple: float = 8.0
     unusual_floor: float = 10_000.0
     unusual_fixed_amount: float = 30_000.0
+    unusual_known_payee_factor: float = 3.0  # the multiple, ×3, to a payee paid before
+    unusual_p95_multiple: float = 2.0  # and at least this many times the customer's p95
     baseline_min_txns: int = 8
     card_testing_count: int = 5
     card_testing_merchants: int = 3
@@ -203,10 +205,11 @@ class ScoringConfig(_Frozen):
     severity: dict[str, Severity] = Field(default_factory=lambda: dict(DEFAULT_SEVERITY))
     tiers: TierThresholds = TierThresholds()
     severe_delinquency_score: int = 760
-    # Model: below this score the model is confident the event is ordinary, and may lower
-    # a tempered rule hit by one tier (never a regulatory typology below medium).
+    # Model: below this risk (P(episode), before the book's cut-offs) the model is confident
+    # the event is ordinary, and may lower a tempered rule hit by one tier (never a
+    # regulatory typology below medium). Calibration moves the cut-offs, not this.
     use_model: bool = True
-    temper_below: int = 120
+    temper_below: float = Field(default=0.12, gt=0, lt=1)
     model_cutoffs: ModelCutoffs = ModelCutoffs()
     # The highest tier the model can reach without a typology rule: never critical (the
     # automatic restriction always needs a named typology).

@@ -125,16 +125,24 @@ class Scorer:
         cfg = self.cfg
         low = cfg.tiers.low
         if self.model is not None:
-            risk = self.model_scores(self.model.risk(feats.matrix)).tolist()
+            p = self.model.risk(feats.matrix)
+            risk = self.model_scores(p).tolist()
+            # "usual for the customer" needs a customer to compare with: without a baseline
+            # (too little history) the model may not lower a rule hit
+            known = cfg.thresholds.baseline_min_txns
+            based = [row["history_txns"] >= known for row in feats.rows]
+            calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based,
+                                            strict=True)]
         else:
             risk = [0] * len(feats.events)
+            calm = based = [False] * len(feats.events)
         out: list[Scored] = []
         model_rows: list[int] = []
         for i, hits in enumerate(feats.hits):
             model_score = risk[i]
             if not hits and model_score < low:
                 continue
-            scored = self._combine(feats.events[i], hits, model_score)
+            scored = self._combine(feats.events[i], hits, model_score, calm[i], based[i])
             if scored is not None:
                 out.append(scored)
                 if "MODEL" in scored.typologies:
@@ -160,14 +168,15 @@ class Scorer:
             return score
         return int(getattr(tiers, tier)) - 1
 
-    def _combine(self, event: Event, hits: list[Hit], model_score: int) -> Scored | None:
+    def _combine(self, event: Event, hits: list[Hit], model_score: int, calm: bool,
+                 based: bool = True) -> Scored | None:
         cfg = self.cfg
         tiers = cfg.tiers
         ranked: list[tuple[int, Hit]] = []
         reasons: list[str] = []
         for hit in hits:
             s = hit.score
-            if hit.tempered and model_score < cfg.temper_below:
+            if hit.tempered and calm:
                 s = self._lowered(hit, s)
             ranked.append((s, hit))
         ranked.sort(key=lambda p: -p[0])
@@ -181,8 +190,10 @@ class Scorer:
         if standing and model_score >= tiers.medium:
             rule_side += cfg.extra_typology_bonus
         # The model's own side never passes its ceiling (high by default): critical, and
-        # the automatic restriction with it, is reached by rules only.
-        score = min(max(rule_side, min(model_score, self.model_cap)), 1000)
+        # the automatic restriction with it, is reached by rules only. Alone, about a
+        # customer it has no baseline for, it reaches low at most (queue, no one told).
+        model_side = min(model_score, self.model_cap if based or ranked else tiers.medium - 1)
+        score = min(max(rule_side, model_side), 1000)
         tier = tiers.tier_for(score)
         if tier is None:
             return None

@@ -233,13 +233,21 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     # alone never fires anything.
     listed = bool(row["listed_mcc"])
     multiple = t.unusual_multiple * (0.5 if listed else 1.0)
+    # A payee the customer has paid before is part of its own behaviour (a supplier, the
+    # landlord, payroll): there the amount must stand out by far more.
+    known = bool(ev.counterparty_id) and not row["counterparty_new"]
+    if known:
+        multiple *= t.unusual_known_payee_factor
     if _baseline_ready(row, prep):
-        if amount < t.unusual_floor or row["amount_vs_median"] < multiple:
+        # many times the typical amount, and beyond the customer's own spread (p95):
+        # a customer whose amounts range widely is not unusual at its own top end
+        if (amount < t.unusual_floor or row["amount_vs_median"] < multiple
+                or row["amount_vs_p95"] < t.unusual_p95_multiple):
             return None
         why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
                f"({_money(amount)})" + (
                    f" at a high-risk merchant category ({ev.merchant_category})"
-                   if listed else ""))
+                   if listed else "") + (" to a payee paid before" if known else ""))
     else:
         if amount < t.unusual_fixed_amount:
             return None

@@ -12,6 +12,8 @@ from tests.builders import login, txn
 from tests.fakes import FakeModel
 
 CFG = ScoringConfig()
+# a customer the model can compare with: twelve days of ordinary card payments
+KNOWN = [txn(-24.0 * i, 100, counterparty_id="M1") for i in range(12, 0, -1)]
 
 
 def score(events: list[object], model: FakeModel | None = None,
@@ -31,7 +33,7 @@ def test_ordinary_event_raises_nothing() -> None:
 def test_model_alone_maps_through_the_cutoffs(risk: float, tier: str | None,
                                               points: int) -> None:
     # the shipped cut-offs (0.3, 0.5, 0.7) put P(episode) on the tier scale, interpolated
-    found = score([txn(0, 123)], FakeModel({123.0: risk}))
+    found = score([*KNOWN, txn(0, 123)], FakeModel({123.0: risk}))
     assert (found[0].tier if found else None) == tier
     if found:
         s = found[0]
@@ -41,20 +43,29 @@ def test_model_alone_maps_through_the_cutoffs(risk: float, tier: str | None,
                                         "AML-STRUCTURING: amount stood out")
 
 
+def test_without_a_baseline_the_model_neither_raises_nor_lowers_past_low() -> None:
+    # a customer's first event: nothing to compare with
+    (alone,) = score([txn(0, 123)], FakeModel({123.0: 0.95}))
+    assert alone.tier == "low" and alone.score == CFG.tiers.medium - 1
+    # a rule hit on a new customer stands, however sure the model is that it is ordinary
+    (s,) = score([txn(0, 40_000, counterparty_id="P9")], FakeModel({40_000.0: 0.01}))
+    assert s.typologies[0] == "FRAUD-UNUSUAL-AMOUNT" and s.tier == "medium"
+
+
 def test_calibrated_cutoffs_move_the_model_tiers() -> None:
     from riskwarn.config import ModelCutoffs
 
     cfg = ScoringConfig(model_cutoffs=ModelCutoffs(low=0.8, medium=0.9, high=0.95))
-    assert score([txn(0, 123)], FakeModel({123.0: 0.7}), cfg) == []
-    (s,) = score([txn(0, 123)], FakeModel({123.0: 0.92}), cfg)
+    assert score([*KNOWN, txn(0, 123)], FakeModel({123.0: 0.7}), cfg) == []
+    (s,) = score([*KNOWN, txn(0, 123)], FakeModel({123.0: 0.92}), cfg)
     assert s.tier == "medium" and s.score == 580
 
 
 def test_the_model_alone_never_reaches_critical() -> None:
     model = FakeModel({123.0: 1.0})
-    (alone,) = score([txn(0, 123)], model)
+    (alone,) = score([*KNOWN, txn(0, 123)], model)
     assert alone.tier == "high" and alone.score == CFG.tiers.critical - 1
-    (capped,) = score([txn(0, 123)], model, ScoringConfig(model_alone_max_tier="medium"))
+    (capped,) = score([*KNOWN, txn(0, 123)], model, ScoringConfig(model_alone_max_tier="medium"))
     assert capped.tier == "medium" and capped.score == CFG.tiers.high - 1
 
 
@@ -92,11 +103,14 @@ def test_a_regulatory_typology_is_never_lowered_below_medium() -> None:
 
     severity = {**CFG.severity, "AML-LARGE-CASH": Severity(score=560, tempered=True)}
     cfg = ScoringConfig(severity=severity)
-    (s,) = score([txn(0, 60_000, method="cash", direction="credit")],
+    (s,) = score([*KNOWN, txn(0, 60_000, method="cash", direction="credit")],
                  FakeModel({60_000.0: 0.01}), cfg)
     assert s.tier == "medium" and s.score == 560
-    # off the regulatory list, the same hit may come down to low
-    (s,) = score([txn(0, 60_000, method="cash", direction="credit")],
+    # off the regulatory list, the same hit may come down to low for a customer whose
+    # credits the model knows
+    pay = [txn(-24.0 * i, 9_000, method="transfer", direction="credit", counterparty_id="E")
+           for i in range(12, 0, -1)]
+    (s,) = score([*pay, txn(0, 60_000, method="cash", direction="credit")],
                  FakeModel({60_000.0: 0.01}), cfg.model_copy(
                      update={"regulatory_typologies": ()}))
     assert s.tier == "low"

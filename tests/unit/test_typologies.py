@@ -111,11 +111,32 @@ def test_velocity_against_the_customers_own_hour() -> None:
 
 
 def test_unusual_amount_boundary_and_floor() -> None:
-    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*card_history(), txn(0, 10_000)])
-    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*card_history(), txn(0, 9_999)])  # floor
+    new = {"counterparty_id": "NEW-1"}
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*card_history(), txn(0, 10_000, **new)])
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*card_history(), txn(0, 9_999, **new)])
     rich = card_history(amount=2_000)
-    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*rich, txn(0, 15_000)])  # 7.5x the median
-    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 16_000)])  # 8x
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*rich, txn(0, 15_000, **new)])  # 7.5x
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 16_000, **new)])  # 8x
+
+
+def test_unusual_amount_to_a_payee_paid_before_must_stand_out_three_times_more() -> None:
+    rich = card_history(amount=2_000)  # paid M0, M1, M2 before
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*rich, txn(0, 16_000, counterparty_id="M2")])
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 48_000, counterparty_id="M2")])
+
+
+def test_unusual_amount_needs_to_pass_the_customers_own_spread() -> None:
+    # amounts that range widely: 8x the median sits inside the customer's own top end
+    wide = [txn(-24.0 * (30 - i), (50, 400, 3_000)[i % 3], counterparty_id=f"M{i}")
+            for i in range(30)]
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*wide, txn(0, 10_000, counterparty_id="N")])
+
+
+def test_a_high_risk_merchant_category_halves_the_multiple_but_never_fires_alone() -> None:
+    rich = card_history(amount=2_000)
+    gambling = {"counterparty_id": "NEW-2", "merchant_category": "7995"}
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 10_000, **gambling)])  # 5x
+    assert codes([*rich, txn(0, 2_000, **gambling)]) == set()
 
 
 def _small(n: int, merchants: int, minutes: float) -> list[Event]:

@@ -114,6 +114,7 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
     rep = backfill(history, ports.scorer, ports.profiles)
     print(f"   history: {rep.events:,} events → {rep.customers:,} profiles backfilled "
           f"({rep.not_written} not written)")
+    _calibrate(stack, history, ports.scorer)
 
     print(f"2. streaming {len(today):,} events of {day:%Y-%m-%d} at {args.rate:,}/s")
     put_at: dict[str, float] = {}
@@ -138,6 +139,23 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
     _wait(lambda: all(sue.call("GET", f"/alerts/{a}")[1].get("status") == "closed"
                       for a in decided), 60, every=1.0)
     _summary(stack, sue, put_at, len(today), t0)
+
+
+def _calibrate(stack: LocalStack, history: list[bytes], scorer: Any) -> None:
+    """The book is calibrated on its own history before it goes live: the model's cut-offs
+    from the backfilled days, applied by an admin through the staff API."""
+    from riskwarn.calibrate_cli import apply_through, describe
+    from riskwarn.calibration import calibrate
+    from riskwarn.local.tokens import sign
+
+    if scorer.model is None:
+        return
+    cal = calibrate(history, scorer.cfg, scorer.model)
+    admin = Api(stack.api_url, sign("ada", ["admin"], stack.secret))
+    version = apply_through(admin, cal.cutoffs, f"calibrated on {HISTORY_DAYS} days of "
+                                                "backfilled history")
+    print("   " + describe(cal, scorer.model.version).replace("\n", "\n   "))
+    print(f"   applied by ada (admin) as thresholds version {version}")
 
 
 def _decide(ana: Api, sue: Api) -> list[str]:
