@@ -89,9 +89,11 @@ class ModelCutoffs(_Frozen):
     The model's score stops at the top of `model_alone_max_tier`: it never reaches critical.
     `riskwarn calibrate` sets these from a book's own history (alert budget)."""
 
-    low: float = 0.30
-    medium: float = 0.50
-    high: float = 0.70
+    # Shipped defaults are deliberately strict: until a book is calibrated, the model alone
+    # raises little (a model meeting a book it never saw scores it higher than its own).
+    low: float = 0.50
+    medium: float = 0.80
+    high: float = 0.95
 
     @model_validator(mode="after")
     def _ordered(self) -> ModelCutoffs:

@@ -109,6 +109,7 @@ class FeatureRow(TypedDict):
     inflow_24h_vs_median: float
     new_payee_24h_vs_median: float
     new_cp_credit_72h_vs_median: float
+    customer_txns: float
 
 
 # How a person reads each feature's value (model explanations).
@@ -168,6 +169,7 @@ DESCRIPTIONS: dict[str, str] = {
                                "debit",
     "new_cp_credit_72h_vs_median": "received from new counterparties in 72 h: {v:.1f}x the "
                                    "customer's typical credit",
+    "customer_txns": "{v:.0f} transactions of the customer's history",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FeatureRow.__annotations__)
 
@@ -424,7 +426,18 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         "inflow_24h_vs_median": _ratio(c24, credit_median),
         "new_payee_24h_vs_median": _ratio(new_cp_out, debit_median),
         "new_cp_credit_72h_vs_median": _ratio(new_cp_in, credit_median),
+        "customer_txns": _customer_txns(prof),
     }
+
+
+def _customer_txns(prof: CustomerProfile) -> float:
+    """How much of the customer the profile knows: transactions of every kind (decayed)."""
+    return min(prof.card_stats[4] + prof.debit_stats[4] + prof.credit_stats[4], 1000.0)
+
+
+def typical_amount(prof: CustomerProfile) -> float:
+    """The customer's largest typical amount of any kind (card, other debits, credits)."""
+    return max(_median(prof.card_stats), _median(prof.debit_stats), _median(prof.credit_stats))
 
 
 def _median(stats: list[float]) -> float:
@@ -465,6 +478,7 @@ def _other_row(prof: CustomerProfile, ts: float, prep: Prepared, country_new: fl
     hour, tenure, since_cred = _common(prof, ts, prep)
     row = _ZERO_ROW.copy()
     row["history_txns"] = min(prof.card_stats[4] + prof.debit_stats[4], 1000.0)
+    row["customer_txns"] = _customer_txns(prof)
     row["country_new"] = country_new
     row["device_new"] = device_new
     row["failed_logins_10m"], row["failed_logins_1h"] = failed

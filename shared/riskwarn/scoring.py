@@ -130,7 +130,7 @@ class Scorer:
             # "usual for the customer" needs a customer to compare with: without a baseline
             # (too little history) the model may not lower a rule hit
             known = cfg.thresholds.baseline_min_txns
-            based = [row["history_txns"] >= known for row in feats.rows]
+            based = [row["customer_txns"] >= known for row in feats.rows]
             calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based,
                                             strict=True)]
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
-from riskwarn.features import FeatureRow, Prepared
+from riskwarn.features import FeatureRow, Prepared, typical_amount
 from riskwarn.profile import CASH, DEBIT, OWN, SMALL_CARD, TRANSFER, CustomerProfile
 
 CATEGORY = {
@@ -252,6 +252,14 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         if amount < t.unusual_fixed_amount:
             return None
         why = f"a single debit of {_money(amount)}"
+        if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
+            # no history of this kind, but a customer we know: compare with its largest
+            # typical amount of any kind (a salary, a usual transfer)
+            typical = typical_amount(prof)
+            if typical and amount < multiple * typical:
+                return None
+            why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
+                typical) else ""
     return _hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
 
 

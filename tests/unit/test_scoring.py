@@ -27,12 +27,12 @@ def test_ordinary_event_raises_nothing() -> None:
 
 
 @pytest.mark.parametrize(("risk", "tier", "points"), [
-    (0.29, None, 0), (0.30, "low", 300), (0.40, "low", 400), (0.50, "medium", 500),
-    (0.70, "high", 700), (1.0, "high", 849),
+    (0.49, None, 0), (0.50, "low", 300), (0.725, "low", 450), (0.80, "medium", 500),
+    (0.95, "high", 700), (1.0, "high", 849),
 ])
 def test_model_alone_maps_through_the_cutoffs(risk: float, tier: str | None,
                                               points: int) -> None:
-    # the shipped cut-offs (0.3, 0.5, 0.7) put P(episode) on the tier scale, interpolated
+    # the shipped cut-offs (0.5, 0.8, 0.95) put P(episode) on the tier scale, interpolated
     found = score([*KNOWN, txn(0, 123)], FakeModel({123.0: risk}))
     assert (found[0].tier if found else None) == tier
     if found:
@@ -133,7 +133,7 @@ def test_more_typologies_and_an_agreeing_model_add_weight() -> None:
     assert alone.risk_category == "aml"
     assert len(alone.reasons) == 2 and alone.evidence[-1] == last.event_id
     # When the model agrees (medium or above) it adds one more bonus
-    agree = final(FakeModel({46_000.0: 0.55}))
+    agree = final(FakeModel({46_000.0: 0.85}))
     assert agree.score == alone.score + CFG.extra_typology_bonus
     assert agree.typologies[-1] == "MODEL"
 
