@@ -11,13 +11,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 
 import orjson
 
 from riskwarn.alerts import Alert, AlertBook
-from riskwarn.config import ScoringConfig
+from riskwarn.config import TIERS, ScoringConfig
+from riskwarn.drift import counts, psi_of_counts
 from riskwarn.evaluation import Evaluation
 from riskwarn.events import Label, parse_records
 from riskwarn.model import ModelPort
@@ -45,6 +46,10 @@ class Summary:
     mode: str = "full"
     quality: dict[str, Any] | None = None
     budget: dict[str, Any] | None = None
+    # drift: alerts per 1,000 active customer-days by UTC day and tier; PSI per model input
+    # against the calibration baseline (with --thresholds from riskwarn calibrate)
+    daily: dict[str, dict[str, float]] = field(default_factory=dict)
+    psi: dict[str, float] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -67,6 +72,8 @@ class Summary:
             "events_per_second": round(self.events_per_second),
             "quality": self.quality,
             "budget": self.budget,
+            "daily_alert_rate_per_1000": self.daily,
+            "psi": self.psi,
         }
 
 
@@ -115,6 +122,9 @@ def run_backtest(
     started = time.perf_counter()
     watermark = float("-inf")
     start = measure_from.timestamp() if measure_from is not None else None
+    baseline = cfg.drift_baseline if scorer.model is not None else None
+    binned: dict[str, Any] = {}
+    day_alerts: Counter[tuple[str, str]] = Counter()
 
     def emit(alert: Alert) -> None:
         sink.write(alert.model_dump_json().encode())
@@ -125,6 +135,7 @@ def run_backtest(
         for code in alert.typologies:
             summary.by_typology[code] += 1
         trap = traps.pop(alert.alert_id, None)
+        day_alerts[(alert.occurred_at.date().isoformat(), alert.tier)] += 1
         if start is None or alert.occurred_at.timestamp() >= start:
             evaluation.observe_alert(alert, trap)
 
@@ -140,7 +151,11 @@ def run_backtest(
                 summary.rejects.append((numbers[rej.position], rej.reason))
         evaluation.observe_events(events if start is None else [
             e for e in events if e.occurred_at.timestamp() >= start])
-        for scored in scorer.score(events, profiles):
+        run = scorer.run(events, profiles)
+        if baseline is not None and len(run.matrix):
+            for name, c in counts(baseline, run.matrix, scorer.inputs).items():
+                binned[name] = binned[name] + c if name in binned else c
+        for scored in run.scored:
             prof = profiles[scored.event.customer_id]
             alert, new = book.add(scored, now=scored.event.occurred_at,
                                   evidence=prof.transactions(scored.evidence))
@@ -157,9 +172,22 @@ def run_backtest(
     bar.close()
     summary.seconds = time.perf_counter() - started
     summary.budget = evaluation.budget(cfg.alert_budget)
+    summary.daily = _daily_rates(day_alerts, evaluation.active_days)
+    if baseline is not None:
+        summary.psi = psi_of_counts(baseline, binned)
     if evaluation.labelled:
         summary.quality = evaluation.result()
     return summary
+
+
+def _daily_rates(alerts: Counter[tuple[str, str]], active: set[tuple[str, int]]
+                 ) -> dict[str, dict[str, float]]:
+    per_day = Counter(datetime.fromtimestamp(d * 86_400, UTC).date().isoformat()
+                      for _, d in active)
+    out: dict[str, dict[str, float]] = {}
+    for day, n in sorted(per_day.items()):
+        out[day] = {t: round(1000.0 * alerts[(day, t)] / n, 3) for t in TIERS}
+    return out
 
 
 def dump_summary(summary: Summary) -> bytes:

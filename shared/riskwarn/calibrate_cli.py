@@ -17,6 +17,7 @@ import orjson
 
 from riskwarn.calibration import Calibration, calibrate
 from riskwarn.config import ModelCutoffs, ScoringConfig
+from riskwarn.drift import DriftBaseline
 from riskwarn.staff_client import Api, Unreachable
 from riskwarn.store.thresholds import Thresholds
 
@@ -42,7 +43,8 @@ def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
         raise UsageError(f"riskwarn: cannot read {args.history}: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"riskwarn calibrate: {exc}") from None
-    thresholds = Thresholds.of(cfg.model_copy(update={"model_cutoffs": cal.cutoffs}))
+    thresholds = Thresholds.of(cfg.model_copy(update={"model_cutoffs": cal.cutoffs,
+                                                      "drift_baseline": cal.drift}))
     try:
         Path(args.out).write_bytes(thresholds.model_dump_json(indent=2).encode() + b"\n")
     except OSError as exc:
@@ -82,10 +84,11 @@ def apply(thresholds: Thresholds, note: str, api_url: str | None, token: str | N
         raise CalibrateError("no staff API: give --api-url (or start `riskwarn local up`)")
     if not token:
         raise CalibrateError("no token: give --token or set RISKWARN_TOKEN (an admin's)")
-    return apply_through(Api(base, token), thresholds.model, note)
+    return apply_through(Api(base, token), thresholds.model, note, thresholds.drift)
 
 
-def apply_through(api: Api, cutoffs: ModelCutoffs, note: str) -> int:
+def apply_through(api: Api, cutoffs: ModelCutoffs, note: str,
+                  drift: DriftBaseline | None = None) -> int:
     """A new thresholds version with these model cut-offs (the rest as they are), through
     the staff API: its role check, validation, audit trail and stale-version check."""
     try:
@@ -93,6 +96,8 @@ def apply_through(api: Api, cutoffs: ModelCutoffs, note: str) -> int:
         if status == 200:
             body = {"based_on_version": doc["version"], "model": cutoffs.model_dump(),
                     "note": note}
+            if drift is not None:
+                body["drift"] = drift.model_dump()
             status, doc = api.call("PUT", "/config/thresholds", body)
     except Unreachable as exc:
         raise CalibrateError(str(exc)) from None

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskwarn.config import ModelCutoffs, ScoringConfig
+from riskwarn.drift import DriftBaseline, baseline_of
 from riskwarn.events import parse_records
 from riskwarn.model import Matrix, ModelPort
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import featurize
 
 BATCH = 5000
+SAMPLE_EVERY = 4  # rows kept for the drift baseline (a quarter: deciles need no more)
 FLOOR, CEILING = 0.02, 0.999999
 
 
@@ -32,6 +34,7 @@ class Calibration:
     customer_days: int
     unhit_events: int  # events no rule fired on: what the cut-offs were set from
     expected_per_1000: dict[str, float]  # model-only events per 1,000 customer-days
+    drift: DriftBaseline  # the history's distribution of the model's inputs
 
 
 def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> Calibration:
@@ -41,6 +44,7 @@ def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> C
     prep = Prepared.of(prep_cfg)
     profiles: dict[str, CustomerProfile] = {}
     risks: list[Matrix] = []
+    sample: list[Matrix] = []  # the model's inputs, every SAMPLE_EVERY-th event
     days: set[tuple[str, int]] = set()
     total = 0
     buffer: list[bytes] = []
@@ -53,6 +57,7 @@ def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> C
         total += len(feats.events)
         for ev in feats.events:
             days.add((ev.customer_id, int(ev.occurred_at.timestamp() // 86_400)))
+        sample.append(feats.matrix[::SAMPLE_EVERY])
         unhit = [i for i, hits in enumerate(feats.hits) if not hits]
         if unhit:
             risks.append(model.risk(feats.matrix[unhit]))
@@ -86,4 +91,5 @@ def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> C
     cutoffs = ModelCutoffs(low=max(low, FLOOR / 2), medium=medium, high=min(high, 0.9999995))
     expected = {name: round(float((risk >= c).sum()) / per, 3) for name, c in (
         ("low", cutoffs.low), ("medium", cutoffs.medium), ("high", cutoffs.high))}
-    return Calibration(cutoffs, total, len(days), len(risk), expected)
+    drift = baseline_of(np.concatenate(sample), model.features)
+    return Calibration(cutoffs, total, len(days), len(risk), expected, drift)

@@ -13,6 +13,8 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from riskwarn.drift import DriftBaseline
+
 Tier = Literal["low", "medium", "high", "critical"]
 TIERS: tuple[Tier, ...] = ("low", "medium", "high", "critical")
 
@@ -218,6 +220,8 @@ class ScoringConfig(_Frozen):
     model_alone_max_tier: Literal["low", "medium", "high"] = "high"
     regulatory_typologies: tuple[str, ...] = DEFAULT_REGULATORY
     alert_budget: AlertBudget = AlertBudget()
+    # the book's calibration baseline of the model's inputs (drift.py), set by calibrate
+    drift_baseline: DriftBaseline | None = None
     model_path: Path = DEFAULT_MODEL_PATH
     # Baseline-aware rules (customer's own history, own accounts, new phone vs takeover).
     customer_baselines: bool = True

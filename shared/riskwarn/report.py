@@ -35,6 +35,7 @@ def render_text(s: Summary) -> str:
                                                   s.by_typology.most_common()))
     lines.append(f"  throughput       {s.events_per_second:>12,.0f} events/s "
                  f"({s.seconds:.1f} s)")
+    lines += _budget_text(s)
     q = s.quality
     if q:
         lines += [
@@ -80,6 +81,48 @@ def _bars(title: str, data: Mapping[str, float], *, fmt: str = "{:,.0f}",
             f"font-size='12' font-family='sans-serif'>{''.join(rows)}</svg>")
 
 
+def _budget_text(s: Summary) -> list[str]:
+    b = s.budget
+    if not b:
+        return []
+    rate, limit = b["per_1000_customer_days"], b["budget"]
+    out = ["  alerts per 1,000 active customer-days (budget): " + ", ".join(
+        f"{k} {rate[k]:.2f} ({limit[k]:g})" for k in (*TIERS, "model_only"))]
+    out.append("    over budget: " + ", ".join(b["over"]) if b["over"] else
+               "    within budget")
+    if b["model_only_critical"]:
+        out.append(f"    model-only critical alerts: {b['model_only_critical']}")
+    if s.psi:
+        top = sorted(s.psi.items(), key=lambda kv: -kv[1])[:5]
+        out.append("  drift (PSI against the calibration baseline), highest: " + ", ".join(
+            f"{k} {v:.3f}" for k, v in top))
+    return out
+
+
+def _daily_html(daily: Mapping[str, Mapping[str, float]]) -> str:
+    """Alerts per 1,000 active customer-days, by day, one line per tier."""
+    if not daily:
+        return ""
+    days = list(daily)
+    width, height, left, bottom = 640, 200, 40, 20
+    top = max(max(v.values()) for v in daily.values()) or 1.0
+    step = (width - left - 10) / max(len(days) - 1, 1)
+    lines = []
+    for tier in TIERS:
+        span = height - bottom - 10
+        pts = " ".join(f"{left + i * step:.1f},{height - bottom - span * daily[d][tier] / top:.1f}"
+                       for i, d in enumerate(days))
+        lines.append(f"<polyline fill='none' stroke='{TIER_COLOURS[tier]}' stroke-width='2' "
+                     f"points='{pts}'><title>{tier}</title></polyline>")
+    axis = (f"<text x='0' y='14'>{top:.1f}</text><text x='0' y='{height - bottom}'>0</text>"
+            f"<text x='{left}' y='{height - 4}'>{html.escape(days[0])}</text>"
+            f"<text x='{width - 80}' y='{height - 4}'>{html.escape(days[-1])}</text>")
+    legend = " ".join(f"<span style='color:{TIER_COLOURS[t]}'>■ {t}</span>" for t in TIERS)
+    return (f"<h3>Alerts per 1,000 active customer-days, by day</h3><p>{legend}</p>"
+            f"<svg width='{width}' height='{height}' font-size='11' "
+            f"font-family='sans-serif'>{axis}{''.join(lines)}</svg>")
+
+
 def render_html(s: Summary, *, source_name: str) -> str:
     d = s.as_dict()
     parts = [
@@ -105,6 +148,20 @@ def render_html(s: Summary, *, source_name: str) -> str:
         parts += [f"<tr><td>{n}</td><td style='text-align:left'>{html.escape(r)}</td></tr>"
                   for n, r in s.rejects[:20]]
         parts.append("</table>")
+    if s.budget:
+        rate = s.budget["per_1000_customer_days"]
+        parts.append("<h2>Alert budget and drift</h2>")
+        parts.append(_bars("Alerts per 1,000 active customer-days (budget in brackets)",
+                           {f"{k} ({s.budget['budget'][k]:g})": rate[k]
+                            for k in (*TIERS, "model_only")}, fmt="{:.2f}"))
+        parts.append("<p>over budget: " + html.escape(", ".join(s.budget["over"]) or "none")
+                     + "</p>")
+    parts.append(_daily_html(s.daily))
+    if s.psi:
+        parts.append(_bars("Population stability (PSI) of the model's inputs against the "
+                           "calibration baseline (0.1: look; 0.25: recalibrate)",
+                           dict(sorted(s.psi.items(), key=lambda kv: -kv[1])),
+                           fmt="{:.3f}"))
     if s.quality:
         parts.append(_quality_html(s.quality))
     return "\n".join(parts) + "\n"

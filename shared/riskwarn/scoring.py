@@ -91,6 +91,7 @@ class ScoreRun:
     applied: int  # events applied to their profiles
     duplicates: int  # events their profiles had applied already (skipped)
     changed: set[str]  # customers whose profile took at least one event
+    matrix: Matrix  # the model's inputs of the applied events (drift is measured on it)
 
 
 class Scorer:
@@ -119,7 +120,7 @@ class Scorer:
         """Score a batch and say what happened to every event (applied or a duplicate)."""
         feats = featurize(events, profiles, self.prep, self.inputs)
         return ScoreRun(self._score(feats), len(feats.events), len(feats.duplicates),
-                        {e.customer_id for e in feats.events})
+                        {e.customer_id for e in feats.events}, feats.matrix)
 
     def _score(self, feats: Featurized) -> list[Scored]:
         cfg = self.cfg

@@ -25,7 +25,10 @@ from functools import lru_cache
 from typing import Any
 
 from riskwarn.alerts import Alert, HistoryEntry, dedup_keys, higher_tier, open_alert_for
+from riskwarn.config import TIERS
+from riskwarn.drift import psi
 from riskwarn.events import parse_records
+from riskwarn.model import Matrix
 from riskwarn.notify import Notifier
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import Scored, Scorer
@@ -87,6 +90,15 @@ class StreamPorts:
             self.scorer = Scorer(cfg, self.scorer.model)
 
 
+def _drift(scorer: Scorer, matrix: Matrix) -> dict[str, float]:
+    """PSI of this batch's model inputs against the book's calibration baseline (none
+    before the book is calibrated)."""
+    baseline = scorer.cfg.drift_baseline
+    if baseline is None or not len(matrix):
+        return {}
+    return psi(baseline, matrix, scorer.inputs)
+
+
 @dataclass
 class BatchOutcome:
     received: int
@@ -99,6 +111,7 @@ class BatchOutcome:
     notified: int = 0
     workflows_started: int = 0
     by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    psi: dict[str, float] = field(default_factory=dict)  # drift against the calibration
 
     @property
     def failed_count(self) -> int:
@@ -137,6 +150,7 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     # 3. score (one ONNX call), 4. alerts
     run = ports.scorer.run(live, profiles)
     out.duplicates = run.duplicates
+    out.psi = _drift(ports.scorer, run.matrix)
     to_notify: list[Alert] = []
     history: list[tuple[str, dict[str, Any]]] = []  # (customer, history item)
     for s in run.scored:
@@ -162,7 +176,10 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     # 5. notify and start workflows, before the profiles are written: if telling fails,
     # the profile is not saved, the events come back, and the alert (found written but
     # not notified) is told then. Told twice at worst, never silently not at all.
-    ready = [a for a in to_notify if a.customer_id not in failed_customers]
+    # An alert raised and then raised in tier by a later event of the same batch is told
+    # once, at the tier it ended with (SNS refuses two entries with one id in a batch).
+    latest = {a.alert_id: a for a in to_notify}
+    ready = [a for a in latest.values() if a.customer_id not in failed_customers]
     failed_customers |= _notify(ports, out, ready, now)
 
     # 6. profiles back, version-checked (only those that changed: a batch delivered
@@ -319,6 +336,14 @@ def score_batch(event: dict[str, Any], context: Any,
                         ("AlertsRaised", outcome.alerts_raised),
                         ("AlertsMerged", outcome.alerts_merged)):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for tier in TIERS:  # the per-day alert rate by tier (the budget alarm reads it)
+        metrics.add_metric(name=f"AlertsRaised_{tier}", unit=MetricUnit.Count,
+                           value=outcome.by_tier.get(tier, 0))
+    if outcome.psi:
+        for feature, drift in outcome.psi.items():
+            metrics.add_metric(name=f"PSI_{feature}", unit=MetricUnit.NoUnit, value=drift)
+        metrics.add_metric(name="FeaturePSIMax", unit=MetricUnit.NoUnit,
+                           value=max(outcome.psi.values()))
     logger.info("batch scored", extra={
         "received": outcome.received, "scored": outcome.scored,
         "duplicates": outcome.duplicates, "quarantined": outcome.quarantined,

@@ -95,10 +95,16 @@ def test_every_role_is_least_privilege(role_name: str) -> None:
                                            "dynamodb:DeleteTable", "s3:GetObject"))
 
 
-def test_alarms_watch_lag_errors_quarantine_and_failures() -> None:
-    metrics = {r["Properties"]["MetricName"] for r in _of_type("AWS::CloudWatch::Alarm").values()}
+def test_alarms_watch_lag_errors_quarantine_failures_alert_rate_and_drift() -> None:
+    alarms = _of_type("AWS::CloudWatch::Alarm")
+    metrics = {r["Properties"]["MetricName"] for r in alarms.values()
+               if "MetricName" in r["Properties"]}
     assert metrics == {"IteratorAge", "Errors", "RecordsQuarantined",
-                       "ApproximateNumberOfMessagesVisible"}
+                       "ApproximateNumberOfMessagesVisible", "FeaturePSIMax"}
+    rate = alarms["AlertRateAlarm"]["Properties"]
+    used = {m["MetricStat"]["Metric"]["MetricName"] for m in rate["Metrics"] if "MetricStat" in m}
+    assert used == {"AlertsRaised_medium", "AlertsRaised_high", "AlertsRaised_critical"}
+    assert rate["Threshold"] == {"Ref": "AlertBudgetPer1000"}
 
 
 def test_state_machine_is_jsonpath_only_and_wired_by_substitution() -> None:

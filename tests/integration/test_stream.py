@@ -226,8 +226,8 @@ def test_evidence_that_raises_an_open_alerts_tier_tells_the_new_audience(
     from riskwarn.scoring import Scorer
     from tests.fakes import FakeModel
 
-    # Given a model that finds the second deposit very risky (the first, nothing)
-    ports = replace(stack.ports, scorer=Scorer(ScoringConfig(), FakeModel({60_001.0: 0.9})))
+    # Given a model that is certain about the second deposit (the first, nothing)
+    ports = replace(stack.ports, scorer=Scorer(ScoringConfig(), FakeModel({60_001.0: 1.0})))
     first = stack.send([line(customer_id="C-UP", occurred_at=at(0), amount="60000.00",
                               method="cash", direction="credit", counterparty_id=None)])
     process_records([Record.from_lambda(r) for r in first["Records"]], ports)
@@ -235,18 +235,19 @@ def test_evidence_that_raises_an_open_alerts_tier_tells_the_new_audience(
     assert alert.tier == "medium"
     assert [m["alert_id"] for m in stack.queue_messages("AlertsMediumQueue")] == [
         alert.alert_id]
-    # When more evidence for the same typology arrives and the score rises to critical
+    # When more evidence for the same typology arrives and the score rises to high (the
+    # model's ceiling: critical, and its automatic restriction, need a rule that carries it)
     second = stack.send([line(customer_id="C-UP", occurred_at=at(5), amount="60001.00",
                                method="cash", direction="credit", counterparty_id=None)])
     records = [r for r in second["Records"] if r["kinesis"]["sequenceNumber"] not in {
         x["kinesis"]["sequenceNumber"] for x in first["Records"]}]
     outcome = process_records([Record.from_lambda(r) for r in records], ports)
-    # Then the open alert carries the new tier, critical's audience is told, the
+    # Then the open alert carries the new tier, high's audience is told, the
     # disposition starts, and the history says why
     assert outcome.alerts_merged == 1 and outcome.alerts_raised == 0
     (merged,) = _alerts(stack)
-    assert merged.alert_id == alert.alert_id and merged.tier == "critical"
-    assert [m["alert_id"] for m in stack.queue_messages("AlertsCriticalQueue")] == [
+    assert merged.alert_id == alert.alert_id and merged.tier == "high"
+    assert [m["alert_id"] for m in stack.queue_messages("AlertsHighQueue")] == [
         alert.alert_id]
     assert outcome.workflows_started == 1
     assert "tier_raised" in [h.action for h in ports.alerts.history(alert.alert_id)]

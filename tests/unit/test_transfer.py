@@ -126,7 +126,8 @@ def test_calibrate_and_backtest_with_thresholds_from_the_command(
     text = capsys.readouterr().out
     assert "cut-offs P(episode)" in text
     doc = orjson.loads(out.read_bytes())
-    assert set(doc) == {"tiers", "typologies", "model"}
+    assert set(doc) == {"tiers", "typologies", "model", "drift"}
+    assert set(doc["drift"]["edges"]) == set(doc["drift"]["shares"]) and doc["drift"]["events"]
     assert main(["backtest", str(history), "--out", str(tmp_path / "a.jsonl"),
                  "--thresholds", str(out)]) == 0
 
@@ -157,3 +158,50 @@ def test_apply_without_a_stack_is_a_one_line_error(
     assert main(["calibrate", str(history), "--out", "t.json", "--apply", "--note",
                  "first calibration"]) == 2
     assert "no staff API" in capsys.readouterr().err
+
+
+def test_psi_is_near_zero_on_the_same_population_and_large_on_a_shifted_one() -> None:
+    from riskwarn.drift import baseline_of, psi
+
+    rng = np.random.default_rng(3)
+    history = rng.lognormal(0, 1, size=(20_000, 2)).astype(np.float32)
+    base = baseline_of(history, ("a", "b"))
+    same = rng.lognormal(0, 1, size=(20_000, 2)).astype(np.float32)
+    shifted = same.copy()
+    shifted[:, 1] *= 3.0
+    assert max(psi(base, same, ("a", "b")).values()) < 0.01
+    drift = psi(base, shifted, ("a", "b"))
+    assert drift["a"] < 0.01 and drift["b"] > 0.25
+
+
+def test_calibration_carries_a_drift_baseline_that_backtests_report_against(
+        tmp_path: Path) -> None:
+    history = _history()
+    model = QuantileModel()
+    cal = calibrate(history, CFG, model)
+    assert set(cal.drift.edges) == set(model.features)
+    tuned = CFG.model_copy(update={"model_cutoffs": cal.cutoffs, "drift_baseline": cal.drift})
+    s = run_backtest(io.BytesIO(b"\n".join(history)), io.BytesIO(), tuned, model)
+    assert set(s.psi) == set(model.features) and max(s.psi.values()) < 0.05
+    assert s.daily and all(set(v) == {"low", "medium", "high", "critical"}
+                           for v in s.daily.values())
+    # the HTML report draws the daily rates and the PSI bars
+    from riskwarn.report import render_html, render_text
+
+    page = render_html(s, source_name="h.jsonl")
+    assert "polyline" in page and "Population stability" in page
+    assert "alerts per 1,000 active customer-days (budget)" in render_text(s)
+
+
+def test_the_score_function_measures_drift_per_batch() -> None:
+    from riskwarn.drift import baseline_of
+    from riskwarn.scoring import Scorer
+    from riskwarn.stream import _drift
+
+    model = QuantileModel()
+    rows = np.asarray([[float(i), 1.0] for i in range(1, 2000)], dtype=np.float32)
+    scorer = Scorer(CFG.model_copy(update={"drift_baseline": baseline_of(rows, model.features)}),
+                    model)
+    assert max(_drift(scorer, rows).values()) < 0.01
+    assert _drift(scorer, rows * 50)["amount"] > 0.25
+    assert _drift(Scorer(CFG, model), rows) == {}  # not calibrated yet: nothing to compare

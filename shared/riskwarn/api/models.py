@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from riskwarn.config import ModelCutoffs, TierThresholds, TypologyThresholds
+from riskwarn.drift import DriftBaseline
 from riskwarn.store.alert_queries import EARLIEST
 
 Tier = Literal["low", "medium", "high", "critical"]
@@ -212,6 +213,7 @@ class ThresholdsOut(BaseModel):
     tiers: TierThresholds
     typologies: TypologyThresholds
     model: ModelCutoffs
+    drift: DriftBaseline | None = None
 
 
 class ThresholdsIn(_In):
@@ -222,6 +224,7 @@ class ThresholdsIn(_In):
     tiers: TierThresholds | None = None
     typologies: TypologyThresholds | None = None
     model: ModelCutoffs | None = None
+    drift: DriftBaseline | None = None  # sent with `model` by `riskwarn calibrate --apply`
     note: Text
 
     @model_validator(mode="after")

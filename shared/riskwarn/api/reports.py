@@ -167,7 +167,8 @@ def put_thresholds(body: ThresholdsIn) -> ThresholdsOut:
     current = store.latest().thresholds
     new = Thresholds(tiers=body.tiers or current.tiers,
                      typologies=body.typologies or current.typologies,
-                     model=body.model or current.model)
+                     model=body.model or current.model,
+                     drift=body.drift or current.drift)
     version = store.change(new, body.based_on_version, who.user, body.note, datetime.now(UTC))
     return _thresholds_out(dumps(version))
 

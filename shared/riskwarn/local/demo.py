@@ -153,7 +153,7 @@ def _calibrate(stack: LocalStack, history: list[bytes], scorer: Any) -> None:
     cal = calibrate(history, scorer.cfg, scorer.model)
     admin = Api(stack.api_url, sign("ada", ["admin"], stack.secret))
     version = apply_through(admin, cal.cutoffs, f"calibrated on {HISTORY_DAYS} days of "
-                                                "backfilled history")
+                            "backfilled history", cal.drift)
     print("   " + describe(cal, scorer.model.version).replace("\n", "\n   "))
     print(f"   applied by ada (admin) as thresholds version {version}")
 

@@ -371,10 +371,14 @@ def _state_machine(p: Provisioned, logical: str, props: dict[str, Any],
 def _alarm(p: Provisioned, logical: str, props: dict[str, Any], client: Client) -> None:
     keys = ("AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "Period",
             "EvaluationPeriods", "Threshold", "ComparisonOperator", "TreatMissingData",
-            "AlarmActions")
+            "AlarmActions", "Metrics")
     args = {k: props[k] for k in keys if k in props}
     for k in ("Period", "EvaluationPeriods"):
-        args[k] = int(args[k])
+        if k in args:
+            args[k] = int(args[k])
+    for query in args.get("Metrics", []):  # a metric-math alarm: the same shape as the API's
+        if "MetricStat" in query:
+            query["MetricStat"]["Period"] = int(query["MetricStat"]["Period"])
     args["Threshold"] = float(args["Threshold"])
     name = props.get("AlarmName", _name(p, logical))
     client("cloudwatch").put_metric_alarm(AlarmName=name, **args)

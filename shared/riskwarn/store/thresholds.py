@@ -17,6 +17,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from riskwarn.config import ModelCutoffs, ScoringConfig, TierThresholds, TypologyThresholds
+from riskwarn.drift import DriftBaseline
 from riskwarn.store import condition_failed, iso
 
 NAME = "thresholds"
@@ -28,14 +29,17 @@ class Thresholds(BaseModel):
     tiers: TierThresholds = TierThresholds()
     typologies: TypologyThresholds = TypologyThresholds()
     model: ModelCutoffs = ModelCutoffs()  # the book's calibration (`riskwarn calibrate`)
+    drift: DriftBaseline | None = None  # and its baseline of the model's inputs
 
     @classmethod
     def of(cls, cfg: ScoringConfig) -> Thresholds:
-        return cls(tiers=cfg.tiers, typologies=cfg.thresholds, model=cfg.model_cutoffs)
+        return cls(tiers=cfg.tiers, typologies=cfg.thresholds, model=cfg.model_cutoffs,
+                   drift=cfg.drift_baseline)
 
     def apply(self, cfg: ScoringConfig) -> ScoringConfig:
         return cfg.model_copy(update={"tiers": self.tiers, "thresholds": self.typologies,
-                                      "model_cutoffs": self.model})
+                                      "model_cutoffs": self.model,
+                                      "drift_baseline": self.drift or cfg.drift_baseline})
 
 
 @dataclass(frozen=True)
