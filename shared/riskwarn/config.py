@@ -131,6 +131,7 @@ class TypologyThresholds(_Frozen):
     rapid_out_ratio: float = 0.80
     rapid_window_h: float = 24.0
     high_risk_geo_floor: float = 1_000.0
+    high_risk_repeat_count: int = 3  # under the floor, this many in 7 days fire
     high_risk_countries: tuple[str, ...] = DEFAULT_HIGH_RISK_COUNTRIES
     dormant_days: float = 180.0
     dormant_floor: float = 5_000.0

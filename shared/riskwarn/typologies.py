@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
 from riskwarn.features import FeatureRow, Prepared, typical_amount
-from riskwarn.profile import CASH, DEBIT, OWN, SMALL_CARD, TRANSFER, CustomerProfile
+from riskwarn.profile import (
+    CASH,
+    DEBIT,
+    HIGH_RISK,
+    OWN,
+    SMALL_CARD,
+    TRANSFER,
+    CustomerProfile,
+)
 
 CATEGORY = {
     "AML-LARGE-CASH": "aml",
@@ -30,6 +38,7 @@ CATEGORY = {
 TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
 MAX_EVIDENCE = 20
 HOUR = 3600.0
+DAY = 86_400.0
 
 
 
@@ -77,8 +86,9 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     amount = row["amount"]
     debit = ev.direction == "debit"
     candidates: list[Hit | None] = []
-    if amount >= t.structuring_band_low * t.large_cash:
+    if ev.method == "cash":  # rare: single or same-day cumulative reportable cash
         candidates.append(_large_cash(row, ev, prof, prep))
+    if amount >= t.structuring_band_low * t.large_cash:
         candidates.append(_structuring(row, ev, prof, prep))
     if debit:
         if row["credit_sum_24h"] >= t.rapid_in_floor:
@@ -101,14 +111,34 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 
 def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 prep: Prepared) -> Hit | None:
+    """Reportable cash: one transaction at the threshold, or (with customer baselines) the
+    same day's cash in one direction together at it — large-value reporting counts a
+    business day's cumulative cash (PBOC: 单笔或者当日累计), so splitting it does not hide it."""
     amount = row["amount"]
     limit = prep.cfg.thresholds.large_cash
-    if ev.method != "cash" or amount < limit:
+    if ev.method != "cash":
         return None
     kind = "withdrawal" if ev.direction == "debit" else "deposit"
+    if amount >= limit:
+        return _hit(prep, "AML-LARGE-CASH",
+                    f"cash {kind} of {_money(amount)}, at or above the {_money(limit)} "
+                    "reporting threshold", (ev.event_id,))
+    if not prep.cfg.customer_baselines:
+        return None  # the plain comparator reads DESIGN's table literally: one transaction
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    day_start = ts - (ts + prep.offset_s) % DAY
+    lo, hi = led.window(day_start - 1e-3, ts)
+    debit = ev.direction == "debit"
+    picked = [i for i in range(lo, hi)
+              if led.bits[i] & CASH and bool(led.bits[i] & DEBIT) == debit]
+    total = sum(led.amounts[i] for i in picked)
+    if len(picked) < 2 or total < limit:
+        return None
     return _hit(prep, "AML-LARGE-CASH",
-                f"cash {kind} of {_money(amount)}, at or above the {_money(limit)} "
-                "reporting threshold", (ev.event_id,))
+                f"{len(picked)} cash {kind}s totalling {_money(total)} on one day, at or above "
+                f"the {_money(limit)} reporting threshold (cumulative in a day)",
+                tuple(led.event_ids[i] for i in picked))
 
 
 def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -172,10 +202,23 @@ def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                    prep: Prepared) -> Hit | None:
     if not row["counterparty_high_risk"]:
         return None
-    floor = prep.cfg.thresholds.high_risk_geo_floor if prep.cfg.customer_baselines else 0.0
-    if row["amount"] < floor:
-        return None
+    t = prep.cfg.thresholds
+    floor = t.high_risk_geo_floor if prep.cfg.customer_baselines else 0.0
     way = "to" if ev.direction == "debit" else "from"
+    if row["amount"] < floor:
+        # small amounts count when they repeat: several transfers with listed
+        # jurisdictions within a week, each under the floor
+        repeats = row["high_risk_count_7d"]
+        if repeats < t.high_risk_repeat_count:
+            return None
+        led = prof.ledger
+        lo, hi = led.window(ev.occurred_at.timestamp() - 7 * 24 * HOUR,
+                            ev.occurred_at.timestamp())
+        ids = tuple(led.event_ids[i] for i in range(lo, hi) if led.bits[i] & HIGH_RISK)
+        return _hit(prep, "AML-HIGH-RISK-GEO",
+                    f"{repeats:.0f} transfers with counterparties in high-risk jurisdictions "
+                    f"within 7 days, each under {_money(floor)} (the latest "
+                    f"{_money(row['amount'])} {way} {ev.counterparty_country})", ids)
     return _hit(prep, "AML-HIGH-RISK-GEO",
                 f"{ev.method} of {_money(row['amount'])} {way} a counterparty in "
                 f"{ev.counterparty_country}, a high-risk jurisdiction", (ev.event_id,))

@@ -200,3 +200,26 @@ def test_delinquency_two_partial_repayments_in_a_row() -> None:
     two = [*one, repayment(0, days=30, paid_amount="1500.00", days_past_due=5)]
     (hit,) = hits(two)
     assert hit.reason == "2 partial repayments in a row"
+
+
+def test_large_cash_counts_a_days_cash_together() -> None:
+    # two deposits under the threshold on one local day, together at it: reportable
+    split = [txn(1, 26_000, method="cash", direction="credit"),
+             txn(4, 25_000, method="cash", direction="credit")]
+    assert "AML-LARGE-CASH" in codes(split)
+    # the same two a day apart are not one day's cash
+    apart = [txn(1, 26_000, method="cash", direction="credit"),
+             txn(30, 25_000, method="cash", direction="credit")]
+    assert "AML-LARGE-CASH" not in codes(apart)
+    # a withdrawal does not add to deposits
+    mixed = [txn(1, 26_000, method="cash", direction="credit"),
+             txn(4, 25_000, method="cash", direction="debit")]
+    assert "AML-LARGE-CASH" not in codes(mixed)
+
+
+def test_small_transfers_with_high_risk_jurisdictions_count_when_they_repeat() -> None:
+    def small(h: float) -> Event:
+        return txn(h, 600, method="transfer", counterparty_id="G1", counterparty_country="IR")
+
+    assert "AML-HIGH-RISK-GEO" not in codes([small(0), small(30)])
+    assert "AML-HIGH-RISK-GEO" in codes([small(0), small(30), small(60)])
