@@ -18,6 +18,7 @@ import numpy as np
 from riskwarn.config import ModelCutoffs, ScoringConfig
 from riskwarn.drift import DriftBaseline, baseline_of
 from riskwarn.events import parse_records
+from riskwarn.features import Prepared
 from riskwarn.model import Matrix, ModelPort
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import featurize
@@ -38,10 +39,7 @@ class Calibration:
 
 
 def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> Calibration:
-    prep_cfg = cfg.model_copy(update={"use_model": True})
-    from riskwarn.features import Prepared
-
-    prep = Prepared.of(prep_cfg)
+    prep = Prepared.of(cfg)
     profiles: dict[str, CustomerProfile] = {}
     risks: list[Matrix] = []
     sample: list[Matrix] = []  # the model's inputs, every SAMPLE_EVERY-th event

@@ -203,9 +203,10 @@ class Scorer:
         for s, hit in ranked:
             if hit.code not in typologies:
                 typologies.append(hit.code)
-            lowered = tiers.tier_for(s) if s < hit.score and hit.tempered else None
-            held = (f" (lowered to {lowered or 'no tier'}: the model sees this as usual for "
-                    "the customer)") if s < hit.score and hit.tempered else ""
+            held = ""
+            if s < hit.score:  # only the model's lowering makes a hit score less
+                held = (f" (lowered to {tiers.tier_for(s) or 'no tier'}: the model sees this "
+                        "as usual for the customer)")
             reasons.append(hit.reason + held)
             evidence.extend(e for e in hit.evidence if e not in evidence)
         if event.event_id not in evidence:
