@@ -315,3 +315,26 @@ def test_customer_risk_reads_the_scored_profile_and_masks_devices_for_auditors(
     status, masked, _ = api.call("GET", "/customers/C-42/risk", user="aud", groups=("auditor",))
     assert status == 200 and masked["profile"]["devices"] != ["d-7f3a9c21"]
     assert masked["profile"]["devices"][0].endswith("21") and "*" in masked["profile"]["devices"][0]
+
+
+def test_fifty_requests_at_once_each_answer_is_the_callers_own(api: Client, desk: Desk) -> None:
+    # Given fifty open alerts and fifty analysts, all asking at the same moment
+    ids = [_alert(desk, f"many-{i}", "medium", category="fraud") for i in range(50)]
+    results: dict[int, tuple[int, Any]] = {}
+    barrier = threading.Barrier(len(ids))
+
+    def claim(i: int) -> None:
+        barrier.wait()
+        status, doc, _ = api.call("POST", f"/alerts/{ids[i]}/claim", user=f"analyst-{i}")
+        results[i] = (status, doc)
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(len(ids))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Then every answer is about the caller's own request: its alert, its name
+    assert sorted(results) == list(range(len(ids)))
+    for i, (status, doc) in results.items():
+        assert status == 200, doc
+        assert doc["alert_id"] == ids[i] and doc["assignee"] == f"analyst-{i}"
