@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from riskwarn.events import parse_records
 from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import Scorer, featurize
+from riskwarn.scoring import Scorer, featurize_lines
 from riskwarn.store.profiles import ProfileStore
 
 CHUNK = 20_000
@@ -30,21 +29,9 @@ class BackfillReport:
 def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> BackfillReport:
     report = BackfillReport()
     profiles: dict[str, CustomerProfile] = {}
-    chunk: list[bytes] = []
-
-    def apply() -> None:
-        events, rejected = parse_records(chunk, scorer.cfg.rates)
-        featurize(events, profiles, scorer.prep)
-        report.events += len(events)
+    for feats, rejected in featurize_lines(lines, profiles, scorer.prep, chunk=CHUNK):
+        report.events += len(feats.events) + len(feats.duplicates)
         report.rejected += len(rejected)
-        chunk.clear()
-
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) >= CHUNK:
-            apply()
-    if chunk:
-        apply()
     report.customers = len(profiles)
     report.not_written = len(store.save(profiles.values()))
     return report

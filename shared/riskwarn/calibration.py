@@ -17,11 +17,11 @@ import numpy as np
 
 from riskwarn.config import ModelCutoffs, ScoringConfig
 from riskwarn.drift import DriftBaseline, baseline_of
-from riskwarn.events import parse_records
+from riskwarn.evaluation import customer_day
 from riskwarn.features import Prepared
 from riskwarn.model import Matrix, ModelPort
 from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import featurize
+from riskwarn.scoring import featurize_lines
 
 BATCH = 5000
 SAMPLE_EVERY = 4  # rows kept for the drift baseline (a quarter: deciles need no more)
@@ -39,34 +39,18 @@ class Calibration:
 
 
 def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> Calibration:
-    prep = Prepared.of(cfg)
     profiles: dict[str, CustomerProfile] = {}
     risks: list[Matrix] = []
     sample: list[Matrix] = []  # the model's inputs, every SAMPLE_EVERY-th event
     days: set[tuple[str, int]] = set()
     total = 0
-    buffer: list[bytes] = []
-
-    def flush() -> None:
-        nonlocal total
-        events, _ = parse_records(buffer, cfg.rates)
-        buffer.clear()
-        feats = featurize(events, profiles, prep, model.features)
+    for feats, _ in featurize_lines(lines, profiles, Prepared.of(cfg), model.features, BATCH):
         total += len(feats.events)
-        for ev in feats.events:
-            days.add((ev.customer_id, int(ev.occurred_at.timestamp() // 86_400)))
+        days.update(customer_day(ev) for ev in feats.events)
         sample.append(feats.matrix[::SAMPLE_EVERY])
         unhit = [i for i, hits in enumerate(feats.hits) if not hits]
         if unhit:
             risks.append(model.risk(feats.matrix[unhit]))
-
-    for line in lines:
-        if line.strip():
-            buffer.append(line)
-        if len(buffer) >= BATCH:
-            flush()
-    if buffer:
-        flush()
     if not days:
         raise ValueError("the history holds no events to calibrate on")
     risk = np.concatenate(risks) if risks else np.zeros(0, dtype=np.float32)

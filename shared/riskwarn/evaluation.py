@@ -36,6 +36,11 @@ class _Episode:
     right_typology: bool = False
 
 
+def customer_day(event: Event) -> tuple[str, int]:
+    """A customer and the UTC day of one of its events: the unit of the alert rates."""
+    return event.customer_id, int(event.occurred_at.timestamp() // 86_400)
+
+
 def read_episodes(lines: Iterable[bytes]) -> dict[str, Label]:
     """An episodes file (JSON Lines: event_id, episode, typology, subtle): the labels of an
     outside data set, kept apart from its events."""
@@ -72,7 +77,7 @@ class Evaluation:
         active = self.active_days
         labels = self.labels
         for ev in events:
-            active.add((ev.customer_id, int(ev.occurred_at.timestamp() // 86_400)))
+            active.add(customer_day(ev))
             label = ev.label or (labels.get(ev.event_id) if labels else None)
             if label is not None:
                 self.event_episode[ev.event_id] = label.episode

@@ -5,7 +5,7 @@ training and the benchmarks all go through `featurize` and `Scorer`.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from riskwarn.config import TIERS, ScoringConfig, Tier
-from riskwarn.events import Event, in_customer_order
+from riskwarn.events import Event, Rejected, in_customer_order, parse_records
 from riskwarn.features import FEATURE_NAMES, FeatureRow, Prepared, observe
 from riskwarn.model import Matrix, ModelPort
 from riskwarn.profile import CustomerProfile
@@ -54,6 +54,23 @@ def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared,
         rows.append(row)
         hits.append(evaluate(row, event, prof, prep))
     return Featurized(ordered, rows, feature_matrix(rows, inputs), hits, duplicates)
+
+
+def featurize_lines(lines: Iterable[bytes], profiles: Profiles, prep: Prepared,
+                    inputs: Sequence[str] = (), chunk: int = 5000
+                    ) -> Iterator[tuple[Featurized, list[Rejected]]]:
+    """JSON Lines parsed and featurized a chunk at a time, the profiles learning as they go:
+    the one loop behind backfill, calibration and training (no alert is raised here)."""
+    buffer: list[bytes] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= chunk:
+            events, rejected = parse_records(buffer, prep.cfg.rates)
+            buffer = []
+            yield featurize(events, profiles, prep, inputs), rejected
+    if buffer:
+        events, rejected = parse_records(buffer, prep.cfg.rates)
+        yield featurize(events, profiles, prep, inputs), rejected
 
 
 def feature_matrix(rows: Sequence[FeatureRow], inputs: Sequence[str]) -> Matrix:

@@ -19,11 +19,11 @@ import numpy as np
 import orjson
 
 from riskwarn.config import ScoringConfig
-from riskwarn.events import Label, parse_records
+from riskwarn.events import Label
 from riskwarn.features import MODEL_INPUTS, Prepared
 from riskwarn.model import NORMAL, Matrix, card_path, typology_path
 from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import featurize
+from riskwarn.scoring import featurize_lines
 from riskwarn.synth import GenerateSpec, generate
 from riskwarn.typologies import TYPOLOGIES
 
@@ -83,14 +83,11 @@ def rows_of(lines: Iterable[bytes], cfg: ScoringConfig, normal_keep: float,
     xs: list[Matrix] = []
     ys: list[int] = []
     ws: list[float] = []
-    buffer: list[bytes] = []
     total = 0
-
-    def flush() -> None:
-        events, rejected = parse_records(buffer, cfg.rates)
+    for feats, rejected in featurize_lines(lines, profiles, prep, INPUTS, CHUNK):
         if rejected:
             raise ValueError(f"generator produced bad events: {rejected[0].reason}")
-        feats = featurize(events, profiles, prep, INPUTS)
+        total += len(feats.events) + len(feats.duplicates)
         keep: list[int] = []
         for i, ev in enumerate(feats.events):
             label = ev.label or labels.get(ev.event_id)
@@ -100,15 +97,6 @@ def rows_of(lines: Iterable[bytes], cfg: ScoringConfig, normal_keep: float,
             ys.append(index.get(label.typology, 0) if label else 0)
             ws.append(positive_weight if label else 1.0 / normal_keep)
         xs.append(feats.matrix[keep])
-        buffer.clear()
-
-    for line in lines:
-        buffer.append(line)
-        total += 1
-        if len(buffer) >= CHUNK:
-            flush()
-    if buffer:
-        flush()
     return TrainingSet(np.concatenate(xs), np.asarray(ys, dtype=np.int32),
                        np.asarray(ws, dtype=np.float32), total, {})
 
