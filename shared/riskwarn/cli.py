@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, NoReturn, TypeVar
 
-from pydantic import ValidationError
+import orjson
 
 from riskwarn.config import ScoringConfig
+
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -238,27 +240,24 @@ def _config(args: argparse.Namespace) -> ScoringConfig:
     if thresholds is not None:
         from riskwarn.store.thresholds import Thresholds
 
-        try:
-            cfg = Thresholds.model_validate_json(thresholds.read_bytes()).apply(cfg)
-        except OSError as exc:
-            raise UsageError(f"riskwarn: cannot read {thresholds}: {exc.strerror}") from None
-        except ValidationError as exc:
-            first = str(exc).splitlines()[0]
-            raise UsageError(f"riskwarn: bad thresholds {thresholds}: {first}") from None
+        cfg = _read_json(thresholds, "thresholds", Thresholds.model_validate_json).apply(cfg)
     return cfg
 
 
+def _read_json(path: Path, what: str, parse: Callable[[bytes], T]) -> T:
+    """A JSON file the command was given: unreadable or invalid is a one-line error."""
+    try:
+        return parse(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"riskwarn: cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:  # pydantic's ValidationError and JSON errors alike
+        first = str(exc).splitlines()[0]
+        raise UsageError(f"riskwarn: bad {what} {path}: {first}") from None
+
+
 def _base_config(args: argparse.Namespace) -> ScoringConfig:
-    if args.config is None:
-        cfg = ScoringConfig()
-    else:
-        try:
-            cfg = ScoringConfig.from_file(args.config)
-        except OSError as exc:
-            raise UsageError(f"riskwarn: cannot read {args.config}: {exc.strerror}") from None
-        except (ValidationError, ValueError) as exc:
-            first = str(exc).splitlines()[0]
-            raise UsageError(f"riskwarn: bad config {args.config}: {first}") from None
+    cfg = ScoringConfig() if args.config is None else _read_json(
+        args.config, "config", lambda raw: ScoringConfig.model_validate(orjson.loads(raw)))
     if getattr(args, "baseline", False):
         return cfg.model_copy(update={"use_model": False, "customer_baselines": False})
     if getattr(args, "rules_only", False):
