@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import orjson
@@ -105,6 +104,3 @@ def apply_through(api: Api, cutoffs: ModelCutoffs, note: str,
         raise CalibrateError(f"{status} {doc.get('message')}")
     return int(doc["version"])
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: riskwarn calibrate")
