@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+import riskwarn
 from riskwarn.backtest import run_backtest
 from riskwarn.calibration import calibrate
 from riskwarn.config import DEFAULT_MODEL_PATH, ScoringConfig
@@ -42,10 +43,23 @@ OUTSIDE = ("finforge", "synthfin")
 HISTORY_DAYS = 21
 
 
+def _code_key(*parts: str) -> str:
+    """A digest of the sources that make a cached file (generator, converters, features,
+    training): a change to any of them makes a new file instead of reusing a stale one."""
+    package = Path(riskwarn.__file__).parent
+    digest = hashlib.sha256()
+    for part in parts:
+        for src in sorted((package / part).rglob("*.py")) if (package / part).is_dir() else [
+                package / part]:
+            digest.update(src.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def _outside_file(name: str, seed: int, customers: int, days: int) -> tuple[Path, Path]:
     from riskwarn.outside import OutsideSpec, convert, write
 
-    events = ROOT / f"{name}-s{seed}-c{customers}-d{days}.jsonl"
+    key = _code_key("outside")
+    events = ROOT / f"{name}-s{seed}-c{customers}-d{days}-{key}.jsonl"
     episodes = events.with_suffix(".episodes.jsonl")
     if not events.exists():
         ROOT.mkdir(parents=True, exist_ok=True)
@@ -56,7 +70,8 @@ def _outside_file(name: str, seed: int, customers: int, days: int) -> tuple[Path
 
 
 def _own_file(seed: int, customers: int, days: int, randomise: bool) -> Path:
-    path = ROOT / f"riskwarn-s{seed}-c{customers}-d{days}{'-r' if randomise else ''}.jsonl"
+    key = _code_key("synth")
+    path = ROOT / f"riskwarn-s{seed}-c{customers}-d{days}{'-r' if randomise else ''}-{key}.jsonl"
     if not path.exists():
         ROOT.mkdir(parents=True, exist_ok=True)
         spec = GenerateSpec(customers=customers, days=days, seed=seed, randomise=randomise)
@@ -71,7 +86,8 @@ def _model_without(name: str) -> Path:
 
     spec = TrainSpec()
     spec = replace(spec, sources=tuple(s for s in spec.sources if s != name))
-    key = hashlib.sha256(orjson.dumps(asdict(spec))).hexdigest()[:12]
+    key = hashlib.sha256(orjson.dumps(asdict(spec))).hexdigest()[:8] + _code_key(
+        "synth", "outside", "features.py", "profile.py", "training.py")
     out = ROOT / "models" / f"without-{name}-{key}"
     path = out / f"risk-model-{spec.version}.onnx"
     if not path.exists():

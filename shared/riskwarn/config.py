@@ -135,6 +135,7 @@ class TypologyThresholds(_Frozen):
     high_risk_countries: tuple[str, ...] = DEFAULT_HIGH_RISK_COUNTRIES
     dormant_days: float = 180.0
     dormant_floor: float = 5_000.0
+    dormant_wake_window_h: float = 72.0  # a large amount this soon after waking still counts
     velocity_multiple: float = 4.0
     velocity_min_count: int = 5
     velocity_min_sum: float = 5_000.0
@@ -150,6 +151,10 @@ class TypologyThresholds(_Frozen):
     card_testing_merchants: int = 3
     card_testing_small: float = 100.0
     card_testing_window_min: float = 10.0
+    # the slower test: this many small payments within the hour, at merchants all new to
+    # the card (a tester spreads its probes out; a customer's coffee shops are known ones)
+    card_testing_slow_count: int = 4
+    card_testing_slow_window_min: float = 60.0
     login_burst_count: int = 5
     login_burst_window_min: float = 10.0
     credential_window_h: float = 24.0
@@ -158,6 +163,9 @@ class TypologyThresholds(_Frozen):
     delinquency_dpd: int = 30
     delinquency_severe_dpd: int = 90
     partial_in_row: int = 2
+    # early delinquency: past due by this many days and paying less than this share
+    delinquency_early_dpd: int = 10
+    delinquency_partial_share: float = 0.8
     risky_mcc: tuple[str, ...] = DEFAULT_RISKY_MCC
 
     @model_validator(mode="after")
@@ -170,12 +178,15 @@ class TypologyThresholds(_Frozen):
         for name in SHARES:
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} is a share: between 0 and 1")
+        if not self.delinquency_early_dpd <= self.delinquency_dpd <= self.delinquency_severe_dpd:
+            raise ValueError("delinquency days past due must rise: early <= dpd <= severe")
         if self.delinquency_dpd > self.delinquency_severe_dpd:
             raise ValueError("delinquency_dpd must not exceed delinquency_severe_dpd")
         return self
 
 
-SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy")
+SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
+          "delinquency_partial_share")
 
 
 class Severity(_Frozen):

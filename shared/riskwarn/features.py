@@ -372,6 +372,8 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         bump(prof.band_usual, ts)
     ew_update(stats, log_amount, ts)
     if ts > prof.last_txn:
+        if prof.last_txn and days_idle >= prep.cfg.thresholds.dormant_days:
+            prof.woke_at, prof.dormant_spell_days = ts, days_idle
         prof.last_txn = ts
     f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     hour, tenure, since_cred = _common(prof, ts, prep)

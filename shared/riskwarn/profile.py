@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 WEEK = 7 * 86_400.0
 MAX_TXNS = 256
@@ -188,61 +189,45 @@ def touch(known: dict[str, float], key: str, ts: float, cap: int) -> bool:
     return True
 
 
-class CustomerProfile:
-    __slots__ = (
-        "band_usual",
-        "card_stats",
-        "counterparties",
-        "countries",
-        "credential_change_at",
-        "credit_stats",
-        "customer_id",
-        "debit_stats",
-        "devices",
-        "failed_logins",
-        "first_seen",
-        "hourly",
-        "last_event",
-        "last_txn",
-        "ledger",
-        "n_events",
-        "new_access_at",
-        "new_access_strong",
-        "open_alerts",
-        "own_accounts",
-        "repayments",
-        "seen",
-        "version",
-    )
+def _stats() -> list[float]:
+    return [0.0, 0.0, 0.0, 0.0, 0.0]
 
-    def __init__(self, customer_id: str) -> None:
-        self.customer_id = customer_id
-        self.version = 0
-        self.first_seen = 0.0
-        self.last_event = 0.0
-        self.last_txn = 0.0
-        self.n_events = 0
-        self.ledger = TxnLedger()
-        # Log-amount statistics [weight, mean, m2, last_ts, n] for card debits, other
-        # debits and credits: a coffee and the rent have different "typical" amounts.
-        self.card_stats = [0.0, 0.0, 0.0, 0.0, 0.0]
-        self.debit_stats = [0.0, 0.0, 0.0, 0.0, 0.0]
-        self.credit_stats = [0.0, 0.0, 0.0, 0.0, 0.0]
-        self.hourly = [0.0] * 7  # see features._hourly_update
-        self.band_usual = [0.0, 0.0]
-        self.devices: dict[str, float] = {}
-        self.countries: dict[str, float] = {}
-        self.counterparties: dict[str, float] = {}
-        self.own_accounts: dict[str, float] = {}
-        self.failed_logins: list[float] = []
-        self.new_access_at = 0.0
-        self.new_access_strong = 0.0
-        self.credential_change_at = 0.0
-        self.repayments: list[list[float]] = []  # [ts, days_past_due, paid/due]
-        # The last MAX_SEEN event ids applied: a redelivered event is not counted twice.
-        self.seen: dict[str, None] = {}
-        # De-duplication: typology key -> [alert id, latest evidence time] of open alerts.
-        self.open_alerts: dict[str, tuple[str, float, str]] = {}  # (id, latest, tier)
+
+@dataclass(slots=True, eq=False)
+class CustomerProfile:
+    """The working profile: every field declared here once. `ProfileState`, its stored form,
+    is derived from these fields (the ledger is stored as `txns`, `seen` as a list)."""
+
+    customer_id: str
+    version: int = 0
+    first_seen: float = 0.0
+    last_event: float = 0.0
+    last_txn: float = 0.0
+    n_events: int = 0
+    # Log-amount statistics [weight, mean, m2, last_ts, n] for card debits, other debits and
+    # credits: a coffee and the rent have different "typical" amounts.
+    card_stats: list[float] = field(default_factory=_stats)
+    debit_stats: list[float] = field(default_factory=_stats)
+    credit_stats: list[float] = field(default_factory=_stats)
+    hourly: list[float] = field(default_factory=lambda: [0.0] * 7)  # features._hourly_update
+    band_usual: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    devices: dict[str, float] = field(default_factory=dict)
+    countries: dict[str, float] = field(default_factory=dict)
+    counterparties: dict[str, float] = field(default_factory=dict)
+    own_accounts: dict[str, float] = field(default_factory=dict)
+    failed_logins: list[float] = field(default_factory=list)
+    new_access_at: float = 0.0
+    new_access_strong: float = 0.0
+    credential_change_at: float = 0.0
+    # the first transaction after a dormant spell, and how many days the spell lasted
+    woke_at: float = 0.0
+    dormant_spell_days: float = 0.0
+    repayments: list[list[float]] = field(default_factory=list)  # [ts, days_past_due, paid/due]
+    # The last MAX_SEEN event ids applied: a redelivered event is not counted twice.
+    seen: dict[str, None] = field(default_factory=dict)
+    # De-duplication: typology key -> (alert id, latest evidence time, tier) of open alerts.
+    open_alerts: dict[str, tuple[str, float, str]] = field(default_factory=dict)
+    ledger: TxnLedger = field(default_factory=lambda: TxnLedger())
 
     def remember(self, event_id: str) -> bool:
         """Record an applied event; False if it was applied already."""
@@ -275,62 +260,20 @@ class CustomerProfile:
                 })
         return out
 
-    def to_state(self) -> ProfileState:
+    def to_state(self) -> BaseModel:
         led = self.ledger
-        return ProfileState(
-            customer_id=self.customer_id,
-            version=self.version,
-            first_seen=self.first_seen,
-            last_event=self.last_event,
-            last_txn=self.last_txn,
-            n_events=self.n_events,
-            txns=[
-                (t, a, b, c, e)
-                for t, a, b, c, e in zip(
-                    led.ts, led.amounts, led.bits, led.counterparties, led.event_ids, strict=True
-                )
-            ],
-            card_stats=list(self.card_stats),
-            debit_stats=list(self.debit_stats),
-            credit_stats=list(self.credit_stats),
-            hourly=list(self.hourly),
-            band_usual=list(self.band_usual),
-            devices=dict(self.devices),
-            countries=dict(self.countries),
-            counterparties=dict(self.counterparties),
-            own_accounts=dict(self.own_accounts),
-            failed_logins=list(self.failed_logins),
-            new_access_at=self.new_access_at,
-            new_access_strong=self.new_access_strong,
-            credential_change_at=self.credential_change_at,
-            repayments=[list(r) for r in self.repayments],
-            seen=list(self.seen),
-            open_alerts=dict(self.open_alerts),
-        )
+        values = {name: _copy(getattr(self, name)) for name in _PLAIN}
+        values["seen"] = list(self.seen)
+        values["txns"] = list(zip(led.ts, led.amounts, led.bits, led.counterparties,
+                                  led.event_ids, strict=True))
+        return ProfileState.model_construct(**values)
 
     @classmethod
-    def from_state(cls, state: ProfileState) -> CustomerProfile:
-        prof = cls(state.customer_id)
-        for name in (
-            "version", "first_seen", "last_event", "last_txn", "n_events", "new_access_at",
-            "new_access_strong", "credential_change_at",
-        ):
-            setattr(prof, name, getattr(state, name))
-        prof.card_stats = list(state.card_stats)
-        prof.debit_stats = list(state.debit_stats)
-        prof.credit_stats = list(state.credit_stats)
-        prof.hourly = list(state.hourly)
-        prof.band_usual = list(state.band_usual)
-        prof.devices = dict(state.devices)
-        prof.countries = dict(state.countries)
-        prof.counterparties = dict(state.counterparties)
-        prof.own_accounts = dict(state.own_accounts)
-        prof.failed_logins = list(state.failed_logins)
-        prof.repayments = [list(r) for r in state.repayments]
-        prof.seen = dict.fromkeys(state.seen)
-        prof.open_alerts = dict(state.open_alerts)
+    def from_state(cls, state: BaseModel) -> CustomerProfile:
+        prof = cls(**{name: _copy(getattr(state, name)) for name in _PLAIN})
+        prof.seen = dict.fromkeys(getattr(state, "seen"))  # noqa: B009
         led = prof.ledger
-        for t, a, b, c, e in state.txns:
+        for t, a, b, c, e in getattr(state, "txns"):  # noqa: B009
             led.ts.append(t)
             led.amounts.append(a)
             led.bits.append(b)
@@ -340,32 +283,37 @@ class CustomerProfile:
         return prof
 
 
-class ProfileState(BaseModel):
-    """The stored form of a profile. `version` rises by one on every write, so a store can
-    refuse a stale write (optimistic concurrency)."""
+def _copy(value: Any) -> Any:
+    """A copy deep enough that the profile and its stored form share no list or dict."""
+    if isinstance(value, list):
+        return [list(v) if isinstance(v, list) else v for v in value]
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
-    model_config = ConfigDict(extra="forbid")
 
-    customer_id: str
-    version: int = 0
-    first_seen: float = 0.0
-    last_event: float = 0.0
-    last_txn: float = 0.0
-    n_events: int = 0
-    txns: list[tuple[float, float, int, str, str]] = Field(default_factory=list)
-    card_stats: list[float] = Field(default_factory=lambda: [0.0] * 5)
-    debit_stats: list[float] = Field(default_factory=lambda: [0.0] * 5)
-    credit_stats: list[float] = Field(default_factory=lambda: [0.0] * 5)
-    hourly: list[float] = Field(default_factory=lambda: [0.0] * 7)
-    band_usual: list[float] = Field(default_factory=lambda: [0.0, 0.0])
-    devices: dict[str, float] = Field(default_factory=dict)
-    countries: dict[str, float] = Field(default_factory=dict)
-    counterparties: dict[str, float] = Field(default_factory=dict)
-    own_accounts: dict[str, float] = Field(default_factory=dict)
-    failed_logins: list[float] = Field(default_factory=list)
-    new_access_at: float = 0.0
-    new_access_strong: float = 0.0
-    credential_change_at: float = 0.0
-    repayments: list[list[float]] = Field(default_factory=list)
-    seen: list[str] = Field(default_factory=list)
-    open_alerts: dict[str, tuple[str, float, str]] = Field(default_factory=dict)
+_STORED_AS = {"ledger": ("txns", list[tuple[float, float, int, str, str]]),
+              "seen": ("seen", list[str])}
+_PLAIN = tuple(f.name for f in fields(CustomerProfile) if f.name not in _STORED_AS)
+
+
+def _state_model() -> type[BaseModel]:
+    hints = get_type_hints(CustomerProfile)
+    spec: dict[str, Any] = {}
+    for f in fields(CustomerProfile):
+        name, kind = _STORED_AS.get(f.name, (f.name, hints[f.name]))
+        if f.name in _STORED_AS:
+            spec[name] = (kind, Field(default_factory=list))
+        elif f.default is not MISSING:
+            spec[name] = (kind, f.default)
+        elif f.default_factory is not MISSING:
+            spec[name] = (kind, Field(default_factory=f.default_factory))
+        else:
+            spec[name] = (kind, ...)
+    return create_model("ProfileState", __config__=ConfigDict(extra="forbid"),
+                        __doc__=_STATE_DOC, **spec)
+
+
+_STATE_DOC = """The stored form of a profile (derived from CustomerProfile's fields). `version`
+rises by one on every write, so a store can refuse a stale write (optimistic concurrency)."""
+ProfileState = _state_model()

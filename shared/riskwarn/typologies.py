@@ -15,6 +15,7 @@ from riskwarn.profile import (
     CASH,
     DEBIT,
     HIGH_RISK,
+    NEW_CP,
     OWN,
     SMALL_CARD,
     TRANSFER,
@@ -60,10 +61,12 @@ def _money(v: float) -> str:
 
 
 def _hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
-         score: int | None = None, tempered: bool = False) -> Hit:
+         score: int | None = None, tempered: bool = False, firm: bool = False) -> Hit:
+    """`tempered`: the model may lower this hit even if its typology is not tempered;
+    `firm`: it may not, whatever the typology (the pattern is unusual for anyone)."""
     sev = prep.cfg.severity[code]
     return Hit(code, sev.score if score is None else score, reason, evidence[-MAX_EVIDENCE:],
-               (sev.tempered or tempered) and prep.cfg.use_model)
+               (sev.tempered or tempered) and not firm and prep.cfg.use_model)
 
 
 def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepared) -> list[Hit]:
@@ -97,14 +100,17 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
             candidates.append(_velocity(row, ev, prof, prep))
         if amount >= min(t.unusual_floor, t.unusual_fixed_amount):
             candidates.append(_unusual_amount(row, ev, prof, prep))
-        if row["small_card_10m"] >= t.card_testing_count:
+        if (row["small_card_10m"] >= t.card_testing_count
+                or row["small_card_1h"] >= t.card_testing_slow_count):
             candidates.append(_card_testing(row, ev, prof, prep))
         if (row["counterparty_new"]
                 and row["hours_since_credential_change"] <= t.credential_window_h):
             candidates.append(_drain(row, ev, prof, prep))
     if row["counterparty_high_risk"]:
         candidates.append(_high_risk_geo(row, ev, prof, prep))
-    if row["days_since_last_txn"] >= t.dormant_days:
+    if row["days_since_last_txn"] >= t.dormant_days or (
+            prof.woke_at and ev.occurred_at.timestamp() - prof.woke_at
+            <= t.dormant_wake_window_h * HOUR):
         candidates.append(_dormant(row, ev, prof, prep))
     return [h for h in candidates if h is not None] if candidates else []
 
@@ -226,13 +232,20 @@ def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 
 def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
              prep: Prepared) -> Hit | None:
+    """A large amount on an account that was dormant: on the first transaction after the
+    spell or within `dormant_wake_window_h` of it (a small probe often wakes it first)."""
     t = prep.cfg.thresholds
-    if row["days_since_last_txn"] < t.dormant_days or row["amount"] < t.dormant_floor:
+    if row["amount"] < t.dormant_floor:
         return None
-    return _hit(prep, "AML-DORMANT-REACTIVATION",
-                f"{_money(row['amount'])} {ev.direction} after "
-                f"{row['days_since_last_txn']:.0f} days without "
-                "any transaction", (ev.event_id,))
+    woke = prof.woke_at
+    if woke and ev.occurred_at.timestamp() > woke:
+        after = (ev.occurred_at.timestamp() - woke) / HOUR
+        why = (f"{_money(row['amount'])} {ev.direction} {after:.0f} h after the account woke "
+               f"from {prof.dormant_spell_days:.0f} days without any transaction")
+    else:
+        why = (f"{_money(row['amount'])} {ev.direction} after "
+               f"{row['days_since_last_txn']:.0f} days without any transaction")
+    return _hit(prep, "AML-DORMANT-REACTIVATION", why, (ev.event_id,))
 
 
 def _baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
@@ -261,8 +274,15 @@ def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
     lo, hi = led.window(ts - HOUR, ts)
-    ids = tuple(led.event_ids[i] for i in range(lo, hi) if led.bits[i] & DEBIT)
-    return _hit(prep, "FRAUD-VELOCITY", why, ids)
+    debits = [i for i in range(lo, hi) if led.bits[i] & DEBIT]
+    ids = tuple(led.event_ids[i] for i in debits)
+    # A burst paid mostly to payees the customer has never paid is how stolen cards and
+    # taken-over accounts are emptied: no model may call it the customer's usual.
+    new = sum(1 for i in debits if led.bits[i] & NEW_CP)
+    firm = 2 * new >= len(debits) >= 3
+    if firm:
+        why += f"; {new} of them to payees new to the customer"
+    return _hit(prep, "FRAUD-VELOCITY", why, ids, firm=firm)
 
 
 def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -308,20 +328,32 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 
 def _card_testing(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                   prep: Prepared) -> Hit | None:
+    """Small card payments at several merchants: many within minutes, or fewer within the
+    hour at merchants each new to the customer when first paid."""
     t = prep.cfg.thresholds
-    if row["small_card_10m"] < t.card_testing_count or ev.method != "card":
+    if ev.method != "card":
         return None
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
-    lo, hi = led.window(ts - t.card_testing_window_min * 60.0, ts)
-    picked = [i for i in range(lo, hi) if led.bits[i] & SMALL_CARD]
-    merchants = {led.counterparties[i] for i in picked}
-    if len(merchants) < t.card_testing_merchants:
-        return None
-    return _hit(prep, "FRAUD-CARD-TESTING",
-                f"{len(picked)} card payments of at most {_money(t.card_testing_small)} at "
-                f"{len(merchants)} merchants within {t.card_testing_window_min:.0f} minutes",
-                tuple(led.event_ids[i] for i in picked))
+    for count, minutes, only_new in ((t.card_testing_count, t.card_testing_window_min, False),
+                                     (t.card_testing_slow_count, t.card_testing_slow_window_min,
+                                      True)):
+        lo, hi = led.window(ts - minutes * 60.0, ts)
+        picked = [i for i in range(lo, hi) if led.bits[i] & SMALL_CARD]
+        if len(picked) < count:
+            continue
+        merchants = {led.counterparties[i] for i in picked}
+        if len(merchants) < t.card_testing_merchants:
+            continue
+        if only_new and len({led.counterparties[i] for i in picked
+                             if led.bits[i] & NEW_CP}) < len(merchants):
+            continue
+        new = " new to the customer" if only_new else ""
+        return _hit(prep, "FRAUD-CARD-TESTING",
+                    f"{len(picked)} card payments of at most {_money(t.card_testing_small)} at "
+                    f"{len(merchants)} merchants{new} within {minutes:.0f} minutes",
+                    tuple(led.event_ids[i] for i in picked))
+    return None
 
 
 def _drain(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -385,4 +417,8 @@ def _delinquency(row: FeatureRow, ev: Repayment, prep: Prepared) -> Hit | None:
     if partial >= t.partial_in_row:
         return _hit(prep, "CREDIT-DELINQUENCY", f"{partial:.0f} partial repayments in a row",
                     (ev.event_id,))
+    if dpd >= t.delinquency_early_dpd and row["repay_ratio"] < t.delinquency_partial_share:
+        return _hit(prep, "CREDIT-DELINQUENCY",
+                    f"instalment {dpd:.0f} days past due and only {row['repay_ratio']:.0%} "
+                    "of it paid", (ev.event_id,))
     return None

@@ -223,3 +223,46 @@ def test_small_transfers_with_high_risk_jurisdictions_count_when_they_repeat() -
 
     assert "AML-HIGH-RISK-GEO" not in codes([small(0), small(30)])
     assert "AML-HIGH-RISK-GEO" in codes([small(0), small(30), small(60)])
+
+
+@pytest.mark.parametrize(("dpd", "paid", "fires"), [
+    (10, "2300.00", True),  # 77 % of 3,000, ten days late
+    (9, "2300.00", False),  # not yet late enough
+    (12, "2400.00", False),  # 80 %: a little short, a few days late, is ordinary
+    (12, "3000.00", False),
+])
+def test_early_delinquency_a_late_and_partial_instalment(dpd: int, paid: str, fires: bool) -> None:
+    found = hits([repayment(0, days_past_due=dpd, paid_amount=paid)])
+    assert bool(found) is fires
+    if fires:
+        assert found[0].reason == "instalment 10 days past due and only 77% of it paid"
+
+
+def test_slow_card_testing_needs_merchants_new_to_the_customer() -> None:
+    history = card_history()  # paid M0, M1, M2 before
+    probes = [txn(0.15 * i, 20, counterparty_id=f"W{i % 3}") for i in range(4)]  # 27 min
+    (hit,) = hits([*history, *probes])
+    assert hit.code == "FRAUD-CARD-TESTING"
+    assert "new to the customer within 60 minutes" in hit.reason
+    known = [txn(0.15 * i, 20, counterparty_id=f"M{i % 3}") for i in range(4)]
+    assert "FRAUD-CARD-TESTING" not in codes([*history, *known])
+    assert "FRAUD-CARD-TESTING" not in codes([*history, *probes[:3]])
+
+
+def test_dormant_account_woken_by_a_small_probe_then_a_large_amount() -> None:
+    woken = [txn(0, 300, days=-200, method="transfer"), txn(0, 250, method="transfer")]
+    (hit,) = hits([*woken, txn(20, 60_000, method="transfer", direction="credit")])
+    assert hit.code == "AML-DORMANT-REACTIVATION"
+    assert hit.reason == ("60,000 CNY credit 20 h after the account woke from 200 days "
+                          "without any transaction")
+    assert not hits([*woken, txn(73, 60_000, method="transfer", direction="credit")])
+
+
+def test_a_burst_to_new_payees_is_firm_one_to_known_payees_the_model_may_temper() -> None:
+    cfg = ScoringConfig()  # with the model: tempered hits are marked
+    burst = [txn(0.1 * i, 150, counterparty_id=f"V{i}") for i in range(5)]
+    (hit,) = [h for h in hits([*card_history(), *burst], cfg) if h.code == "FRAUD-VELOCITY"]
+    assert not hit.tempered and "5 of them to payees new to the customer" in hit.reason
+    known = [txn(0.1 * i, 150, counterparty_id=f"M{i % 3}") for i in range(5)]
+    (hit,) = [h for h in hits([*card_history(), *known], cfg) if h.code == "FRAUD-VELOCITY"]
+    assert hit.tempered

@@ -97,8 +97,10 @@ def new_phone(c: Customer, t0: float) -> Planned:
 def late_repayment(c: Customer, t0: float) -> Planned:
     if not c.loan:
         return []
+    # a few days late, in full or a little short (paid from a card that came up short)
+    paid = c.instalment * (1.0 if c.rng.random() < 0.7 else c.rng.uniform(0.85, 0.99))
     out = [base(c, t0, "repayment", account_id=c.loan, due_amount=f"{c.instalment:.2f}",
-                paid_amount=f"{c.instalment:.2f}", currency="CNY", channel="api",
+                paid_amount=f"{paid:.2f}", currency="CNY", channel="api",
                 days_past_due=c.rng.randint(1, 12))]
     return [(t, {**e, "trap": "late_repayment"}) for t, e in out]
 
@@ -118,8 +120,10 @@ def large_cash(c: Customer, t0: float, subtle: bool) -> Planned:
     rng = c.rng
     if not subtle:
         return [txn(c, t0, rng.uniform(50_000, 200_000), "credit", "cash", channel="branch")]
-    # Split under the band at two branches on one day, together above the threshold.
-    return [txn(c, t0 + k * rng.uniform(2, 5) * HOUR, rng.uniform(26_000, 39_000), "credit",
+    # Split under the band at two branches on one business day (both in branch hours, the
+    # customer's local time), together above the threshold.
+    opens = t0 - (t0 + c.local) % DAY + rng.uniform(9.5, 11.5) * HOUR
+    return [txn(c, opens + k * rng.uniform(2, 5) * HOUR, rng.uniform(26_000, 39_000), "credit",
                 "cash", channel="branch") for k in range(2)]
 
 
