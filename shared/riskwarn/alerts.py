@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -97,29 +98,50 @@ class Alert(BaseModel):
                                   detail=f"tier {s.tier}, score {s.score}")],
         )
 
-    def absorb(self, s: Scored) -> None:
-        """Add a repeat firing's evidence; the alert keeps the highest score and tier."""
-        new_ids = [e for e in s.evidence if e not in self.event_ids]
-        self.event_ids = (self.event_ids + new_ids)[-MAX_EVENT_IDS:]
-        for code in s.typologies:
-            if code not in self.typologies:
-                self.typologies.append(code)
-        for reason in s.reasons:
-            if reason not in self.reason_codes and len(self.reason_codes) < MAX_REASONS:
-                self.reason_codes.append(reason)
-        if s.score > self.score:
-            self.score = s.score
-            self.model_score = max(self.model_score, s.model_score)
-        if TIERS.index(s.tier) > TIERS.index(self.tier):
-            self.history.append(HistoryEntry(
-                at=s.event.occurred_at, actor="riskwarn", action="tier_raised",
-                detail=f"{self.tier} -> {s.tier}"))
-            self.tier = s.tier
-        if s.event.occurred_at > self.last_evidence_at:
-            self.last_evidence_at = s.event.occurred_at
-        self.history.append(HistoryEntry(
-            at=s.event.occurred_at, actor="riskwarn", action="evidence_added",
-            detail=f"{len(new_ids)} events"))
+
+
+@dataclass(slots=True)
+class Merge:
+    """What a repeat firing did to an open alert: the alert as it is now, and the history
+    entries the change writes (evidence added; the tier raised, if it rose)."""
+
+    alert: Alert
+    entries: list[HistoryEntry]
+    tier_raised: bool
+
+
+def merge(alert: Alert, s: Scored, at: datetime,
+          evidence: list[dict[str, Any]] | None = None) -> Merge:
+    """The one merge of a repeat firing into an open alert (backtest and stream alike; the
+    alert given is not changed). Bounds: the latest MAX_EVENT_IDS event ids, MAX_REASONS
+    distinct reasons (the first ones kept), the latest MAX_EVIDENCE_ITEMS evidence items by
+    time. Score, model score and tier only rise; `last_evidence_at` only moves forward (a
+    late event does not move it back). Merging the same firing twice changes nothing more."""
+    out = alert.model_copy(deep=True)
+    known = set(out.event_ids)
+    new_ids = [e for e in s.evidence if e not in known]
+    out.event_ids = (out.event_ids + new_ids)[-MAX_EVENT_IDS:]
+    out.typologies += [c for c in dict.fromkeys(s.typologies) if c not in out.typologies]
+    for reason in s.reasons:
+        if reason not in out.reason_codes and len(out.reason_codes) < MAX_REASONS:
+            out.reason_codes.append(reason)
+    held = {e.event_id for e in out.evidence}
+    items = out.evidence + [EvidenceItem(**e) for e in evidence or ()
+                            if e["event_id"] not in held]
+    out.evidence = sorted(items, key=lambda e: e.at)[-MAX_EVIDENCE_ITEMS:]
+    out.score = max(out.score, s.score)
+    out.model_score = max(out.model_score, s.model_score)
+    out.last_evidence_at = max(out.last_evidence_at, s.event.occurred_at)
+    entries = [HistoryEntry(at=at, actor="riskwarn", action="evidence_added",
+                            detail=f"{len(new_ids)} events, {s.tier} {s.score}: "
+                                   + "; ".join(s.reasons[:2]))]
+    raised = TIERS.index(s.tier) > TIERS.index(out.tier)
+    if raised:
+        entries.append(HistoryEntry(at=at, actor="riskwarn", action="tier_raised",
+                                    detail=f"{out.tier} -> {s.tier}"))
+        out.tier = s.tier
+    out.history += entries
+    return Merge(out, entries, raised)
 
 
 def dedup_keys(s: Scored) -> list[str]:
@@ -146,10 +168,6 @@ def open_alert_for(refs: Mapping[str, OpenRef], keys: list[str], ts: float,
     return None
 
 
-def higher_tier(a: Tier, b: Tier) -> Tier:
-    return a if TIERS.index(a) >= TIERS.index(b) else b
-
-
 class AlertBook:
     """Open alerts in memory, keyed by (customer, typology), for de-duplication."""
 
@@ -167,8 +185,8 @@ class AlertBook:
         refs = self._open.setdefault(s.event.customer_id, {})
         ref = open_alert_for(refs, keys, ts, self.window_s)
         if ref is not None and ref[0] in self._alerts:
-            alert = self._alerts[ref[0]]
-            alert.absorb(s)
+            alert = merge(self._alerts[ref[0]], s, s.event.occurred_at, evidence).alert
+            self._alerts[alert.alert_id] = alert
             new = False
         else:
             alert = Alert.from_scored(s, self.model_version, now, evidence)

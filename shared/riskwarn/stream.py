@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from riskwarn.alerts import Alert, HistoryEntry, dedup_keys, higher_tier, open_alert_for
+from riskwarn.alerts import Alert, dedup_keys, open_alert_for
 from riskwarn.config import TIERS
 from riskwarn.drift import psi
 from riskwarn.events import parse_records
@@ -218,24 +218,19 @@ def _alert(ports: StreamPorts, out: BatchOutcome, prof: CustomerProfile, s: Scor
     ts = s.event.occurred_at.timestamp()
     keys = dedup_keys(s)
     ref = open_alert_for(prof.open_alerts, keys, ts, ports.dedup_window_s)
-    if ref is not None:
-        open_id, _, old_tier = ref
-        ports.alerts.merge(open_id, s, now)
-        tier = higher_tier(s.tier, old_tier)  # type: ignore[arg-type]
-        entry = HistoryEntry(at=now, actor="riskwarn", action="evidence_added",
-                             detail=f"{s.tier} {s.score}: " + "; ".join(s.reasons[:2]))
-        history.append((prof.customer_id, history_item(open_id, entry, s.event.event_id)))
+    evidence = prof.transactions(s.evidence)
+    merged = ports.alerts.merge(ref[0], s, now, evidence) if ref is not None else None
+    if merged is not None:  # (an open alert that is not there any more: raise a new one)
+        alert = merged.alert
+        for n, entry in enumerate(merged.entries):
+            key = s.event.event_id + ("#tier" if n else "")
+            history.append((prof.customer_id, history_item(alert.alert_id, entry, key)))
         for key in keys:
-            prof.open_alerts[key] = (open_id, ts, tier)
+            prof.open_alerts[key] = (alert.alert_id, ts, alert.tier)
         out.alerts_merged += 1
-        if tier == old_tier:
-            return None
-        raised = HistoryEntry(at=now, actor="riskwarn", action="tier_raised",
-                              detail=f"{old_tier} -> {tier}")
-        history.append((prof.customer_id,
-                        history_item(open_id, raised, s.event.event_id + "#tier")))
-        return ports.alerts.get(open_id)
-    alert = Alert.from_scored(s, ports.model_version, now, prof.transactions(s.evidence))
+        # a higher tier is told to its own audience (and starts a workflow if it needs one)
+        return alert if merged.tier_raised else None
+    alert = Alert.from_scored(s, ports.model_version, now, evidence)
     already = ports.alerts.put_new(alert)
     for key in keys:
         prof.open_alerts[key] = (alert.alert_id, ts, alert.tier)

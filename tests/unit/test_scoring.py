@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from riskwarn.alerts import AlertBook, alert_id_for
+from riskwarn.alerts import (
+    MAX_EVENT_IDS,
+    MAX_EVIDENCE_ITEMS,
+    MAX_REASONS,
+    Alert,
+    AlertBook,
+    alert_id_for,
+    merge,
+)
 from riskwarn.config import ScoringConfig
 from riskwarn.profile import CustomerProfile
 from riskwarn.scoring import Scored, Scorer
@@ -157,8 +167,8 @@ def test_dedup_adds_evidence_to_the_open_alert() -> None:
     results = score(first, cfg=cfg)
     outcomes = [book.add(s) for s in results]
     assert [new for _, new in outcomes] == [True, False, True]  # 200 h is past the window
-    alert = outcomes[0][0]
-    assert alert.alert_id == alert_id_for(first[0].event_id)
+    alert = outcomes[1][0]  # the open alert as the second firing left it
+    assert alert.alert_id == outcomes[0][0].alert_id == alert_id_for(first[0].event_id)
     assert alert.event_ids == [first[0].event_id, first[1].event_id]
     assert [h.action for h in alert.history] == ["raised", "evidence_added"]
 
@@ -206,3 +216,39 @@ def test_a_failed_threshold_read_keeps_scoring_with_the_thresholds_in_force() ->
     assert ports.scorer is first
     ports.refresh_scorer()  # version 3 arrives
     assert ports.scorer.cfg.tiers.high == 710
+
+
+def _firing(n: int, score: int, tier: str, hours: float, reasons: list[str]) -> Scored:
+    ev = txn(hours, 1000 + n, method="transfer", counterparty_id=f"G{n}")
+    return Scored(ev, score, tier, "aml", ["AML-HIGH-RISK-GEO"], reasons,  # type: ignore[arg-type]
+                  [f"E{n}-{k}" for k in range(30)] + [ev.event_id], 0, None)
+
+
+def _item(s: Scored) -> dict[str, Any]:
+    return {"event_id": s.event.event_id, "at": s.event.occurred_at, "amount": 1.0,
+            "direction": "debit", "method": "transfer"}
+
+
+def test_the_one_merge_keeps_its_bounds_and_only_rises() -> None:
+    first = _firing(0, 700, "high", 10, ["r0"])
+    alert = Alert.from_scored(first, None, first.event.occurred_at, [_item(first)])
+    # a burst of repeat firings: many event ids, reasons and evidence items
+    for n in range(1, 16):
+        s = _firing(n, 600 + n, "medium" if n < 15 else "critical", 10 - n * 0.1,
+                    [f"r{n}", "r0"])
+        done = merge(alert, s, s.event.occurred_at, [_item(s)])
+        assert done.alert is not alert and len(alert.event_ids) <= MAX_EVENT_IDS
+        alert = done.alert
+    assert len(alert.event_ids) == MAX_EVENT_IDS  # the latest ones
+    assert alert.event_ids[-1] == s.event.event_id
+    assert alert.reason_codes == [f"r{n}" for n in range(MAX_REASONS)]  # distinct, first kept
+    assert len(alert.evidence) == 16 <= MAX_EVIDENCE_ITEMS
+    assert alert.score == 700 and alert.tier == "critical"  # the score never fell
+    assert done.tier_raised and [e.action for e in done.entries] == ["evidence_added",
+                                                                      "tier_raised"]
+    # the late firings never moved the latest evidence back
+    assert alert.last_evidence_at == first.event.occurred_at
+    # the same firing again adds no id, reason or item
+    again = merge(alert, s, s.event.occurred_at, [_item(s)]).alert
+    assert (again.event_ids, again.reason_codes, again.evidence) == (
+        alert.event_ids, alert.reason_codes, alert.evidence)

@@ -15,6 +15,10 @@ class TransientStoreError(Exception):
     """Throttling, timeouts, service errors: the work can succeed if tried again."""
 
 
+class Conflict(TransientStoreError):
+    """A conditional write kept losing to other writers: try the work again later."""
+
+
 THROTTLING = frozenset({
     "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
     "InternalServerError", "ServiceUnavailable", "SlowDown", "Throttling",

@@ -12,15 +12,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from riskwarn.alerts import Alert, HistoryEntry
+from riskwarn.alerts import Alert, HistoryEntry, Merge, merge
 from riskwarn.config import TIERS
 from riskwarn.scoring import Scored
-from riskwarn.store import condition_failed, iso
+from riskwarn.store import Conflict, condition_failed, iso
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 HISTORY_CHUNK = 25  # BatchWriteItem limit
+MERGE_ATTEMPTS = 4
 
 
 def to_item(alert: Alert) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "risk_category": {"S": alert.risk_category},
         "typologies": {"SS": sorted(set(alert.typologies))},
         "reason_codes": {"L": [{"S": r} for r in alert.reason_codes]},
-        "event_ids": {"SS": sorted(set(alert.event_ids))},
+        "event_ids": {"L": [{"S": e} for e in alert.event_ids]},  # in order: the latest kept
         "model_score": {"N": str(alert.model_score)},
         "occurred_at": {"S": iso(alert.occurred_at)},
         "last_evidence_at": {"S": iso(alert.last_evidence_at)},
@@ -82,7 +83,8 @@ def from_item(item: dict[str, Any]) -> Alert:
         risk_category=item["risk_category"]["S"],
         typologies=list(item["typologies"]["SS"]),
         reason_codes=[r["S"] for r in item["reason_codes"]["L"]],
-        event_ids=list(item["event_ids"]["SS"]),
+        event_ids=[e["S"] for e in item["event_ids"]["L"]] if "L" in item["event_ids"]
+        else sorted(item["event_ids"]["SS"]),
         evidence=[_evidence_from(e) for e in item.get("evidence", {}).get("L", [])],
         model_score=int(item["model_score"]["N"]),
         model_typology=s("model_typology"),
@@ -141,36 +143,50 @@ class AlertStore:
             ProjectionExpression="notified").get("Item", {})
         return bool(item.get("notified", {}).get("BOOL", False))
 
-    def merge(self, alert_id: str, s: Scored, now: datetime) -> None:
-        """Add a repeat firing's evidence to an open alert; raise score and tier if higher."""
+    def merge(self, alert_id: str, s: Scored, now: datetime,
+              evidence: list[dict[str, Any]] | None = None) -> Merge | None:
+        """A repeat firing merged into a stored alert by the one merge (`alerts.merge`):
+        read, merge, write back on the condition that no other merge wrote in between
+        (`merges` counts them), retried a few times. None if the alert is not there."""
         from botocore.exceptions import ClientError
 
-        self.calls += 1
-        self.client.update_item(
-            TableName=self.table, Key={"alert_id": {"S": alert_id}},
-            UpdateExpression="ADD event_ids :ids, typologies :codes "
-                             "SET last_evidence_at = :t, updated_at = :now",
-            ExpressionAttributeValues={
-                ":ids": {"SS": sorted(set(s.evidence))},
-                ":codes": {"SS": sorted(set(s.typologies))},
-                ":t": {"S": iso(s.event.occurred_at)},
-                ":now": {"S": iso(now)},
-            })
-        try:
+        for _ in range(MERGE_ATTEMPTS):
             self.calls += 1
-            self.client.update_item(
-                TableName=self.table, Key={"alert_id": {"S": alert_id}},
-                UpdateExpression="SET score = :s, tier = :tier, tier_rank = :rank, "
-                                 "reason_codes = list_append(reason_codes, :r)",
-                ConditionExpression="score < :s",
-                ExpressionAttributeValues={
-                    ":s": {"N": str(s.score)}, ":tier": {"S": s.tier},
-                    ":rank": {"N": str(TIERS.index(s.tier))},
-                    ":r": {"L": [{"S": r} for r in s.reasons[:3]]},
-                })
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise
+            item: Any = self.client.get_item(TableName=self.table,
+                                             Key={"alert_id": {"S": alert_id}},
+                                             ConsistentRead=True).get("Item")
+            if not item:
+                return None
+            seen = int(item.get("merges", {}).get("N", "0"))
+            done = merge(from_item(item), s, now, evidence)
+            a = done.alert
+            values: dict[str, Any] = {
+                ":ids": to_item(a)["event_ids"], ":codes": {"SS": sorted(set(a.typologies))},
+                ":r": {"L": [{"S": r} for r in a.reason_codes]},
+                ":ev": to_item(a)["evidence"], ":s": {"N": str(a.score)},
+                ":m": {"N": str(a.model_score)}, ":tier": {"S": a.tier},
+                ":rank": {"N": str(TIERS.index(a.tier))},
+                ":t": {"S": iso(a.last_evidence_at)}, ":now": {"S": iso(now)},
+                ":next": {"N": str(seen + 1)}}
+            if seen:
+                values[":seen"] = {"N": str(seen)}
+            try:
+                self.calls += 1
+                self.client.update_item(
+                    TableName=self.table, Key={"alert_id": {"S": alert_id}},
+                    UpdateExpression="SET event_ids = :ids, typologies = :codes, "
+                                     "reason_codes = :r, evidence = :ev, score = :s, "
+                                     "model_score = :m, tier = :tier, tier_rank = :rank, "
+                                     "last_evidence_at = :t, updated_at = :now, merges = :next",
+                    ConditionExpression="merges = :seen" if seen
+                    else "attribute_not_exists(merges)",
+                    ExpressionAttributeValues=values)
+            except ClientError as exc:
+                if not condition_failed(exc):
+                    raise
+                continue
+            return done
+        raise Conflict(f"alert {alert_id}: {MERGE_ATTEMPTS} merges in a row were overtaken")
 
     def mark_notified(self, alert_ids: Iterable[str]) -> None:
         for alert_id in alert_ids:
