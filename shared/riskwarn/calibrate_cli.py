@@ -9,15 +9,12 @@ why, previous values) and stale-version check as any change made there.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
-
-import orjson
 
 from riskwarn.calibration import Calibration, calibrate
 from riskwarn.config import ModelCutoffs, ScoringConfig
 from riskwarn.drift import DriftBaseline
-from riskwarn.staff_client import Api, Unreachable
+from riskwarn.staff_client import Api, NoApi, Unreachable, for_cli
 from riskwarn.store.thresholds import Thresholds
 
 
@@ -68,22 +65,12 @@ def describe(cal: Calibration, model_version: str) -> str:
             f"low+ {e['low']:.2f}  medium+ {e['medium']:.2f}  high {e['high']:.2f}")
 
 
-def _local_api() -> str | None:
-    path = Path(".riskwarn/local.json")
-    if not path.exists():
-        return None
-    url = orjson.loads(path.read_bytes()).get("api")
-    return str(url) if url else None
-
-
 def apply(thresholds: Thresholds, note: str, api_url: str | None, token: str | None) -> int:
-    base = api_url or _local_api()
-    token = token or os.environ.get("RISKWARN_TOKEN")
-    if not base:
-        raise CalibrateError("no staff API: give --api-url (or start `riskwarn local up`)")
-    if not token:
-        raise CalibrateError("no token: give --token or set RISKWARN_TOKEN (an admin's)")
-    return apply_through(Api(base, token), thresholds.model, note, thresholds.drift)
+    try:
+        api = for_cli(api_url, token, "an admin's")
+    except NoApi as exc:
+        raise CalibrateError(str(exc)) from None
+    return apply_through(api, thresholds.model, note, thresholds.drift)
 
 
 def apply_through(api: Api, cutoffs: ModelCutoffs, note: str,

@@ -125,13 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
                                        "RISKWARN_SCORE_FAILURES_QUEUE_URL)")
     r.add_argument("--max-messages", type=_positive_int, default=100)
 
-    d = sub.add_parser("decide", help="decide an alert waiting in its disposition workflow "
-                                      "(settings from RISKWARN_* variables)")
+    d = sub.add_parser("decide", help="decide an alert through the staff API, as the staff "
+                                      "member whose token is given (the API's role checks "
+                                      "and four eyes apply)")
     d.add_argument("alert_id")
     d.add_argument("--outcome", required=True,
                    choices=["confirmed", "false_positive", "needs_info"])
     d.add_argument("--note", required=True, help="why: kept in the alert's history")
-    d.add_argument("--actor", required=True, help="who decides")
+    d.add_argument("--token", help="the decider's staff token (default: RISKWARN_TOKEN)")
+    d.add_argument("--api-url", help="the staff API (default: RISKWARN_API_URL, or the "
+                                     "running local stack's)")
 
     from riskwarn.local.commands import add_parsers
 
@@ -345,17 +348,22 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    from riskwarn.disposition import Conflict, NotFound, production_disposition
+    """A decision is a staff member's: it goes through the staff API with their token, so
+    the same role checks, four eyes and history apply as in every other client."""
+    from urllib.parse import quote
+
+    from riskwarn.staff_client import NoApi, Unreachable, for_cli
 
     try:
-        decision = production_disposition().decide(args.alert_id, args.outcome, args.note,
-                                                   args.actor)
-    except NotFound:
-        raise UsageError(f"riskwarn decide: no alert {args.alert_id}") from None
-    except Conflict as exc:
+        status, doc = for_cli(args.api_url, args.token, "the decider's").call(
+            "POST", f"/alerts/{quote(args.alert_id, safe='')}/decision",
+            {"outcome": args.outcome, "note": args.note})
+    except (NoApi, Unreachable) as exc:
         raise UsageError(f"riskwarn decide: {exc}") from None
-    print(f"{args.alert_id}: {decision['outcome']} by {decision['actor']} at "
-          f"{decision['decided_at']}")
+    if status != 200:
+        raise UsageError(f"riskwarn decide: {status} {doc.get('message', '')}".rstrip())
+    alert = doc["alert"]
+    print(f"{args.alert_id}: {doc['state']} ({args.outcome}); status {alert['status']}")
     return 0
 
 
