@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from riskwarn.synth import GenerateSpec, generate, write_jsonl
+from riskwarn.offline.synth import GenerateSpec, generate, write_jsonl
 
 CACHE = Path(__file__).resolve().parents[1] / ".riskwarn" / "bench"
 

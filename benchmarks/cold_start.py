@@ -20,11 +20,11 @@ sys.path.insert(0, sys.argv[2])
 t0 = time.perf_counter()
 import app  # functions/score/app.py, as Lambda imports it
 t1 = time.perf_counter()
-from riskwarn.model import load_model
+from riskwarn.core.model import load_model
 from riskwarn.settings import settings
 load_model(settings().scoring().model_path)
 t2 = time.perf_counter()
-from riskwarn.stream import production_ports
+from riskwarn.runtime.stream import production_ports
 production_ports()  # boto3 clients and the scorer, as the first batch builds them
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "load": t2 - t1, "ports": t3 - t2}))
@@ -32,7 +32,7 @@ print(json.dumps({"import": t1 - t0, "load": t2 - t1, "ports": t3 - t2}))
 
 
 def main() -> int:
-    from riskwarn.config import DEFAULT_MODEL_PATH
+    from riskwarn.core.config import DEFAULT_MODEL_PATH
 
     score_dir = Path(__file__).resolve().parents[1] / "functions" / "score"
     runs = []

@@ -30,13 +30,13 @@ from typing import Any
 import orjson
 
 import riskwarn
-from riskwarn.backtest import run_backtest
-from riskwarn.calibration import calibrate
-from riskwarn.config import DEFAULT_MODEL_PATH, ScoringConfig
-from riskwarn.evaluation import read_episodes
-from riskwarn.events import Label
-from riskwarn.model import RiskModel
-from riskwarn.synth import GenerateSpec, generate, write_jsonl
+from riskwarn.core.config import DEFAULT_MODEL_PATH, ScoringConfig
+from riskwarn.core.events import Label
+from riskwarn.core.model import RiskModel
+from riskwarn.offline.backtest import run_backtest
+from riskwarn.offline.calibration import calibrate
+from riskwarn.offline.evaluation import read_episodes
+from riskwarn.offline.synth import GenerateSpec, generate, write_jsonl
 
 ROOT = Path(".riskwarn/eval")
 OUTSIDE = ("finforge", "synthfin")
@@ -46,7 +46,7 @@ HISTORY_DAYS = 21
 def _code_key(*parts: str) -> str:
     """A digest of the sources that make a cached file (generator, converters, features,
     training): a change to any of them makes a new file instead of reusing a stale one."""
-    package = Path(riskwarn.__file__).parent
+    package = Path(next(iter(riskwarn.__path__)))
     digest = hashlib.sha256()
     for part in parts:
         for src in sorted((package / part).rglob("*.py")) if (package / part).is_dir() else [
@@ -56,41 +56,48 @@ def _code_key(*parts: str) -> str:
 
 
 def _outside_file(name: str, seed: int, customers: int, days: int) -> tuple[Path, Path]:
-    from riskwarn.outside import OutsideSpec, convert, write
+    from riskwarn.offline.outside import OutsideSpec, convert, write
 
-    key = _code_key("outside")
+    key = _code_key("offline/outside")
     events = ROOT / f"{name}-s{seed}-c{customers}-d{days}-{key}.jsonl"
     episodes = events.with_suffix(".episodes.jsonl")
     if not events.exists():
         ROOT.mkdir(parents=True, exist_ok=True)
         out = convert(name, OutsideSpec(seed=seed, customers=customers, days=days))
-        with open(events, "wb") as ev, open(episodes, "wb") as ep:
+        part_ev, part_ep = events.with_suffix(".part"), episodes.with_suffix(".part")
+        with open(part_ev, "wb") as ev, open(part_ep, "wb") as ep:
             write(out, ev, ep)
+        part_ep.replace(episodes)  # an interrupted run leaves no file that looks whole
+        part_ev.replace(events)
     return events, episodes
 
 
 def _own_file(seed: int, customers: int, days: int, randomise: bool) -> Path:
-    key = _code_key("synth")
+    key = _code_key("offline/synth")
     path = ROOT / f"riskwarn-s{seed}-c{customers}-d{days}{'-r' if randomise else ''}-{key}.jsonl"
     if not path.exists():
         ROOT.mkdir(parents=True, exist_ok=True)
         spec = GenerateSpec(customers=customers, days=days, seed=seed, randomise=randomise)
-        with open(path, "wb") as out:
+        part = path.with_suffix(".part")
+        with open(part, "wb") as out:
             write_jsonl(generate(spec), out)
+        part.replace(path)
     return path
 
 
 def _model_without(name: str) -> Path:
     """A model trained exactly as the shipped one, less one source (cached by its spec)."""
-    from riskwarn.training import TrainSpec, train
+    from riskwarn.core.model import card_path
+    from riskwarn.offline.training import TrainSpec, train
 
     spec = TrainSpec()
     spec = replace(spec, sources=tuple(s for s in spec.sources if s != name))
     key = hashlib.sha256(orjson.dumps(asdict(spec))).hexdigest()[:8] + _code_key(
-        "synth", "outside", "features.py", "profile.py", "training.py")
+        "offline/synth", "offline/outside", "core/features.py", "core/profile.py",
+        "offline/training.py")
     out = ROOT / "models" / f"without-{name}-{key}"
     path = out / f"risk-model-{spec.version}.onnx"
-    if not path.exists():
+    if not card_path(path).exists():  # the card is written last
         print(f"  training a model without {name} ...", file=sys.stderr)
         train(spec, out)
     return path

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from riskwarn.backfill import backfill
 from riskwarn.local.commands import send
 from riskwarn.local.demo import _events, _latencies, _pct, _wait
 from riskwarn.local.stack import LocalConfig, LocalStack, free_port
-from riskwarn.stream import production_ports
+from riskwarn.offline.backfill import backfill
+from riskwarn.runtime.stream import production_ports
 
 CUSTOMERS = 2000
 RATES = (50, 150, 250)
@@ -64,7 +64,7 @@ def _put(stack: LocalStack, stream: str, lines: list[bytes], rate: int | None
          ) -> dict[str, float]:
     import orjson
 
-    from riskwarn.alerts import alert_id_for
+    from riskwarn.cases.alerts import alert_id_for
 
     return {alert_id_for(orjson.loads(line)["event_id"]): at
             for line, at in send(stack.client("kinesis"), stream, lines, rate)}

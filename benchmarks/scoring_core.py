@@ -19,11 +19,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import orjson
 
 from benchmarks._data import events_file
-from riskwarn.config import ScoringConfig
-from riskwarn.events import parse_records
-from riskwarn.model import load_model
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import Scorer
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.events import parse_records
+from riskwarn.core.model import load_model
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scorer
 
 BATCH = 1000
 

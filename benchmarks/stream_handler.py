@@ -23,12 +23,12 @@ import orjson
 
 from benchmarks._data import events_file
 from riskwarn import aws
-from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.core.config import DEFAULT_MODEL_PATH
 from riskwarn.local.provision import provision
 from riskwarn.local.template import transform
-from riskwarn.observability import metrics
+from riskwarn.runtime.observability import metrics
+from riskwarn.runtime.stream import StreamPorts, build_ports, score_batch
 from riskwarn.settings import Settings
-from riskwarn.stream import StreamPorts, build_ports, score_batch
 
 
 class Timed:

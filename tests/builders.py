@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from riskwarn.events import EVENT_ADAPTER, Event
-from riskwarn.local.lambda_shapes import LambdaContext, kinesis_event
+from riskwarn.core.events import EVENT_ADAPTER, Event
+from riskwarn.runtime.lambda_shapes import LambdaContext, kinesis_event
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in UTC+8
 _ids = itertools.count()
@@ -78,7 +78,7 @@ def repayment(hours: float = 0.0, *, days: float = 0.0, **fields: Any) -> Event:
     return event("repayment", occurred_at=at(hours, days=days), **fields)
 
 
-# ---- Lambda shapes (the product's own: riskwarn.local.lambda_shapes) ----------------------
+# ---- Lambda shapes (the product's own: riskwarn.runtime.lambda_shapes) ----------------------
 
 def generate_context() -> LambdaContext:
     return LambdaContext()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskwarn.model import Matrix
+from riskwarn.core.model import Matrix
 
 
 class FakeModel:

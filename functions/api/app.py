@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 
 from riskwarn.api.app import handle
-from riskwarn.observability import logger, tracer
+from riskwarn.runtime.observability import logger, tracer
 
 
 # Request counts, latency and errors: API Gateway's own metrics (MetricsEnabled, template).

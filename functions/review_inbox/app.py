@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from riskwarn.observability import logger, metrics, tracer
-from riskwarn.review_inbox import handle_review_messages
+from riskwarn.runtime.observability import logger, metrics, tracer
+from riskwarn.runtime.review_inbox import handle_review_messages
 
 
 @logger.inject_lambda_context

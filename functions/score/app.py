@@ -1,9 +1,9 @@
-"""Score function: Kinesis batch → profiles, alerts, notifications (riskwarn.stream)."""
+"""Score function: Kinesis batch → profiles, alerts, notifications (riskwarn.runtime.stream)."""
 
 from typing import Any
 
-from riskwarn.observability import logger, metrics, tracer
-from riskwarn.stream import score_batch
+from riskwarn.runtime.observability import logger, metrics, tracer
+from riskwarn.runtime.stream import score_batch
 
 
 @logger.inject_lambda_context

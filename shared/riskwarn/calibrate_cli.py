@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from riskwarn.calibration import Calibration, calibrate
-from riskwarn.config import ModelCutoffs, ScoringConfig
-from riskwarn.drift import DriftBaseline
+from riskwarn.core.config import ModelCutoffs, ScoringConfig
+from riskwarn.core.drift import DriftBaseline
+from riskwarn.offline.calibration import Calibration, calibrate
 from riskwarn.staff_client import Api, NoApi, Unreachable, for_cli
 from riskwarn.store.thresholds import Thresholds
 
@@ -24,7 +24,7 @@ class CalibrateError(Exception):
 
 def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
     from riskwarn.cli import UsageError
-    from riskwarn.model import ModelError, RiskModel
+    from riskwarn.core.model import ModelError, RiskModel
 
     if args.apply and not args.note:
         raise UsageError("riskwarn calibrate: --apply needs --note (why, for the audit trail)")

@@ -15,7 +15,7 @@ from typing import IO, NoReturn, TypeVar
 
 import orjson
 
-from riskwarn.config import ScoringConfig
+from riskwarn.core.config import ScoringConfig
 
 T = TypeVar("T")
 
@@ -181,7 +181,7 @@ def _open_out(name: str) -> IO[bytes]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from riskwarn.synth import GenerateSpec, generate, write_jsonl
+    from riskwarn.offline.synth import GenerateSpec, generate, write_jsonl
 
     try:
         spec = GenerateSpec(customers=args.customers, days=args.days, seed=args.seed,
@@ -202,7 +202,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from riskwarn.outside import MissingGenerator, OutsideSpec, convert, write
+    from riskwarn.offline.outside import MissingGenerator, OutsideSpec, convert, write
 
     try:
         out = convert(args.generator, OutsideSpec(seed=args.seed, customers=args.customers,
@@ -224,7 +224,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     try:
-        from riskwarn.training import TrainSpec, train
+        from riskwarn.offline.training import TrainSpec, train
     except ImportError:
         raise UsageError("riskwarn train: needs the train extra (pip install "
                          "'riskwarn[train]')") from None
@@ -271,9 +271,9 @@ def _base_config(args: argparse.Namespace) -> ScoringConfig:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from riskwarn.backtest import dump_summary, run_backtest
-    from riskwarn.model import ModelError, RiskModel
-    from riskwarn.report import render_html, render_text
+    from riskwarn.core.model import ModelError, RiskModel
+    from riskwarn.offline.backtest import dump_summary, run_backtest
+    from riskwarn.offline.report import render_html, render_text
 
     cfg = _config(args)
     model = None
@@ -293,7 +293,7 @@ def _backtest(args: argparse.Namespace) -> int:
         total = Path(args.events).stat().st_size
     labels = None
     if args.episodes is not None:
-        from riskwarn.evaluation import read_episodes
+        from riskwarn.offline.evaluation import read_episodes
 
         try:
             with open(args.episodes, "rb") as f:
@@ -324,16 +324,16 @@ def _replay(args: argparse.Namespace) -> int:
     import os
 
     from riskwarn import aws
-    from riskwarn.replay import replay
+    from riskwarn.runtime.replay import replay
+    from riskwarn.runtime.stream import score_batch
     from riskwarn.settings import settings
-    from riskwarn.stream import score_batch
 
     env = settings()
     queue = args.queue_url or os.environ.get("RISKWARN_SCORE_FAILURES_QUEUE_URL")
     if not queue:
         raise UsageError("riskwarn replay: give --queue-url or set "
                          "RISKWARN_SCORE_FAILURES_QUEUE_URL")
-    from riskwarn.observability import metrics
+    from riskwarn.runtime.observability import metrics
 
     # as in the function: each batch's metrics are flushed (EMF on stdout) when it is done
     handle = metrics.log_metrics(lambda event, context: score_batch(event, context))

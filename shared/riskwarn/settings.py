@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from riskwarn.config import DEFAULT_MODEL_PATH, ScoringConfig
-from riskwarn.workflow import Timing
+from riskwarn.cases.workflow import Timing
+from riskwarn.core.config import DEFAULT_MODEL_PATH, ScoringConfig
 
 
 class Settings(BaseSettings):

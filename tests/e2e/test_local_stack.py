@@ -128,8 +128,8 @@ def test_a_port_in_use_is_one_line(local: LocalStack, capsys: pytest.CaptureFixt
 
 def test_lambda_invoke_runs_the_in_process_handler(local: LocalStack) -> None:
     """`aws lambda invoke` (and Step Functions lambda:invoke tasks) reach the same handlers."""
-    from riskwarn.local.lambda_shapes import sqs_event
     from riskwarn.local.proxy import proxy_event
+    from riskwarn.runtime.lambda_shapes import sqs_event
 
     lam = local.client("lambda")
     resp = lam.invoke(FunctionName="riskwarn-ApiFunction",

@@ -12,12 +12,12 @@ import orjson
 import pytest
 
 from riskwarn import aws
-from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.core.config import DEFAULT_MODEL_PATH
 from riskwarn.local.atomic import serialise_dynamodb_writes
 from riskwarn.local.provision import Provisioned, provision
 from riskwarn.local.template import transform
+from riskwarn.runtime.stream import StreamPorts, build_ports
 from riskwarn.settings import Settings
-from riskwarn.stream import StreamPorts, build_ports
 from tests.builders import lambda_kinesis_event
 
 REGION = "us-east-1"
@@ -35,7 +35,7 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     aws.reset()
     yield
     # a test that scored without the handler's flush leaves metrics behind: drop them
-    from riskwarn.observability import metrics
+    from riskwarn.runtime.observability import metrics
 
     metrics.clear_metrics()
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from riskwarn.alerts import Alert, EvidenceItem
-from riskwarn.disposition import Disposition
-from riskwarn.local.lambda_shapes import sqs_event
-from riskwarn.review_inbox import handle_review_messages
+from riskwarn.cases.alerts import Alert, EvidenceItem
+from riskwarn.cases.disposition import Disposition
+from riskwarn.cases.workflow import Timing, WorkflowStarter
+from riskwarn.runtime.lambda_shapes import sqs_event
+from riskwarn.runtime.review_inbox import handle_review_messages
 from riskwarn.store.alerts import to_item
-from riskwarn.workflow import Timing, WorkflowStarter
 from tests.integration.conftest import Stack
 
 FAST = Timing(review_sla_high=30, review_sla_critical=30, supervisor_sla=30, follow_up=1,

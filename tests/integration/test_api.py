@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-from riskwarn.alerts import alert_id_for
 from riskwarn.api.app import build_api_ports, handle
 from riskwarn.api.common import ApiPorts
+from riskwarn.cases.alerts import alert_id_for
 from riskwarn.local.proxy import proxy_event
 from riskwarn.store.thresholds import ThresholdSource, ThresholdStore
 from tests.builders import eventually
@@ -304,7 +304,7 @@ def test_threshold_changes_are_versioned_audited_and_reach_scoring(api: Client,
 
 def test_customer_risk_reads_the_scored_profile_and_masks_devices_for_auditors(
         api: Client, stack: Stack) -> None:
-    from riskwarn.stream import score_batch
+    from riskwarn.runtime.stream import score_batch
     from tests.builders import generate_context, raw
 
     lines = [orjson.dumps(raw("login", customer_id="C-42", device_id="d-7f3a9c21",

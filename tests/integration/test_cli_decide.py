@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from riskwarn.alerts import alert_id_for
 from riskwarn.api.app import build_api_ports, handle
+from riskwarn.cases.alerts import alert_id_for
 from riskwarn.cli import main
 from riskwarn.local.front_door import FrontDoor
 from riskwarn.local.tokens import sign

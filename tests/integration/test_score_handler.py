@@ -10,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.core.config import DEFAULT_MODEL_PATH
+from riskwarn.runtime.stream import production_ports
 from riskwarn.settings import settings
-from riskwarn.stream import production_ports
 from tests.builders import generate_context
 from tests.integration.conftest import Stack
 from tests.integration.test_stream import scenario

@@ -11,9 +11,9 @@ import orjson
 import pytest
 from botocore.exceptions import ClientError
 
+from riskwarn.runtime.stream import Record, process_records, score_batch
 from riskwarn.store.alerts import from_item
 from riskwarn.store.profiles import decode
-from riskwarn.stream import Record, process_records, score_batch
 from tests.builders import at, generate_context, line, scenario
 from tests.integration.conftest import Stack
 
@@ -176,7 +176,7 @@ def test_counts_always_add_up(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_replay_redrives_a_batch_from_the_on_failure_queue(stack: Stack) -> None:
-    from riskwarn.replay import replay
+    from riskwarn.runtime.replay import replay
 
     # Given a batch Lambda gave up on: its records are on the stream, and the on-failure
     # destination holds the shard and sequence range, as the event-source mapping writes it
@@ -226,8 +226,8 @@ def test_evidence_that_raises_an_open_alerts_tier_tells_the_new_audience(
         stack: Stack) -> None:
     from dataclasses import replace
 
-    from riskwarn.config import ScoringConfig
-    from riskwarn.scoring import Scorer
+    from riskwarn.core.config import ScoringConfig
+    from riskwarn.core.scoring import Scorer
     from tests.fakes import FakeModel
 
     # Given a model that is certain about the second deposit (the first, nothing)

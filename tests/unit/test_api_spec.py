@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from riskwarn.access import Caller, Forbidden, Unauthenticated
 from riskwarn.api.app import openapi_json
+from riskwarn.cases.access import Caller, Forbidden, Unauthenticated
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 
-from riskwarn.backfill import backfill
-from riskwarn.config import ScoringConfig
-from riskwarn.scoring import Scorer
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.scoring import Scorer
+from riskwarn.offline.backfill import backfill
 from tests.builders import raw
 
 

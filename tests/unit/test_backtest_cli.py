@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from riskwarn.alerts import Alert
+from riskwarn.cases.alerts import Alert
 from riskwarn.cli import main
 from tests.builders import raw
 

@@ -10,8 +10,8 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskwarn.config import DEFAULT_RATES
-from riskwarn.events import Transaction, in_customer_order, parse_records
+from riskwarn.core.config import DEFAULT_RATES
+from riskwarn.core.events import Transaction, in_customer_order, parse_records
 from tests.builders import event, raw
 
 

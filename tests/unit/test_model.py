@@ -10,10 +10,10 @@ import numpy as np
 import orjson
 import pytest
 
-from riskwarn.config import DEFAULT_MODEL_PATH
-from riskwarn.features import MODEL_INPUTS
-from riskwarn.model import ModelError, RiskModel, card_path, typology_path
-from riskwarn.training import CLASSES, INPUTS, TrainSpec, fit, train, training_data
+from riskwarn.core.config import DEFAULT_MODEL_PATH
+from riskwarn.core.features import MODEL_INPUTS
+from riskwarn.core.model import ModelError, RiskModel, card_path, typology_path
+from riskwarn.offline.training import CLASSES, INPUTS, TrainSpec, fit, train, training_data
 
 # our generator alone keeps the unit tests fast; the outside sources have their own tests
 SMALL = TrainSpec(version="t", customers=300, days=24, warmup_days=10, rounds=15,
@@ -139,7 +139,7 @@ def test_training_rows_carry_their_episodes_typology(small_model: Path) -> None:
     # Every labelled event becomes a row of its own typology; the rest are ordinary
     from collections import Counter
 
-    from riskwarn.synth import GenerateSpec, generate
+    from riskwarn.offline.synth import GenerateSpec, generate
 
     gen = GenerateSpec(customers=SMALL.customers, days=SMALL.days, seed=SMALL.seed,
                        warmup_days=SMALL.warmup_days, episode_rate=SMALL.episode_rate,

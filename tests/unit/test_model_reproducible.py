@@ -15,9 +15,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from riskwarn.config import DEFAULT_MODEL_PATH
-from riskwarn.model import card_path
-from riskwarn.training import TrainSpec
+from riskwarn.core.config import DEFAULT_MODEL_PATH
+from riskwarn.core.model import card_path
+from riskwarn.offline.training import TrainSpec
 
 
 @pytest.mark.slow

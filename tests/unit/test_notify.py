@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import orjson
 
-from riskwarn.alerts import Alert
-from riskwarn.config import ScoringConfig
-from riskwarn.notify import SMS_MAX, message
-from riskwarn.observability import mask
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import Scorer
+from riskwarn.cases.alerts import Alert
+from riskwarn.cases.notify import SMS_MAX, message
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scorer
+from riskwarn.runtime.observability import mask
 from tests.builders import txn
 from tests.fakes import FakeModel
 

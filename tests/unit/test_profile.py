@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from riskwarn.config import ScoringConfig
-from riskwarn.features import FeatureRow, Prepared, observe
-from riskwarn.profile import (
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.features import FeatureRow, Prepared, observe
+from riskwarn.core.profile import (
     MAX_COUNTERPARTIES,
     MAX_SMALL_SET,
     MAX_TXNS,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from riskwarn.alerts import (
+from riskwarn.cases.alerts import (
     MAX_EVENT_IDS,
     MAX_EVIDENCE_ITEMS,
     MAX_REASONS,
@@ -15,9 +15,9 @@ from riskwarn.alerts import (
     alert_id_for,
     merge,
 )
-from riskwarn.config import ScoringConfig
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import Scored, Scorer
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scored, Scorer
 from tests.builders import login, txn
 from tests.fakes import FakeModel
 
@@ -63,7 +63,7 @@ def test_without_a_baseline_the_model_neither_raises_nor_lowers_past_low() -> No
 
 
 def test_calibrated_cutoffs_move_the_model_tiers() -> None:
-    from riskwarn.config import ModelCutoffs
+    from riskwarn.core.config import ModelCutoffs
 
     cfg = ScoringConfig(model_cutoffs=ModelCutoffs(low=0.8, medium=0.9, high=0.95))
     assert score([*KNOWN, txn(0, 123)], FakeModel({123.0: 0.7}), cfg) == []
@@ -109,7 +109,7 @@ def test_a_confident_model_lowers_a_tempered_rule_by_one_tier_only() -> None:
 
 
 def test_a_regulatory_typology_is_never_lowered_below_medium() -> None:
-    from riskwarn.config import Severity
+    from riskwarn.core.config import Severity
 
     severity = {**CFG.severity, "AML-LARGE-CASH": Severity(score=560, tempered=True)}
     cfg = ScoringConfig(severity=severity)
@@ -187,10 +187,10 @@ def test_same_event_twice_is_one_alert() -> None:
 def test_a_failed_threshold_read_keeps_scoring_with_the_thresholds_in_force() -> None:
     from botocore.exceptions import ClientError
 
-    from riskwarn.config import ScoringConfig
-    from riskwarn.scoring import Scorer
+    from riskwarn.core.config import ScoringConfig
+    from riskwarn.core.scoring import Scorer
+    from riskwarn.runtime.stream import StreamPorts
     from riskwarn.store.thresholds import Thresholds, ThresholdSource, ThresholdVersion
-    from riskwarn.stream import StreamPorts
 
     class Store:
         def __init__(self) -> None:

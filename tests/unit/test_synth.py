@@ -8,10 +8,10 @@ from collections import Counter
 import orjson
 import pytest
 
-from riskwarn.config import DEFAULT_RATES
-from riskwarn.events import parse_records
-from riskwarn.synth import GenerateSpec, generate, write_jsonl
-from riskwarn.synth.scenarios import EPISODES
+from riskwarn.core.config import DEFAULT_RATES
+from riskwarn.core.events import parse_records
+from riskwarn.offline.synth import GenerateSpec, generate, write_jsonl
+from riskwarn.offline.synth.scenarios import EPISODES
 
 SPEC = GenerateSpec(customers=150, days=30, seed=11, episode_rate=0.5)
 

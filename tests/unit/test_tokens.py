@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from riskwarn.access import Caller
+from riskwarn.cases.access import Caller
 from riskwarn.local.tokens import BadToken, new_secret, sign, verify
 
 

@@ -12,15 +12,15 @@ import numpy as np
 import orjson
 import pytest
 
-from riskwarn.backtest import run_backtest
-from riskwarn.calibration import calibrate
 from riskwarn.cli import main
-from riskwarn.config import AlertBudget, ScoringConfig
-from riskwarn.evaluation import read_episodes
-from riskwarn.events import parse_records
-from riskwarn.model import Matrix
-from riskwarn.outside import OutsideSpec, convert
-from riskwarn.synth import GenerateSpec, generate
+from riskwarn.core.config import AlertBudget, ScoringConfig
+from riskwarn.core.events import parse_records
+from riskwarn.core.model import Matrix
+from riskwarn.offline.backtest import run_backtest
+from riskwarn.offline.calibration import calibrate
+from riskwarn.offline.evaluation import read_episodes
+from riskwarn.offline.outside import OutsideSpec, convert
+from riskwarn.offline.synth import GenerateSpec, generate
 from tests.builders import raw
 
 CFG = ScoringConfig()
@@ -161,7 +161,7 @@ def test_apply_without_a_stack_is_a_one_line_error(
 
 
 def test_psi_is_near_zero_on_the_same_population_and_large_on_a_shifted_one() -> None:
-    from riskwarn.drift import baseline_of, psi
+    from riskwarn.core.drift import baseline_of, psi
 
     rng = np.random.default_rng(3)
     history = rng.lognormal(0, 1, size=(20_000, 2)).astype(np.float32)
@@ -186,7 +186,7 @@ def test_calibration_carries_a_drift_baseline_that_backtests_report_against(
     assert s.daily and all(set(v) == {"low", "medium", "high", "critical"}
                            for v in s.daily.values())
     # the HTML report draws the daily rates and the PSI bars
-    from riskwarn.report import render_html, render_text
+    from riskwarn.offline.report import render_html, render_text
 
     page = render_html(s, source_name="h.jsonl")
     assert "polyline" in page and "Population stability" in page
@@ -194,9 +194,9 @@ def test_calibration_carries_a_drift_baseline_that_backtests_report_against(
 
 
 def test_the_score_function_measures_drift_per_batch() -> None:
-    from riskwarn.drift import baseline_of
-    from riskwarn.scoring import Scorer
-    from riskwarn.stream import _drift
+    from riskwarn.core.drift import baseline_of
+    from riskwarn.core.scoring import Scorer
+    from riskwarn.runtime.stream import _drift
 
     model = QuantileModel()
     rows = np.asarray([[float(i), 1.0] for i in range(1, 2000)], dtype=np.float32)

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from riskwarn.config import ScoringConfig
-from riskwarn.events import Event
-from riskwarn.features import Prepared
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import featurize
-from riskwarn.typologies import Hit
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.events import Event
+from riskwarn.core.features import Prepared
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import featurize
+from riskwarn.core.typologies import Hit
 from tests.builders import change, login, repayment, txn
 
 RULES = ScoringConfig(use_model=False)

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from riskwarn.access import READERS
 from riskwarn.api.common import ApiPorts, answers, caller, ports
 from riskwarn.api.models import (
     AlertDetail,
@@ -20,7 +19,8 @@ from riskwarn.api.models import (
     DecisionOut,
     Tier,
 )
-from riskwarn.observability import mask
+from riskwarn.cases.access import READERS
+from riskwarn.runtime.observability import mask
 from riskwarn.store.alert_queries import MAX_RANGE_DAYS, AlertFilter
 from riskwarn.store.reports import plain
 

@@ -18,11 +18,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from riskwarn.access import Forbidden, Unauthenticated
 from riskwarn.api import alerts, reports
 from riskwarn.api.common import ApiPorts
-from riskwarn.disposition import Conflict, Disposition, NotFound
-from riskwarn.review import Review
+from riskwarn.cases.access import Forbidden, Unauthenticated
+from riskwarn.cases.disposition import Conflict, Disposition, NotFound
+from riskwarn.cases.review import Review
 from riskwarn.settings import Settings
 from riskwarn.store.alert_queries import AlertQueries, BadRequest
 from riskwarn.store.profiles import ProfileStore

@@ -7,9 +7,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from riskwarn.access import Caller
 from riskwarn.api.models import ErrorBody
-from riskwarn.review import Review
+from riskwarn.cases.access import Caller
+from riskwarn.cases.review import Review
 from riskwarn.settings import Settings
 from riskwarn.store.alert_queries import AlertQueries
 from riskwarn.store.profiles import ProfileStore

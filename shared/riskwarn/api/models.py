@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from riskwarn.config import ModelCutoffs, TierThresholds, TypologyThresholds
-from riskwarn.drift import DriftBaseline
+from riskwarn.core.config import ModelCutoffs, TierThresholds, TypologyThresholds
+from riskwarn.core.drift import DriftBaseline
 from riskwarn.store.alert_queries import EARLIEST
 
 Tier = Literal["low", "medium", "high", "critical"]

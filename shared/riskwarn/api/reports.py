@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from riskwarn.access import ADMINS, READERS, REVIEWERS
 from riskwarn.api.alerts import summary
 from riskwarn.api.common import ApiPorts, answers, caller, errors, ports
 from riskwarn.api.models import (
@@ -26,12 +25,13 @@ from riskwarn.api.models import (
     ThresholdsOut,
 )
 from riskwarn.api.str_document import render
-from riskwarn.config import TIERS
-from riskwarn.disposition import NotFound
-from riskwarn.observability import mask
-from riskwarn.profile import CustomerProfile
-from riskwarn.reporting import summarize
-from riskwarn.review import DECIDED
+from riskwarn.cases.access import ADMINS, READERS, REVIEWERS
+from riskwarn.cases.disposition import NotFound
+from riskwarn.cases.reporting import summarize
+from riskwarn.cases.review import DECIDED
+from riskwarn.core.config import TIERS
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.runtime.observability import mask
 from riskwarn.store.alert_queries import MAX_RANGE_DAYS, AlertFilter
 from riskwarn.store.reports import MISSED_KIND, STR_KIND, plain
 from riskwarn.store.thresholds import Thresholds, dumps

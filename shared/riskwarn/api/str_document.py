@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskwarn.observability import mask
+from riskwarn.runtime.observability import mask
 
 
 def render(draft: dict[str, Any], masked: bool) -> str:

@@ -249,7 +249,7 @@ def describe(body: str) -> str:
     except orjson.JSONDecodeError:
         return body[:140]
     if isinstance(doc, dict) and "alert_id" in doc and "score" in doc:
-        from riskwarn.notify import sms_text_of
+        from riskwarn.cases.notify import sms_text_of
 
         return sms_text_of(doc)
     if isinstance(doc, dict):

@@ -21,8 +21,8 @@ from typing import Any
 
 import orjson
 
-from riskwarn.alerts import alert_id_for
-from riskwarn.config import TIERS
+from riskwarn.cases.alerts import alert_id_for
+from riskwarn.core.config import TIERS
 from riskwarn.local.commands import peek, send, start_stack, wait_for_ctrl_c
 from riskwarn.local.stack import TIER_QUEUES, LocalStack
 from riskwarn.staff_client import Api
@@ -38,7 +38,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _events(customers: int, seed: int) -> tuple[list[bytes], list[bytes], datetime]:
-    from riskwarn.synth import GenerateSpec, generate
+    from riskwarn.offline.synth import GenerateSpec, generate
 
     spec = GenerateSpec(customers=customers, days=HISTORY_DAYS + 4, seed=seed,
                         warmup_days=HISTORY_DAYS, episode_rate=0.03)
@@ -101,9 +101,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
-    from riskwarn.backfill import backfill
     from riskwarn.local.tokens import sign
-    from riskwarn.stream import production_ports
+    from riskwarn.offline.backfill import backfill
+    from riskwarn.runtime.stream import production_ports
 
     assert stack.p is not None
     p = stack.p
@@ -145,8 +145,8 @@ def _calibrate(stack: LocalStack, history: list[bytes], scorer: Any) -> None:
     """The book is calibrated on its own history before it goes live: the model's cut-offs
     from the backfilled days, applied by an admin through the staff API."""
     from riskwarn.calibrate_cli import apply_through, describe
-    from riskwarn.calibration import calibrate
     from riskwarn.local.tokens import sign
+    from riskwarn.offline.calibration import calibrate
 
     if scorer.model is None:
         return

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from riskwarn.local.lambda_shapes import LambdaContext
 from riskwarn.local.template import TEMPLATE, load_sam
+from riskwarn.runtime.lambda_shapes import LambdaContext
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -67,7 +67,7 @@ class InProcessFunctions:
         finally:
             # Metrics are off locally (POWERTOOLS_METRICS_DISABLED): nothing flushes them, so
             # drop what the invocation added instead of letting it pile up.
-            from riskwarn.observability import metrics
+            from riskwarn.runtime.observability import metrics
 
             metrics.clear_metrics()
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import orjson
 
-from riskwarn.local.lambda_shapes import kinesis_event, sqs_event
 from riskwarn.local.provision import Provisioned
+from riskwarn.runtime.lambda_shapes import kinesis_event, sqs_event
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
 IDLE_S = 0.05

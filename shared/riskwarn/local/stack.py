@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from riskwarn.config import DEFAULT_MODEL_PATH
+from riskwarn.core.config import DEFAULT_MODEL_PATH
 from riskwarn.local.pollers import KinesisShardPoller, Mapping, PollerStats, SqsPoller
 from riskwarn.local.provision import Provisioned, provision
 
@@ -206,9 +206,9 @@ class LocalStack:
     def _reset_caches() -> None:
         from riskwarn import aws
         from riskwarn.api.app import production_api_ports
-        from riskwarn.disposition import production_disposition
+        from riskwarn.cases.disposition import production_disposition
+        from riskwarn.runtime.stream import production_ports
         from riskwarn.settings import settings
-        from riskwarn.stream import production_ports
 
         for cached in (settings, production_ports, production_disposition,
                        production_api_ports):

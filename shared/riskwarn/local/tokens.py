@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from riskwarn.access import ROLES
+from riskwarn.cases.access import ROLES
 
 ISSUER = "riskwarn-local"
 ALGORITHM = "HS256"

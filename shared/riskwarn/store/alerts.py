@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from riskwarn.alerts import Alert, HistoryEntry, Merge, merge
-from riskwarn.config import TIERS
-from riskwarn.scoring import Scored
+from riskwarn.cases.alerts import Alert, HistoryEntry, Merge, merge
+from riskwarn.core.config import TIERS
+from riskwarn.core.scoring import Scored
 from riskwarn.store import Conflict, condition_failed, iso
 
 if TYPE_CHECKING:

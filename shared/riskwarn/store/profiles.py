@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from riskwarn.profile import CustomerProfile, ProfileState
+from riskwarn.core.profile import CustomerProfile, ProfileState
 from riskwarn.store import condition_failed, is_transient
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from riskwarn.config import ModelCutoffs, ScoringConfig, TierThresholds, TypologyThresholds
-from riskwarn.drift import DriftBaseline
+from riskwarn.core.config import ModelCutoffs, ScoringConfig, TierThresholds, TypologyThresholds
+from riskwarn.core.drift import DriftBaseline
 from riskwarn.store import condition_failed, iso
 
 NAME = "thresholds"

@@ -41,13 +41,13 @@ class Converted:
 
 
 def _finforge(spec: OutsideSpec) -> Converted:
-    from riskwarn.outside.finforge import convert as run
+    from riskwarn.offline.outside.finforge import convert as run
 
     return run(spec)
 
 
 def _synthfin(spec: OutsideSpec) -> Converted:
-    from riskwarn.outside.synthfin import convert as run
+    from riskwarn.offline.outside.synthfin import convert as run
 
     return run(spec)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import Scorer, featurize_lines
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scorer, featurize_lines
 from riskwarn.store.profiles import ProfileStore
 
 CHUNK = 20_000

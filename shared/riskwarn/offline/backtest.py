@@ -16,15 +16,15 @@ from typing import IO, Any
 
 import orjson
 
-from riskwarn.alerts import Alert, AlertBook
-from riskwarn.config import TIERS, ScoringConfig
-from riskwarn.drift import counts, psi_of_counts
-from riskwarn.evaluation import Evaluation
-from riskwarn.events import Label, parse_records
-from riskwarn.model import ModelPort
-from riskwarn.profile import CustomerProfile
-from riskwarn.progress import Progress
-from riskwarn.scoring import Scorer
+from riskwarn.cases.alerts import Alert, AlertBook
+from riskwarn.core.config import TIERS, ScoringConfig
+from riskwarn.core.drift import counts, psi_of_counts
+from riskwarn.core.events import Label, parse_records
+from riskwarn.core.model import ModelPort
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scorer
+from riskwarn.offline.evaluation import Evaluation
+from riskwarn.offline.progress import Progress
 
 BATCH = 2000
 KEEP_REJECT_DETAILS = 1000

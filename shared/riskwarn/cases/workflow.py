@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from riskwarn.alerts import Alert
+from riskwarn.cases.alerts import Alert
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient

@@ -6,8 +6,8 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from riskwarn.backtest import Summary
-from riskwarn.config import TIERS
+from riskwarn.core.config import TIERS
+from riskwarn.offline.backtest import Summary
 
 TIER_COLOURS = {"low": "#9bb7d4", "medium": "#f2c14e", "high": "#f08a4b", "critical": "#d64545"}
 

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from riskwarn.synth.population import (
+from riskwarn.offline.synth.population import (
     DAY,
     FOREIGN,
     HOUR,

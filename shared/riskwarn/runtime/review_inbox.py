@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from riskwarn.disposition import Disposition, ReviewTask, production_disposition
+from riskwarn.cases.disposition import Disposition, ReviewTask, production_disposition
 
 
 def handle_review_messages(event: dict[str, Any], context: Any,
@@ -24,7 +24,7 @@ def handle_review_messages(event: dict[str, Any], context: Any,
 
     from aws_lambda_powertools.metrics import MetricUnit
 
-    from riskwarn.observability import metrics
+    from riskwarn.runtime.observability import metrics
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = dict(process_partial_response(event=event, record_handler=record_handler,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
-from riskwarn.features import FeatureRow, Prepared, typical_amount
-from riskwarn.profile import (
+from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
+from riskwarn.core.features import FeatureRow, Prepared, typical_amount
+from riskwarn.core.profile import (
     CASH,
     DEBIT,
     HIGH_RISK,

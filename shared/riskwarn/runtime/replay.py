@@ -43,7 +43,7 @@ def _records(kinesis: Any, stream: str, shard: str, start: str, end: str) -> lis
 
 
 def lambda_event(records: list[Any], shard: str, stream_arn: str) -> dict[str, Any]:
-    from riskwarn.local.lambda_shapes import kinesis_event
+    from riskwarn.runtime.lambda_shapes import kinesis_event
 
     return kinesis_event(records, stream_arn, shard)
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskwarn.config import ModelCutoffs, ScoringConfig
-from riskwarn.drift import DriftBaseline, baseline_of
-from riskwarn.evaluation import customer_day
-from riskwarn.features import Prepared
-from riskwarn.model import Matrix, ModelPort
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import featurize_lines
+from riskwarn.core.config import ModelCutoffs, ScoringConfig
+from riskwarn.core.drift import DriftBaseline, baseline_of
+from riskwarn.core.features import Prepared
+from riskwarn.core.model import Matrix, ModelPort
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import featurize_lines
+from riskwarn.offline.evaluation import customer_day
 
 BATCH = 5000
 SAMPLE_EVERY = 4  # rows kept for the drift baseline (a quarter: deciles need no more)

@@ -1,4 +1,4 @@
-"""What staff do to an alert: claim it, decide it. The rules of riskwarn.access apply here,
+"""What staff do to an alert: claim it, decide it. The rules of riskwarn.cases.access apply here,
 so every client (the staff API, scripts) meets the same checks.
 
 - High and critical alerts have a disposition workflow waiting for the decision: deciding
@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from riskwarn.access import REVIEWERS, Caller, Forbidden
-from riskwarn.alerts import HistoryEntry
-from riskwarn.disposition import Conflict, Disposition, NotFound, Outcome
+from riskwarn.cases.access import REVIEWERS, Caller, Forbidden
+from riskwarn.cases.alerts import HistoryEntry
+from riskwarn.cases.disposition import Conflict, Disposition, NotFound, Outcome
+from riskwarn.cases.workflow import WORKFLOW_TIERS
 from riskwarn.store import condition_failed, iso
 from riskwarn.store.alerts import history_item
 from riskwarn.store.reports import plain
-from riskwarn.workflow import WORKFLOW_TIERS
 
 DECIDED = frozenset({"confirmed", "false_positive", "closed", "workflow_failed"})
 FINAL = frozenset({"confirmed", "false_positive"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from riskwarn.outside import Converted, OutsideSpec, iso
+from riskwarn.offline.outside import Converted, OutsideSpec, iso
 
 TRANSFER_CATEGORIES = {"transfer", "income", "business_income", "payroll", "vendor_payment",
                        "office_rent", "housing", "professional_services", "insurance"}

@@ -24,21 +24,21 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from riskwarn.alerts import Alert, dedup_keys, open_alert_for
-from riskwarn.config import TIERS
-from riskwarn.drift import psi
-from riskwarn.events import parse_records
-from riskwarn.model import Matrix
-from riskwarn.notify import Notifier
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import Scored, Scorer
+from riskwarn.cases.alerts import Alert, dedup_keys, open_alert_for
+from riskwarn.cases.notify import Notifier
+from riskwarn.cases.workflow import WorkflowStarter
+from riskwarn.core.config import TIERS
+from riskwarn.core.drift import psi
+from riskwarn.core.events import parse_records
+from riskwarn.core.model import Matrix
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scored, Scorer
 from riskwarn.settings import Settings
 from riskwarn.store import is_transient
 from riskwarn.store.alerts import AlertStore, history_item
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.quarantine import Quarantine
 from riskwarn.store.thresholds import ThresholdSource, ThresholdStore
-from riskwarn.workflow import WorkflowStarter
 
 
 class RecordsFailed(Exception):
@@ -81,7 +81,7 @@ class StreamPorts:
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            from riskwarn.observability import logger
+            from riskwarn.runtime.observability import logger
 
             logger.warning("thresholds not re-read; scoring goes on with version %s",
                            self.thresholds.version)
@@ -272,7 +272,7 @@ def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert],
 def build_ports(env: Settings) -> StreamPorts:
     """The production adapters for a deployment's settings (clients are lazy and cached)."""
     from riskwarn import aws
-    from riskwarn.model import load_model
+    from riskwarn.core.model import load_model
 
     cfg = env.scoring()
     model = load_model(cfg.model_path) if cfg.use_model else None
@@ -309,7 +309,7 @@ def score_batch(event: dict[str, Any], context: Any,
         process_partial_response,
     )
 
-    from riskwarn.observability import logger, metrics
+    from riskwarn.runtime.observability import logger, metrics
 
     ports = ports or production_ports()
     records = event.get("Records", [])

@@ -13,12 +13,12 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from riskwarn.drift import DriftBaseline
+from riskwarn.core.drift import DriftBaseline
 
 Tier = Literal["low", "medium", "high", "critical"]
 TIERS: tuple[Tier, ...] = ("low", "medium", "high", "critical")
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "risk-model-v2.onnx"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[3] / "models" / "risk-model-v2.onnx"
 
 # Indicative rates into CNY; a deployment loads its treasury's daily table.
 DEFAULT_RATES: dict[str, Decimal] = {

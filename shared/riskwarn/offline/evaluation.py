@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from riskwarn.alerts import Alert
-from riskwarn.config import TIERS, AlertBudget
-from riskwarn.events import Event, Label
+from riskwarn.cases.alerts import Alert
+from riskwarn.core.config import TIERS, AlertBudget
+from riskwarn.core.events import Event, Label
 
 COUNTED = ("medium", "high", "critical")
 

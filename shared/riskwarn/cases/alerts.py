@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from riskwarn.config import TIERS, Tier
-from riskwarn.scoring import Scored
+from riskwarn.core.config import TIERS, Tier
+from riskwarn.core.scoring import Scored
 
 Status = Literal["open", "in_review", "confirmed", "false_positive", "escalated", "closed",
                  "workflow_failed"]

@@ -18,7 +18,7 @@ import tempfile
 import types
 from typing import Any
 
-from riskwarn.outside import Converted, OutsideSpec, iso
+from riskwarn.offline.outside import Converted, OutsideSpec, iso
 
 
 def _generator_module() -> Any:

@@ -15,9 +15,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TypedDict
 
-from riskwarn.config import ScoringConfig
-from riskwarn.events import Event, Login, ProfileChange, Repayment, Transaction
-from riskwarn.profile import (
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
+from riskwarn.core.profile import (
     BAND,
     C_BAND_N,
     C_BAND_SUM,

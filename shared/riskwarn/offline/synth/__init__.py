@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import orjson
 
-from riskwarn.synth.population import (
+from riskwarn.offline.synth.population import (
     DAY,
     HOUR,
     Customer,
@@ -22,7 +22,7 @@ from riskwarn.synth.population import (
     txn,
     waking,
 )
-from riskwarn.synth.scenarios import EPISODES, TRAPS, eligible
+from riskwarn.offline.synth.scenarios import EPISODES, TRAPS, eligible
 
 __all__ = ["GenerateSpec", "generate", "write_jsonl"]
 

@@ -18,19 +18,19 @@ from typing import Any
 import numpy as np
 import orjson
 
-from riskwarn.config import ScoringConfig
-from riskwarn.events import Label
-from riskwarn.features import MODEL_INPUTS, Prepared
-from riskwarn.model import NORMAL, Matrix, card_path, typology_path
-from riskwarn.profile import CustomerProfile
-from riskwarn.scoring import featurize_lines
-from riskwarn.synth import GenerateSpec, generate
-from riskwarn.typologies import TYPOLOGIES
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.events import Label
+from riskwarn.core.features import MODEL_INPUTS, Prepared
+from riskwarn.core.model import NORMAL, Matrix, card_path, typology_path
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import featurize_lines
+from riskwarn.core.typologies import TYPOLOGIES
+from riskwarn.offline.synth import GenerateSpec, generate
 
 CLASSES: tuple[str, ...] = TYPOLOGIES  # the typology model's classes; 0 in y = ordinary
 CHUNK = 5000
 INPUTS: tuple[str, ...] = tuple(MODEL_INPUTS)
-# Our generator (domain-randomised) and two outside open-source generators (riskwarn.outside)
+# Our generator (domain-randomised) and two outside open-source generators (offline/outside)
 SOURCES: tuple[str, ...] = ("riskwarn", "finforge", "synthfin")
 
 
@@ -167,7 +167,7 @@ def source_rows(name: str, spec: TrainSpec, cfg: ScoringConfig) -> TrainingSet:
                            randomise=True)
         return rows_of(_lines(generate(gen)), cfg, spec.normal_keep,
                        spec.prevalence / max(spec.episode_rate, 1e-9))
-    from riskwarn.outside import OutsideSpec, convert
+    from riskwarn.offline.outside import OutsideSpec, convert
 
     out = convert(name, OutsideSpec(seed=spec.seed, customers=spec.outside_customers,
                                     days=spec.outside_days))

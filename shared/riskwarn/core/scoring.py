@@ -13,12 +13,12 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
-from riskwarn.config import TIERS, ScoringConfig, Tier
-from riskwarn.events import Event, Rejected, in_customer_order, parse_records
-from riskwarn.features import FEATURE_NAMES, FeatureRow, Prepared, observe
-from riskwarn.model import Matrix, ModelPort
-from riskwarn.profile import CustomerProfile
-from riskwarn.typologies import CATEGORY, Hit, evaluate
+from riskwarn.core.config import TIERS, ScoringConfig, Tier
+from riskwarn.core.events import Event, Rejected, in_customer_order, parse_records
+from riskwarn.core.features import FEATURE_NAMES, FeatureRow, Prepared, observe
+from riskwarn.core.model import Matrix, ModelPort
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.typologies import CATEGORY, Hit, evaluate
 
 Profiles = MutableMapping[str, CustomerProfile]
 
