@@ -7,6 +7,9 @@ retries service errors, every failure lands in MarkFailed). Edit here, run
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+State = dict[str, Any]  # an ASL state (or any JSON object of one)
 
 OUT = Path(__file__).with_name("disposition.asl.json")
 
@@ -15,12 +18,13 @@ RETRY = [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 1, "MaxAttemp
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkFailed"}]
 
 
-def onward(nxt):
+def onward(nxt: str) -> list[State]:
     """The failure path's own catch: go on to the next clean-up step whatever happens."""
     return [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}]
 
 
-def history(name, action, detail_expr, nxt, actor="disposition", catch=None):
+def history(name: str, action: str, detail_expr: str, nxt: str, actor: str = "disposition",
+            catch: list[State] | None = None) -> State:
     """`actor`: a name, or a JSONPath ("$.decision.actor": the person who decided)."""
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
@@ -34,7 +38,8 @@ def history(name, action, detail_expr, nxt, actor="disposition", catch=None):
         "ResultPath": None, "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
 
 
-def set_status(name, status, nxt, extra_set="", extra_values=None, catch=None):
+def set_status(name: str, status: str, nxt: str, extra_set: str = "",
+               extra_values: State | None = None, catch: list[State] | None = None) -> State:
     values = {":s": {"S": status}}
     values.update(extra_values or {})
     return {name: {
@@ -48,7 +53,7 @@ def set_status(name, status, nxt, extra_set="", extra_values=None, catch=None):
         "ResultPath": None, "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
 
 
-def control(name, kind, status, nxt):
+def control(name: str, kind: str, status: str, nxt: str) -> State:
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
         "Parameters": {"TableName": "${ControlsTable}", "Item": {
@@ -64,7 +69,7 @@ def control(name, kind, status, nxt):
         "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
 
 
-def publish_control(name, action, nxt):
+def publish_control(name: str, action: str, nxt: str) -> State:
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
         "Parameters": {"TopicArn": "${ControlsTopic}",
@@ -75,7 +80,8 @@ def publish_control(name, action, nxt):
         "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
 
 
-def lift(name, kind, new_status, nxt, catch=None):
+def lift(name: str, kind: str, new_status: str, nxt: str,
+         catch: list[State] | None = None) -> State:
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem",
         "Parameters": {"TableName": "${ControlsTable}",
@@ -93,7 +99,8 @@ def lift(name, kind, new_status, nxt, catch=None):
         "Next": nxt}}
 
 
-def notify(name, audience, subject_expr, nxt, event="escalated"):
+def notify(name: str, audience: str, subject_expr: str, nxt: str,
+           event: str = "escalated") -> State:
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
         "Parameters": {"TopicArn": "${AlertsTopic}",
@@ -107,7 +114,7 @@ def notify(name, audience, subject_expr, nxt, event="escalated"):
         "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
 
 
-def await_decision(name, stage, timeout_path, on_timeout):
+def await_decision(name: str, stage: str, timeout_path: str, on_timeout: str) -> State:
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
         "Parameters": {"QueueUrl": "${ReviewQueue}", "MessageBody": {
@@ -121,7 +128,7 @@ def await_decision(name, stage, timeout_path, on_timeout):
         "Next": "Decide"}}
 
 
-states = {}
+states: State = {}
 states.update(history("RecordStart", "workflow_started", "States.Format('tier {}', $.tier)", "IsCritical"))
 states["IsCritical"] = {"Type": "Choice", "Choices": [
     {"Variable": "$.tier", "StringEquals": "critical", "Next": "Restrict"}],

@@ -3,8 +3,10 @@ local stack when `Settings.endpoint_url` is set. Nothing connects at import time
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from riskwarn import process_cache
+from riskwarn.process_cache import once_per_process
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
 
 
-@lru_cache(maxsize=32)
+@once_per_process(maxsize=32)
 def _client(service: str, endpoint_url: str | None, region: str) -> Any:
     import boto3
     from botocore.config import Config
@@ -58,5 +60,6 @@ def sqs(endpoint_url: str | None, region: str) -> SQSClient:
 
 
 def reset() -> None:
-    """Forget cached clients (tests that switch endpoints)."""
-    _client.cache_clear()
+    """Forget cached clients and everything else built once per process (tests that switch
+    endpoints): `process_cache.reset`."""
+    process_cache.reset()

@@ -23,8 +23,8 @@ class CalibrateError(Exception):
 
 
 def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
-    from riskwarn.cli import UsageError
     from riskwarn.core.model import ModelError, RiskModel
+    from riskwarn.usage import UsageError
 
     if args.apply and not args.note:
         raise UsageError("riskwarn calibrate: --apply needs --note (why, for the audit trail)")

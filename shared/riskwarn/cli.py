@@ -16,12 +16,9 @@ from typing import IO, NoReturn, TypeVar
 import orjson
 
 from riskwarn.core.config import ScoringConfig
+from riskwarn.usage import UsageError
 
 T = TypeVar("T")
-
-
-class UsageError(Exception):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):

@@ -4,7 +4,6 @@ sets them). Logic never reads the environment: it is handed a Settings object.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -12,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from riskwarn.cases.workflow import Timing
 from riskwarn.core.config import DEFAULT_MODEL_PATH, ScoringConfig
+from riskwarn.process_cache import once_per_process
 
 
 class Settings(BaseSettings):
@@ -57,6 +57,6 @@ class Settings(BaseSettings):
         return cfg.model_copy(update={"model_path": self.model_path})
 
 
-@lru_cache(maxsize=1)
+@once_per_process()
 def settings() -> Settings:
     return Settings()

@@ -10,9 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
+from riskwarn import process_cache
 from riskwarn.core.config import DEFAULT_MODEL_PATH
-from riskwarn.runtime.stream import production_ports
-from riskwarn.settings import settings
 from tests.builders import generate_context
 from tests.integration.conftest import Stack
 from tests.integration.test_stream import scenario
@@ -37,16 +36,14 @@ def test_handler_runs_with_the_templates_environment_and_emits_metrics(
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("RISKWARN_MODEL_PATH", str(DEFAULT_MODEL_PATH))  # not /opt locally
     monkeypatch.setenv("RISKWARN_PROFILE_WRITES", "put")
-    settings.cache_clear()
-    production_ports.cache_clear()
+    process_cache.reset()  # the function builds its settings and ports afresh
     app = _load_app()
     event = stack.send([b"not json", *scenario()])
     try:
         # When Lambda invokes the handler
         response = app.lambda_handler(event, generate_context())
     finally:
-        settings.cache_clear()
-        production_ports.cache_clear()
+        process_cache.reset()
     # Then it answers in the partial-failure shape and publishes its counts as metrics
     assert response == {"batchItemFailures": []}
     out = capsys.readouterr().out.splitlines()

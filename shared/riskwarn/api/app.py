@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -23,6 +22,7 @@ from riskwarn.api.common import ApiPorts
 from riskwarn.cases.access import Forbidden, Unauthenticated
 from riskwarn.cases.disposition import Conflict, Disposition, NotFound
 from riskwarn.cases.review import Review
+from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
 from riskwarn.store.alert_queries import AlertQueries, BadRequest
 from riskwarn.store.profiles import ProfileStore
@@ -47,7 +47,7 @@ def build_api_ports(env: Settings) -> ApiPorts:
         thresholds=ThresholdStore(ddb, env.config_table, Thresholds.of(env.scoring())))
 
 
-@lru_cache(maxsize=1)
+@once_per_process()
 def production_api_ports() -> ApiPorts:
     from riskwarn.settings import settings
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
 
+from riskwarn.process_cache import once_per_process
 from riskwarn.store import condition_failed, iso
 
 Outcome = Literal["confirmed", "false_positive", "needs_info"]
@@ -93,7 +93,7 @@ class Disposition:
         return decision
 
 
-@lru_cache(maxsize=1)
+@once_per_process()
 def production_disposition() -> Disposition:
     """Built once per process from the environment (the review inbox, `riskwarn decide`)."""
     from riskwarn import aws

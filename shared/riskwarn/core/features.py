@@ -289,6 +289,33 @@ def _common(prof: CustomerProfile, ts: float, prep: Prepared) -> tuple[float, fl
     return hour, tenure, _since_h(ts, prof.credential_change_at)
 
 
+def _bits(prof: CustomerProfile, ev: Transaction, amount: float, ts: float, prep: Prepared
+          ) -> int:
+    """The ledger row's bits; the profile learns the counterparty (new ones are marked)."""
+    method = ev.method
+    debit = ev.direction == "debit"
+    bits = DEBIT if debit else 0
+    if method == "cash":
+        bits |= CASH
+        if prep.band_low <= amount < prep.cfg.thresholds.large_cash:
+            bits |= BAND
+    elif method == "card":
+        bits |= CARD
+        if debit and amount <= prep.small_card:
+            bits |= SMALL_CARD
+    else:
+        bits |= TRANSFER
+    cp = ev.counterparty_id
+    if cp:
+        if cp in prof.own_accounts:
+            bits |= OWN
+        elif touch(prof.counterparties, cp, ts, MAX_COUNTERPARTIES) and prof.n_events > 1:
+            bits |= NEW_CP
+    if method != "card" and ev.counterparty_country in prep.high_risk:
+        bits |= HIGH_RISK
+    return bits
+
+
 def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepared
                  ) -> FeatureRow:
     amount = float(ev.amount) * prep.rates[ev.currency]
@@ -312,27 +339,9 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
     country_new, device_new = _access(prof, ev, ts)
 
     cp = ev.counterparty_id or ""
-    bits = DEBIT if debit else 0
-    cp_new = 0.0
-    if method == "cash":
-        bits |= CASH
-        if prep.band_low <= amount < prep.cfg.thresholds.large_cash:
-            bits |= BAND
-    elif method == "card":
-        bits |= CARD
-        if debit and amount <= prep.small_card:
-            bits |= SMALL_CARD
-    else:
-        bits |= TRANSFER
-    if cp:
-        if cp in prof.own_accounts:
-            bits |= OWN
-        elif touch(prof.counterparties, cp, ts, MAX_COUNTERPARTIES) and prof.n_events > 1:
-            bits |= NEW_CP
-            cp_new = 1.0
-    high_risk = 1.0 if ev.counterparty_country in prep.high_risk and method != "card" else 0.0
-    if high_risk:
-        bits |= HIGH_RISK
+    bits = _bits(prof, ev, amount, ts, prep)
+    cp_new = 1.0 if bits & NEW_CP else 0.0
+    high_risk = 1.0 if bits & HIGH_RISK else 0.0
     touch(prof.own_accounts, ev.account_id, ts, MAX_SMALL_SET)
 
     led = prof.ledger

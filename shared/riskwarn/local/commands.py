@@ -13,8 +13,8 @@ from typing import IO, Any
 
 import orjson
 
-from riskwarn.cli import UsageError as LocalUsageError  # one line for the user, exit 2
 from riskwarn.local.stack import STATE_FILE, TIER_QUEUES
+from riskwarn.usage import UsageError as LocalUsageError  # one line for the user, exit 2
 
 SEND_CHUNK = 500  # PutRecords limit
 

@@ -204,16 +204,11 @@ class LocalStack:
 
     @staticmethod
     def _reset_caches() -> None:
-        from riskwarn import aws
-        from riskwarn.api.app import production_api_ports
-        from riskwarn.cases.disposition import production_disposition
-        from riskwarn.runtime.stream import production_ports
-        from riskwarn.settings import settings
+        """The functions build their settings, clients and ports once per process, as in
+        Lambda; pointed at a new emulator they start over (the one hook)."""
+        from riskwarn import process_cache
 
-        for cached in (settings, production_ports, production_disposition,
-                       production_api_ports):
-            cached.cache_clear()
-        aws.reset()
+        process_cache.reset()
 
     def _start_functions(self, p: Provisioned) -> None:
         from riskwarn.local.functions import InProcessFunctions

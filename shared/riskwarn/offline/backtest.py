@@ -109,75 +109,95 @@ def run_backtest(
     """Score a file; with `measure_from`, what comes before it is the book's history: the
     profiles learn from it, its alerts are written, but quality and the budget are measured
     on the events from `measure_from` on (a book goes live after its history)."""
-    scorer = Scorer(cfg, model)
-    version = model.version if (model is not None and cfg.use_model) else None
-    summary = Summary(model_version=version, mode="full" if cfg.use_model else "rules only")
-    if not cfg.customer_baselines and not cfg.use_model:
-        summary.mode = "fixed-threshold rules baseline"
-    profiles: dict[str, CustomerProfile] = {}
-    book = AlertBook(cfg.dedup_window_h, version)
-    evaluation = Evaluation(labels or {})
-    traps: dict[str, str | None] = {}
+    run = _Run(sink, cfg, model, labels, measure_from)
     bar = Progress(total_bytes, enabled=progress)
     started = time.perf_counter()
-    watermark = float("-inf")
-    start = measure_from.timestamp() if measure_from is not None else None
-    baseline = cfg.drift_baseline if scorer.model is not None else None
-    binned: dict[str, Any] = {}
-    day_alerts: Counter[tuple[str, str]] = Counter()
+    for lines, numbers, size in _batches(source):
+        run.batch(lines, numbers)
+        bar.update(size, run.summary.events_read)
+    for alert in run.book.drain():
+        run.emit(alert)
+    bar.close()
+    return run.finish(time.perf_counter() - started)
 
-    def emit(alert: Alert) -> None:
-        sink.write(alert.model_dump_json().encode())
-        sink.write(b"\n")
+
+class _Run:
+    """One backtest's state: profiles, the open alerts, what is measured."""
+
+    def __init__(self, sink: IO[bytes], cfg: ScoringConfig, model: ModelPort | None,
+                 labels: Mapping[str, Label] | None, measure_from: datetime | None) -> None:
+        self.sink = sink
+        self.cfg = cfg
+        self.scorer = Scorer(cfg, model)
+        version = model.version if (model is not None and cfg.use_model) else None
+        self.summary = Summary(model_version=version,
+                               mode="full" if cfg.use_model else "rules only")
+        if not cfg.customer_baselines and not cfg.use_model:
+            self.summary.mode = "fixed-threshold rules baseline"
+        self.profiles: dict[str, CustomerProfile] = {}
+        self.book = AlertBook(cfg.dedup_window_h, version)
+        self.evaluation = Evaluation(labels or {})
+        self.traps: dict[str, str | None] = {}
+        self.watermark = float("-inf")
+        self.start = measure_from.timestamp() if measure_from is not None else None
+        self.baseline = cfg.drift_baseline if self.scorer.model is not None else None
+        self.binned: dict[str, Any] = {}
+        self.day_alerts: Counter[tuple[str, str]] = Counter()
+
+    def emit(self, alert: Alert) -> None:
+        summary = self.summary
+        self.sink.write(alert.model_dump_json().encode())
+        self.sink.write(b"\n")
         summary.alerts += 1
         summary.by_tier[alert.tier] += 1
         summary.by_category[alert.risk_category] += 1
         for code in alert.typologies:
             summary.by_typology[code] += 1
-        trap = traps.pop(alert.alert_id, None)
-        day_alerts[(alert.occurred_at.date().isoformat(), alert.tier)] += 1
-        if start is None or alert.occurred_at.timestamp() >= start:
-            evaluation.observe_alert(alert, trap)
+        trap = self.traps.pop(alert.alert_id, None)
+        self.day_alerts[(alert.occurred_at.date().isoformat(), alert.tier)] += 1
+        if self.start is None or alert.occurred_at.timestamp() >= self.start:
+            self.evaluation.observe_alert(alert, trap)
 
-    for lines, numbers, size in _batches(source):
-        events, rejected = parse_records(lines, cfg.rates)
+    def batch(self, lines: list[bytes], numbers: list[int]) -> None:
+        summary = self.summary
+        events, rejected = parse_records(lines, self.cfg.rates)
         summary.events_read += len(lines)
         summary.events_scored += len(events)
         for rej in rejected:
             summary.rejected += 1
-            reason = rej.reason.split(":")[0]
-            summary.rejected_by_reason[reason] += 1
+            summary.rejected_by_reason[rej.reason.split(":")[0]] += 1
             if len(summary.rejects) < KEEP_REJECT_DETAILS:
                 summary.rejects.append((numbers[rej.position], rej.reason))
-        evaluation.observe_events(events if start is None else [
+        start = self.start
+        self.evaluation.observe_events(events if start is None else [
             e for e in events if e.occurred_at.timestamp() >= start])
-        run = scorer.run(events, profiles)
-        if baseline is not None and len(run.matrix):
-            for name, c in counts(baseline, run.matrix, scorer.inputs).items():
-                binned[name] = binned[name] + c if name in binned else c
+        run = self.scorer.run(events, self.profiles)
+        if self.baseline is not None and len(run.matrix):
+            for name, c in counts(self.baseline, run.matrix, self.scorer.inputs).items():
+                self.binned[name] = self.binned[name] + c if name in self.binned else c
         for scored in run.scored:
-            prof = profiles[scored.event.customer_id]
-            alert, new = book.add(scored, now=scored.event.occurred_at,
-                                  evidence=prof.transactions(scored.evidence))
+            prof = self.profiles[scored.event.customer_id]
+            alert, new = self.book.add(scored, now=scored.event.occurred_at,
+                                       evidence=prof.transactions(scored.evidence))
             if new:
                 extra = scored.event.model_extra or {}
-                traps[alert.alert_id] = extra.get("trap")
+                self.traps[alert.alert_id] = extra.get("trap")
         if events:
-            watermark = max(watermark, max(e.occurred_at.timestamp() for e in events))
-            for alert in book.closable(watermark):
-                emit(alert)
-        bar.update(size, summary.events_read)
-    for alert in book.drain():
-        emit(alert)
-    bar.close()
-    summary.seconds = time.perf_counter() - started
-    summary.budget = evaluation.budget(cfg.alert_budget)
-    summary.daily = _daily_rates(day_alerts, evaluation.active_days)
-    if baseline is not None:
-        summary.psi = psi_of_counts(baseline, binned)
-    if evaluation.labelled:
-        summary.quality = evaluation.result()
-    return summary
+            self.watermark = max(self.watermark,
+                                 max(e.occurred_at.timestamp() for e in events))
+            for alert in self.book.closable(self.watermark):
+                self.emit(alert)
+
+    def finish(self, seconds: float) -> Summary:
+        summary = self.summary
+        summary.seconds = seconds
+        summary.budget = self.evaluation.budget(self.cfg.alert_budget)
+        summary.daily = _daily_rates(self.day_alerts, self.evaluation.active_days)
+        if self.baseline is not None:
+            summary.psi = psi_of_counts(self.baseline, self.binned)
+        if self.evaluation.labelled:
+            summary.quality = self.evaluation.result()
+        return summary
 
 
 def _daily_rates(alerts: Counter[tuple[str, str]], active: set[tuple[str, int]]

@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from riskwarn.cases.alerts import Alert, dedup_keys, open_alert_for
@@ -29,10 +28,11 @@ from riskwarn.cases.notify import Notifier
 from riskwarn.cases.workflow import WorkflowStarter
 from riskwarn.core.config import TIERS
 from riskwarn.core.drift import psi
-from riskwarn.core.events import parse_records
+from riskwarn.core.events import Event, parse_records
 from riskwarn.core.model import Matrix
 from riskwarn.core.profile import CustomerProfile
-from riskwarn.core.scoring import Scored, Scorer
+from riskwarn.core.scoring import Profiles, Scored, Scorer
+from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
 from riskwarn.store import is_transient
 from riskwarn.store.alerts import AlertStore, history_item
@@ -124,54 +124,17 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     ports.refresh_scorer()
 
     # 1. decode and validate; bad records to quarantine
-    raws: list[bytes] = []
-    kept: list[Record] = []
-    for rec in records:
-        try:
-            raws.append(base64.b64decode(rec.data, validate=True))
-            kept.append(rec)
-        except (binascii.Error, ValueError):
-            _quarantine(ports, out, rec.data.encode(), "not base64", rec, now)
-    events, rejected = parse_records(raws, ports.scorer.cfg.rates)
-    bad = {r.position for r in rejected}
-    for rej in rejected:
-        _quarantine(ports, out, rej.raw, rej.reason, kept[rej.position], now)
-    records_of: dict[str, list[Record]] = defaultdict(list)
-    for event, rec in zip(events, (r for i, r in enumerate(kept) if i not in bad),
-                          strict=True):
-        records_of[event.customer_id].append(rec)
+    events, records_of = _decode(records, ports, out, now)
 
     # 2. profiles for the batch's customers
-    failed_customers: set[str] = set()
-    profiles, unread = ports.profiles.load(records_of)
-    failed_customers |= unread
+    profiles, failed_customers = ports.profiles.load(records_of)
     live = [e for e in events if e.customer_id not in failed_customers]
 
     # 3. score (one ONNX call), 4. alerts
     run = ports.scorer.run(live, profiles)
     out.duplicates = run.duplicates
     out.psi = _drift(ports.scorer, run.matrix)
-    to_notify: list[Alert] = []
-    history: list[tuple[str, dict[str, Any]]] = []  # (customer, history item)
-    for s in run.scored:
-        cid = s.event.customer_id
-        if cid in failed_customers:
-            continue
-        try:
-            alert = _alert(ports, out, profiles[cid], s, now, history)
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            failed_customers.add(cid)
-            continue
-        if alert is not None:
-            to_notify.append(alert)
-    try:
-        ports.alerts.append_history([item for _, item in history])
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
-        failed_customers |= {cid for cid, _ in history}
+    to_notify = _alerts(ports, out, run.scored, profiles, failed_customers, now)
 
     # 5. notify and start workflows, before the profiles are written: if telling fails,
     # the profile is not saved, the events come back, and the alert (found written but
@@ -194,6 +157,58 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     out.scored = sum(len(recs) for cid, recs in records_of.items()
                      if cid not in failed_customers)
     return out
+
+
+def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: datetime
+            ) -> tuple[list[Event], dict[str, list[Record]]]:
+    """The batch's valid events and, per customer, the records they came in (the unit a
+    failure retries); every bad record quarantined with its reason."""
+    raws: list[bytes] = []
+    kept: list[Record] = []
+    for rec in records:
+        try:
+            raws.append(base64.b64decode(rec.data, validate=True))
+            kept.append(rec)
+        except (binascii.Error, ValueError):
+            _quarantine(ports, out, rec.data.encode(), "not base64", rec, now)
+    events, rejected = parse_records(raws, ports.scorer.cfg.rates)
+    bad = {r.position for r in rejected}
+    for rej in rejected:
+        _quarantine(ports, out, rej.raw, rej.reason, kept[rej.position], now)
+    records_of: dict[str, list[Record]] = defaultdict(list)
+    for event, rec in zip(events, (r for i, r in enumerate(kept) if i not in bad),
+                          strict=True):
+        records_of[event.customer_id].append(rec)
+    return events, records_of
+
+
+def _alerts(ports: StreamPorts, out: BatchOutcome, scored: list[Scored], profiles: Profiles,
+            failed_customers: set[str], now: datetime) -> list[Alert]:
+    """Raise or merge every scored event's alert and write their history; returns the
+    alerts to notify. A customer whose alert could not be written now is added to
+    `failed_customers` (its records come back)."""
+    to_notify: list[Alert] = []
+    history: list[tuple[str, dict[str, Any]]] = []  # (customer, history item)
+    for s in scored:
+        cid = s.event.customer_id
+        if cid in failed_customers:
+            continue
+        try:
+            alert = _alert(ports, out, profiles[cid], s, now, history)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            failed_customers.add(cid)
+            continue
+        if alert is not None:
+            to_notify.append(alert)
+    try:
+        ports.alerts.append_history([item for _, item in history])
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        failed_customers |= {cid for cid, _ in history}
+    return to_notify
 
 
 def _quarantine(ports: StreamPorts, out: BatchOutcome, raw: bytes, reason: str, rec: Record,
@@ -291,7 +306,7 @@ def build_ports(env: Settings) -> StreamPorts:
     )
 
 
-@lru_cache(maxsize=1)
+@once_per_process()
 def production_ports() -> StreamPorts:
     """Built once per container, on the first batch (never at import)."""
     from riskwarn.settings import settings

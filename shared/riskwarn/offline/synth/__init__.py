@@ -56,31 +56,42 @@ def _label(events: list[tuple[float, dict[str, Any]]], typology: str, episode: s
 def _plan(spec: GenerateSpec, people: list[Customer], start: float) -> None:
     master = random.Random(f"{spec.seed}:plan")
     for c in people:
-        for name, (share, make) in TRAPS.items():
-            if not c.dormant and c.rng.random() < share:
-                day = c.rng.randrange(spec.warmup_days, spec.days - 2)
-                planned = make(c, waking(c, start + day * DAY))
-                for ts, ev in planned:
-                    c.plan(ts, ev, start)
-                if name == "late_repayment":
-                    c.skip_repayment_days.update(range(day - 15, day + 15))
-        if c.salary and not c.dormant:  # last month's pay: the payer is known already
-            payer = ordinary_payer(c)
-            c.plan(start + (c.pay_day - 31) * DAY + 9 * HOUR,
-                   txn(c, 0.0, c.salary, "credit", "transfer", channel="api",
-                       counterparty_id=payer)[1], start)
-        if c.segment == "high_net_worth" and not c.dormant:  # the broker is known already
-            c.plan(start - master.uniform(10, 60) * DAY,
-                   txn(c, 0.0, c.salary * 0.5, "debit", "transfer", channel="web",
-                       counterparty_id=f"BROKER-{c.index % 13}")[1], start)
-        if c.dormant:  # last activity long ago; some wake up harmlessly
-            c.plan(start - master.uniform(200, 400) * DAY + 12 * HOUR,
-                   txn(c, 0.0, master.uniform(100, 5_000), "debit", "transfer",
-                       counterparty_id=c.payees[0])[1], start)
-            if c.rng.random() < 0.3:
-                ts = waking(c, start + c.rng.randrange(spec.days) * DAY)
-                c.plan(ts, txn(c, ts, c.rng.uniform(20, 1_500), "credit", "transfer",
-                               counterparty_id=c.payees[0])[1], start)
+        _plan_customer(spec, c, start, master)
+    _plan_episodes(spec, people, start, master)
+
+
+def _plan_customer(spec: GenerateSpec, c: Customer, start: float, master: random.Random
+                   ) -> None:
+    """A customer's traps and the history it has before the data starts."""
+    for name, (share, make) in TRAPS.items():
+        if not c.dormant and c.rng.random() < share:
+            day = c.rng.randrange(spec.warmup_days, spec.days - 2)
+            planned = make(c, waking(c, start + day * DAY))
+            for ts, ev in planned:
+                c.plan(ts, ev, start)
+            if name == "late_repayment":
+                c.skip_repayment_days.update(range(day - 15, day + 15))
+    if c.salary and not c.dormant:  # last month's pay: the payer is known already
+        payer = ordinary_payer(c)
+        c.plan(start + (c.pay_day - 31) * DAY + 9 * HOUR,
+               txn(c, 0.0, c.salary, "credit", "transfer", channel="api",
+                   counterparty_id=payer)[1], start)
+    if c.segment == "high_net_worth" and not c.dormant:  # the broker is known already
+        c.plan(start - master.uniform(10, 60) * DAY,
+               txn(c, 0.0, c.salary * 0.5, "debit", "transfer", channel="web",
+                   counterparty_id=f"BROKER-{c.index % 13}")[1], start)
+    if c.dormant:  # last activity long ago; some wake up harmlessly
+        c.plan(start - master.uniform(200, 400) * DAY + 12 * HOUR,
+               txn(c, 0.0, master.uniform(100, 5_000), "debit", "transfer",
+                   counterparty_id=c.payees[0])[1], start)
+        if c.rng.random() < 0.3:
+            ts = waking(c, start + c.rng.randrange(spec.days) * DAY)
+            c.plan(ts, txn(c, ts, c.rng.uniform(20, 1_500), "credit", "transfer",
+                           counterparty_id=c.payees[0])[1], start)
+
+
+def _plan_episodes(spec: GenerateSpec, people: list[Customer], start: float,
+                   master: random.Random) -> None:
     n_episodes = round(len(people) * spec.episode_rate)
     taken: set[int] = set()
     codes = list(EPISODES)

@@ -170,12 +170,9 @@ def waking(c: Customer, day_start: float) -> float:
     return day_start - c.local + c.rng.uniform(7, 23) * HOUR
 
 
-def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, dict[str, Any]]]:
-    """One day of a customer's usual life."""
+def _logins(c: Customer, day_start: float, out: list[tuple[float, dict[str, Any]]]) -> None:
+    """A day's logins: now and then a typo, rarely a forgotten password and a reset."""
     rng = c.rng
-    out: list[tuple[float, dict[str, Any]]] = []
-    if c.dormant:
-        return out
     for _ in range(_poisson(rng, c.login_rate)):
         t = waking(c, day_start)
         roll = rng.random()
@@ -188,6 +185,15 @@ def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, d
             if rng.random() < 0.5:
                 out.append(base(c, t - 20, "profile_change", field="password"))
         out.append(login(c, t))
+
+
+def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, dict[str, Any]]]:
+    """One day of a customer's usual life."""
+    rng = c.rng
+    out: list[tuple[float, dict[str, Any]]] = []
+    if c.dormant:
+        return out
+    _logins(c, day_start, out)
     for _ in range(_poisson(rng, c.card_rate)):
         merchant, mcc = rng.choice(c.merchants)
         amount = c.card_median * rng.lognormvariate(0, 0.8)
