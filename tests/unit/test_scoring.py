@@ -252,3 +252,33 @@ def test_the_one_merge_keeps_its_bounds_and_only_rises() -> None:
     again = merge(alert, s, s.event.occurred_at, [_item(s)]).alert
     assert (again.event_ids, again.reason_codes, again.evidence) == (
         alert.event_ids, alert.reason_codes, alert.evidence)
+
+
+def _lowered(n: int, evidence: list[str]) -> Scored:
+    ev = txn(n, 20_000, counterparty_id=f"N{n}")
+    return Scored(ev, 499, "low", "fraud", ["FRAUD-UNUSUAL-AMOUNT", "MODEL"],
+                  [f"amount {n} (lowered to low: the model sees this as usual for the customer)"],
+                  [*evidence, ev.event_id], 0, None, ("FRAUD-UNUSUAL-AMOUNT",), 640, "medium")
+
+
+def test_a_lowered_typology_that_fires_again_on_its_own_evidence_stands_at_its_rule_tier() -> None:
+    first = _lowered(0, [])
+    alert = Alert.from_scored(first, None, first.event.occurred_at)
+    assert alert.tier == "low" and alert.lowered == ["FRAUD-UNUSUAL-AMOUNT"]
+    # the same payment seen again one event later (its evidence overlaps): still lowered
+    same = _lowered(1, [first.event.event_id])
+    assert merge(alert, same, same.event.occurred_at).alert.tier == "low"
+    # a second unusual payment of its own: the model's "usual" held once, not twice
+    again = _lowered(2, [])
+    done = merge(alert, again, again.event.occurred_at)
+    assert done.tier_raised and done.alert.tier == "medium" and done.alert.score == 640
+    assert done.alert.reason_codes[-1] == ("FRAUD-UNUSUAL-AMOUNT again while this alert is "
+                                           "open: not usual for the customer (stands at medium)")
+
+
+def test_the_scorer_says_what_it_lowered_and_what_the_rules_alone_gave() -> None:
+    model = FakeModel({20_000.0: 0.01})  # a confident model: usual
+    history = [txn(-24.0 * (30 - i), 800, counterparty_id=f"M{i % 4}") for i in range(30)]
+    *_, s = score([*history, txn(0, 20_000, counterparty_id="NEW")], model)
+    assert s.tier == "low" and s.lowered == ("FRAUD-UNUSUAL-AMOUNT",)
+    assert (s.unlowered, s.unlowered_tier) == (640, "medium")

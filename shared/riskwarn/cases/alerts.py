@@ -65,6 +65,8 @@ class Alert(BaseModel):
     model_score: int = 0
     model_typology: str | None = None
     model_version: str | None = None
+    # typologies the model has held at a lower tier in this alert (once each: see merge)
+    lowered: list[str] = Field(default_factory=list)
     occurred_at: datetime  # the triggering event's time
     last_evidence_at: datetime
     created_at: datetime
@@ -91,6 +93,7 @@ class Alert(BaseModel):
             model_score=s.model_score,
             model_typology=s.model_typology,
             model_version=model_version,
+            lowered=list(s.lowered),
             occurred_at=s.event.occurred_at,
             last_evidence_at=s.event.occurred_at,
             created_at=created,
@@ -118,7 +121,17 @@ def merge(alert: Alert, s: Scored, at: datetime,
     time. Score, model score and tier only rise; `last_evidence_at` only moves forward (a
     late event does not move it back). Merging the same firing twice changes nothing more."""
     out = alert.model_copy(deep=True)
+    score, tier = s.score, s.tier
     known = set(out.event_ids)
+    # The same typology lowered again while the alert is open, on evidence of its own (a
+    # separate occurrence, not the same burst or inflow seen one event later): the
+    # model's "usual for the customer" may hold once; a pattern that repeats is not usual.
+    separate = not known.intersection(s.evidence)
+    again = [c for c in s.lowered if c in out.lowered] if separate else []
+    if again:
+        score = max(score, s.unlowered)
+        tier = higher_tier(tier, s.unlowered_tier or tier)
+    out.lowered += [c for c in s.lowered if c not in out.lowered]
     new_ids = [e for e in s.evidence if e not in known]
     out.event_ids = (out.event_ids + new_ids)[-MAX_EVENT_IDS:]
     out.typologies += [c for c in dict.fromkeys(s.typologies) if c not in out.typologies]
@@ -129,19 +142,28 @@ def merge(alert: Alert, s: Scored, at: datetime,
     items = out.evidence + [EvidenceItem(**e) for e in evidence or ()
                             if e["event_id"] not in held]
     out.evidence = sorted(items, key=lambda e: e.at)[-MAX_EVIDENCE_ITEMS:]
-    out.score = max(out.score, s.score)
+    if again:
+        why = (f"{', '.join(again)} again while this alert is open: not usual for the "
+               f"customer (stands at {tier})")
+        if why not in out.reason_codes:
+            out.reason_codes = [*out.reason_codes[:MAX_REASONS - 1], why]
+    out.score = max(out.score, score)
     out.model_score = max(out.model_score, s.model_score)
     out.last_evidence_at = max(out.last_evidence_at, s.event.occurred_at)
     entries = [HistoryEntry(at=at, actor="riskwarn", action="evidence_added",
-                            detail=f"{len(new_ids)} events, {s.tier} {s.score}: "
+                            detail=f"{len(new_ids)} events, {tier} {score}: "
                                    + "; ".join(s.reasons[:2]))]
-    raised = TIERS.index(s.tier) > TIERS.index(out.tier)
+    raised = TIERS.index(tier) > TIERS.index(out.tier)
     if raised:
         entries.append(HistoryEntry(at=at, actor="riskwarn", action="tier_raised",
-                                    detail=f"{out.tier} -> {s.tier}"))
-        out.tier = s.tier
+                                    detail=f"{out.tier} -> {tier}"))
+        out.tier = tier
     out.history += entries
     return Merge(out, entries, raised)
+
+
+def higher_tier(a: Tier, b: Tier) -> Tier:
+    return a if TIERS.index(a) >= TIERS.index(b) else b
 
 
 def dedup_keys(s: Scored) -> list[str]:

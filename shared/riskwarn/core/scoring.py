@@ -100,6 +100,12 @@ class Scored:
     evidence: list[str]
     model_score: int
     model_typology: str | None
+    # the typologies a confident model lowered here, and the score without that lowering:
+    # the same typology lowered again while its alert is open stands at this score instead
+    # (cases.alerts.merge: once may be usual, twice within the window is not)
+    lowered: tuple[str, ...] = ()
+    unlowered: int = 0
+    unlowered_tier: Tier | None = None
 
 
 @dataclass(slots=True)
@@ -161,6 +167,10 @@ class Scorer:
             if not hits and model_score < low:
                 continue
             scored = self._combine(feats.events[i], hits, model_score, calm[i], based[i])
+            if calm[i] and scored is not None and scored.lowered:
+                firm = self._combine(feats.events[i], hits, model_score, False, based[i])
+                if firm is not None:
+                    scored.unlowered, scored.unlowered_tier = firm.score, firm.tier
             if scored is not None:
                 out.append(scored)
                 if "MODEL" in scored.typologies:
@@ -233,8 +243,9 @@ class Scorer:
         # a model-driven alert takes its category from the model's typology (filled in by
         # _add_model_findings); otherwise the strongest rule's
         category = ranked[0][1].category if ranked and rule_score >= model_score else ""
+        lowered = tuple(dict.fromkeys(h.code for s, h in ranked if s < h.score))
         return Scored(event, score, tier, category, typologies, reasons, evidence, model_score,
-                      None)
+                      None, lowered, score, tier)
 
     def _add_model_findings(self, out: list[Scored], rows: Matrix) -> None:
         """The typology model and the explanations, for alert rows only: two ONNX calls."""

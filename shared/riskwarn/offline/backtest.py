@@ -19,7 +19,7 @@ import orjson
 from riskwarn.cases.alerts import Alert, AlertBook
 from riskwarn.core.config import TIERS, ScoringConfig
 from riskwarn.core.drift import counts, psi_of_counts
-from riskwarn.core.events import Label, parse_records
+from riskwarn.core.events import Event, Label, parse_records
 from riskwarn.core.model import ModelPort
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scorer
@@ -140,6 +140,7 @@ class _Run:
         self.traps: dict[str, str | None] = {}
         self.watermark = float("-inf")
         self.start = measure_from.timestamp() if measure_from is not None else None
+        self.live = False
         self.baseline = cfg.drift_baseline if self.scorer.model is not None else None
         self.binned: dict[str, Any] = {}
         self.day_alerts: Counter[tuple[str, str]] = Counter()
@@ -169,8 +170,24 @@ class _Run:
             if len(summary.rejects) < KEEP_REJECT_DETAILS:
                 summary.rejects.append((numbers[rej.position], rej.reason))
         start = self.start
+        if start is not None and not self.live:
+            history = [e for e in events if e.occurred_at.timestamp() < start]
+            if len(history) < len(events):  # the book goes live inside this batch
+                self.score(history)
+                self.go_live()
+                events = [e for e in events if e.occurred_at.timestamp() >= start]
         self.evaluation.observe_events(events if start is None else [
             e for e in events if e.occurred_at.timestamp() >= start])
+        self.score(events)
+
+    def go_live(self) -> None:
+        """The book goes live with no open alert: production backfills its history without
+        raising any, so nothing raised in the history absorbs live evidence."""
+        self.live = True
+        for alert in self.book.drain():
+            self.emit(alert)
+
+    def score(self, events: list[Event]) -> None:
         run = self.scorer.run(events, self.profiles)
         if self.baseline is not None and len(run.matrix):
             for name, c in counts(self.baseline, run.matrix, self.scorer.inputs).items():

@@ -42,6 +42,7 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "created_day": {"S": iso(alert.created_at)[:10]},  # the ByDay index: newest first
         "status": {"S": alert.status},
         "notified": {"BOOL": False},
+        "lowered": {"L": [{"S": c} for c in alert.lowered]},
         "evidence": {"L": [{"M": _evidence_item(e.model_dump(mode="json"))}
                            for e in alert.evidence]},
     }
@@ -89,6 +90,7 @@ def from_item(item: dict[str, Any]) -> Alert:
         model_score=int(item["model_score"]["N"]),
         model_typology=s("model_typology"),
         model_version=s("model_version"),
+        lowered=[c["S"] for c in item.get("lowered", {}).get("L", [])],
         occurred_at=item["occurred_at"]["S"],
         last_evidence_at=item["last_evidence_at"]["S"],
         created_at=item["created_at"]["S"],
@@ -167,7 +169,8 @@ class AlertStore:
                 ":m": {"N": str(a.model_score)}, ":tier": {"S": a.tier},
                 ":rank": {"N": str(TIERS.index(a.tier))},
                 ":t": {"S": iso(a.last_evidence_at)}, ":now": {"S": iso(now)},
-                ":next": {"N": str(seen + 1)}}
+                ":next": {"N": str(seen + 1)},
+                ":low": {"L": [{"S": c} for c in a.lowered]}}
             if seen:
                 values[":seen"] = {"N": str(seen)}
             try:
@@ -177,7 +180,8 @@ class AlertStore:
                     UpdateExpression="SET event_ids = :ids, typologies = :codes, "
                                      "reason_codes = :r, evidence = :ev, score = :s, "
                                      "model_score = :m, tier = :tier, tier_rank = :rank, "
-                                     "last_evidence_at = :t, updated_at = :now, merges = :next",
+                                     "last_evidence_at = :t, updated_at = :now, merges = :next, "
+                                     "lowered = :low",
                     ConditionExpression="merges = :seen" if seen
                     else "attribute_not_exists(merges)",
                     ExpressionAttributeValues=values)
