@@ -52,9 +52,10 @@ bench: $(STAMP)
 
 ## evaluate: detection on data riskwarn was not built on: each outside generator (finforge,
 ## synthfin-aml) scored by a model trained without it, against rules only and the
-## fixed-threshold baseline; our own held-out seed; trained models cached in .riskwarn/eval
+## fixed-threshold baseline; our own held-out seed; trained models cached in .riskwarn/eval;
+## every figure written to docs/evaluation.json
 evaluate: $(STAMP)
-	$(PY) -m benchmarks.detection_quality
+	$(PY) -m benchmarks.detection_quality --json docs/evaluation.json
 
 ## openapi: write docs/openapi.json from the staff API's routes (a test keeps them equal)
 openapi: $(STAMP)

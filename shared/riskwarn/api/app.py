@@ -24,7 +24,7 @@ from riskwarn.cases.disposition import Conflict, Disposition, NotFound
 from riskwarn.cases.review import Review
 from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
-from riskwarn.store.alert_queries import AlertQueries, BadRequest
+from riskwarn.store.alert_queries import AlertQueries, BadQuery
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.reports import ReportStore
 from riskwarn.store.thresholds import StaleVersion, Thresholds, ThresholdStore
@@ -64,7 +64,7 @@ app.configure_openapi(
     security=[{"cognito": []}])
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-          StaleVersion: 409, BadRequest: 400}
+          StaleVersion: 409, BadQuery: 400}
 
 
 @app.exception_handler([*STATUS, RequestValidationError])  # type: ignore[untyped-decorator]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskwarn.cases.alerts import Alert
+from riskwarn.store import throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -79,6 +80,7 @@ class Notifier:
         self.topic_arn = topic_arn
         self.calls = 0
 
+    @throttled_as_named
     def publish(self, alerts: list[Alert]) -> set[str]:
         """Publish each alert once; returns the ids that failed (to be retried)."""
         failed: set[str] = set()

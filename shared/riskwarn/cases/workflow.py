@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskwarn.cases.alerts import Alert
+from riskwarn.store import throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
@@ -36,6 +37,7 @@ class WorkflowStarter:
         self.timing = timing or Timing()
         self.calls = 0
 
+    @throttled_as_named
     def start(self, alert: Alert, now: datetime) -> bool:
         """Start the alert's disposition; False if it was started before."""
         if alert.tier not in WORKFLOW_TIERS:

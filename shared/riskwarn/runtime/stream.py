@@ -34,7 +34,7 @@ from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Profiles, Scored, Scorer
 from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
-from riskwarn.store import is_transient
+from riskwarn.store import TransientStoreError
 from riskwarn.store.alerts import AlertStore, history_item
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.quarantine import Quarantine
@@ -78,9 +78,7 @@ class StreamPorts:
             return
         try:
             cfg = self.thresholds.config_if_changed()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
+        except TransientStoreError:
             from riskwarn.runtime.observability import logger
 
             logger.warning("thresholds not re-read; scoring goes on with version %s",
@@ -195,18 +193,14 @@ def _alerts(ports: StreamPorts, out: BatchOutcome, scored: list[Scored], profile
             continue
         try:
             alert = _alert(ports, out, profiles[cid], s, now, history)
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
+        except TransientStoreError:
             failed_customers.add(cid)
             continue
         if alert is not None:
             to_notify.append(alert)
     try:
         ports.alerts.append_history([item for _, item in history])
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
+    except TransientStoreError:
         failed_customers |= {cid for cid, _ in history}
     return to_notify
 
@@ -217,9 +211,7 @@ def _quarantine(ports: StreamPorts, out: BatchOutcome, raw: bytes, reason: str, 
     retried (a failure), never dropped."""
     try:
         ports.quarantine.put(raw, reason, rec.shard_id, rec.sequence, now)
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
+    except TransientStoreError:
         out.failed.add(rec.sequence)
         return
     out.quarantined += 1
@@ -265,9 +257,7 @@ def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert],
     retry: set[str] = set()
     try:
         failed_ids = ports.notifier.publish(alerts)
-    except Exception as exc:
-        if not is_transient(exc):
-            raise
+    except TransientStoreError:
         return {a.customer_id for a in alerts}
     sent = [a for a in alerts if a.alert_id not in failed_ids]
     retry |= {a.customer_id for a in alerts if a.alert_id in failed_ids}
@@ -277,9 +267,7 @@ def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert],
                 out.workflows_started += 1
             ports.alerts.mark_notified([alert.alert_id])
             out.notified += 1
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
+        except TransientStoreError:
             retry.add(alert.customer_id)
     return retry
 

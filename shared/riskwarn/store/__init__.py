@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def iso(dt: datetime) -> str:
@@ -13,6 +19,11 @@ def iso(dt: datetime) -> str:
 
 class TransientStoreError(Exception):
     """Throttling, timeouts, service errors: the work can succeed if tried again."""
+
+
+class Throttled(TransientStoreError):
+    """An AWS call throttled, timed out or met a service error: try the work again later
+    (the stream fails the customer's records; they come back)."""
 
 
 class Conflict(TransientStoreError):
@@ -44,3 +55,21 @@ def is_transient(exc: Exception) -> bool:
         code = exc.response.get("Error", {}).get("Code", "")
         return code in THROTTLING or code.endswith("Throttled")
     return isinstance(exc, BotoCoreError)
+
+
+def throttled_as_named(fn: Callable[P, R]) -> Callable[P, R]:
+    """An adapter method whose transient AWS errors come out as `Throttled` (anything else
+    as it was): callers catch one named error instead of inspecting boto's."""
+
+    @wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except TransientStoreError:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                raise Throttled(f"{fn.__qualname__}: {exc}") from exc
+            raise
+
+    return call

@@ -29,11 +29,12 @@ PAGE_READ = 200  # items DynamoDB evaluates per query call
 INDEX_KEY = {"ByCustomer": "customer_id", "ByStatus": "status", "ByDay": "created_day"}
 
 
-class BadRequest(ValueError):
-    """The caller asked for something that cannot be answered as asked (a 400)."""
+class BadQuery(ValueError):
+    """A query the store cannot answer as asked (a time range out of bounds, a cursor it did
+    not hand out); the API answers it with 400."""
 
 
-class BadCursor(BadRequest):
+class BadCursor(BadQuery):
     pass
 
 
@@ -51,11 +52,11 @@ class AlertFilter:
     def __post_init__(self) -> None:
         for moment in (self.start, self.end):
             if not EARLIEST <= moment <= LATEST:
-                raise BadRequest("times must lie between 1970 and 9000")
+                raise BadQuery("times must lie between 1970 and 9000")
         if self.start >= self.end:
-            raise BadRequest("'from' must be before 'to'")
+            raise BadQuery("'from' must be before 'to'")
         if self.end - self.start > timedelta(days=MAX_RANGE_DAYS):
-            raise BadRequest(f"a time range is at most {MAX_RANGE_DAYS} days")
+            raise BadQuery(f"a time range is at most {MAX_RANGE_DAYS} days")
 
     @property
     def index(self) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from riskwarn.cases.alerts import Alert, HistoryEntry, Merge, merge
 from riskwarn.core.config import TIERS
 from riskwarn.core.scoring import Scored
-from riskwarn.store import Conflict, condition_failed, iso
+from riskwarn.store import Conflict, condition_failed, iso, throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -119,6 +119,7 @@ class AlertStore:
         self.history_table = history_table
         self.calls = 0
 
+    @throttled_as_named
     def put_new(self, alert: Alert) -> bool | None:
         """Write a new alert unless its id exists. Returns None when written, otherwise
         whether the stored one was already notified (a redelivered event)."""
@@ -138,6 +139,7 @@ class AlertStore:
                 self.notified(alert.alert_id)
         return None
 
+    @throttled_as_named
     def notified(self, alert_id: str) -> bool:
         self.calls += 1
         item: Any = self.client.get_item(
@@ -145,6 +147,7 @@ class AlertStore:
             ProjectionExpression="notified").get("Item", {})
         return bool(item.get("notified", {}).get("BOOL", False))
 
+    @throttled_as_named
     def merge(self, alert_id: str, s: Scored, now: datetime,
               evidence: list[dict[str, Any]] | None = None) -> Merge | None:
         """A repeat firing merged into a stored alert by the one merge (`alerts.merge`):
@@ -192,6 +195,7 @@ class AlertStore:
             return done
         raise Conflict(f"alert {alert_id}: {MERGE_ATTEMPTS} merges in a row were overtaken")
 
+    @throttled_as_named
     def mark_notified(self, alert_ids: Iterable[str]) -> None:
         for alert_id in alert_ids:
             self.calls += 1
@@ -200,6 +204,7 @@ class AlertStore:
                 UpdateExpression="SET notified = :t", ExpressionAttributeValues={
                     ":t": {"BOOL": True}})
 
+    @throttled_as_named
     def append_history(self, items: list[dict[str, Any]]) -> None:
         for i in range(0, len(items), HISTORY_CHUNK):
             requests: Any = [{"PutRequest": {"Item": it}} for it in items[i:i + HISTORY_CHUNK]]
@@ -215,6 +220,7 @@ class AlertStore:
 
                 raise TransientStoreError("alert history: unprocessed items after retries")
 
+    @throttled_as_named
     def get(self, alert_id: str) -> Alert | None:
         item: Any = self.client.get_item(TableName=self.table,
                                          Key={"alert_id": {"S": alert_id}}).get("Item")

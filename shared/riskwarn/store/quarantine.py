@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from riskwarn.store import throttled_as_named
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -24,6 +26,7 @@ class Quarantine:
         self.bucket = bucket
         self.calls = 0
 
+    @throttled_as_named
     def put(self, raw: bytes, reason: str, shard_id: str, sequence: str,
             now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from riskwarn.core.config import ModelCutoffs, ScoringConfig, TierThresholds, TypologyThresholds
 from riskwarn.core.drift import DriftBaseline
-from riskwarn.store import condition_failed, iso
+from riskwarn.store import condition_failed, iso, throttled_as_named
 
 NAME = "thresholds"
 
@@ -117,6 +117,7 @@ class ThresholdSource:
         self.version = 0
         self._checked = -1e18
 
+    @throttled_as_named
     def config_if_changed(self, clock: float | None = None) -> ScoringConfig | None:
         now = time.monotonic() if clock is None else clock
         if now - self._checked < self.every:
