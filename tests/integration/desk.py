@@ -12,6 +12,7 @@ from riskwarn.cases.workflow import Timing, WorkflowStarter
 from riskwarn.runtime.lambda_shapes import sqs_event
 from riskwarn.runtime.review_inbox import handle_review_messages
 from riskwarn.store.alerts import to_item
+from riskwarn.store.cases import CaseStore
 from tests.integration.conftest import Stack
 
 FAST = Timing(review_sla_high=30, review_sla_critical=30, supervisor_sla=30, follow_up=1,
@@ -27,8 +28,8 @@ class Desk:
         self.s = stack
         self.ddb = stack.client("dynamodb")
         self.sfn = stack.client("stepfunctions")
-        self.port = Disposition(self.ddb, self.sfn, stack.p.ref("AlertsTable"),
-                                stack.p.ref("AlertHistoryTable"))
+        self.port = Disposition(CaseStore(self.ddb, stack.p.ref("AlertsTable"),
+                                          stack.p.ref("AlertHistoryTable")), self.sfn)
 
     def raise_alert(self, alert_id: str, tier: str, category: str = "aml",
                     customer: str = "C-1", created: datetime | None = None) -> Alert:

@@ -41,21 +41,12 @@ def summary(item: dict[str, Any]) -> AlertSummary:
 
 
 def controls_for(p: ApiPorts, alert: dict[str, Any]) -> list[Control]:
-    account = alert.get("account_id") or f"customer:{alert['customer_id']}"
-    resp = p.ddb.query(TableName=p.settings.controls_table,
-                       KeyConditionExpression="account_id = :a",
-                       FilterExpression="alert_id = :id",
-                       ExpressionAttributeValues={":a": {"S": account},
-                                                  ":id": {"S": alert["alert_id"]}})
-    return [Control.model_validate(plain(i)) for i in resp.get("Items", [])]
+    return [Control.model_validate(c) for c in p.controls.for_alert(alert)]
 
 
 def detail(p: ApiPorts, item: dict[str, Any], masked: bool) -> AlertDetail:
-    resp = p.ddb.query(TableName=p.settings.history_table,
-                       KeyConditionExpression="alert_id = :a",
-                       ExpressionAttributeValues={":a": {"S": item["alert_id"]}})
     doc = {**item, "controls": controls_for(p, item),
-           "history": [plain(h) for h in resp.get("Items", [])],
+           "history": p.alerts.history_items(item["alert_id"]),
            "waiting_for_decision": "task_token" in item}
     doc.pop("task_token", None)
     if masked:

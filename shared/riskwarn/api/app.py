@@ -25,6 +25,9 @@ from riskwarn.cases.review import Review
 from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
 from riskwarn.store.alert_queries import AlertQueries, BadQuery
+from riskwarn.store.alerts import AlertStore
+from riskwarn.store.cases import CaseStore
+from riskwarn.store.controls import ControlStore
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.reports import ReportStore
 from riskwarn.store.thresholds import StaleVersion, Thresholds, ThresholdStore
@@ -37,10 +40,12 @@ def build_api_ports(env: Settings) -> ApiPorts:
     from riskwarn import aws
 
     ddb = aws.dynamodb(env.endpoint_url, env.region)
-    disposition = Disposition(ddb, aws.sfn(env.endpoint_url, env.region), env.alerts_table,
-                              env.history_table)
+    cases = CaseStore(ddb, env.alerts_table, env.history_table)
+    disposition = Disposition(cases, aws.sfn(env.endpoint_url, env.region))
     return ApiPorts(
-        ddb=ddb, settings=env, review=Review(ddb, disposition),
+        settings=env, review=Review(cases, disposition),
+        alerts=AlertStore(ddb, env.alerts_table, env.history_table),
+        controls=ControlStore(ddb, env.controls_table),
         queries=AlertQueries(ddb, env.alerts_table),
         profiles=ProfileStore(ddb, env.profiles_table),
         reports=ReportStore(ddb, env.reports_table),

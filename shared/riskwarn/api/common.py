@@ -12,6 +12,8 @@ from riskwarn.cases.access import Caller
 from riskwarn.cases.review import Review
 from riskwarn.settings import Settings
 from riskwarn.store.alert_queries import AlertQueries
+from riskwarn.store.alerts import AlertStore
+from riskwarn.store.controls import ControlStore
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.reports import ReportStore
 from riskwarn.store.thresholds import ThresholdStore
@@ -40,8 +42,9 @@ def errors(*codes: int) -> dict[int, Any]:
 
 @dataclass
 class ApiPorts:
-    ddb: Any
     settings: Settings
+    alerts: AlertStore  # history (reads)
+    controls: ControlStore
     review: Review
     queries: AlertQueries
     profiles: ProfileStore

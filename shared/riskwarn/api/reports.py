@@ -27,8 +27,8 @@ from riskwarn.api.models import (
 from riskwarn.api.str_document import render
 from riskwarn.cases.access import ADMINS, READERS, REVIEWERS
 from riskwarn.cases.disposition import NotFound
+from riskwarn.cases.lifecycle import DECIDED
 from riskwarn.cases.reporting import summarize
-from riskwarn.cases.review import DECIDED
 from riskwarn.core.config import TIERS
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.runtime.observability import mask
@@ -58,13 +58,7 @@ def _profile(prof: CustomerProfile, masked: bool) -> ProfileSummary:
 
 
 def _active_controls(p: ApiPorts, customer_id: str) -> list[Control]:
-    resp = p.ddb.query(TableName=p.settings.controls_table, IndexName="ByCustomer",
-                       KeyConditionExpression="customer_id = :c",
-                       FilterExpression="#st = :active",
-                       ExpressionAttributeNames={"#st": "status"},
-                       ExpressionAttributeValues={":c": {"S": customer_id},
-                                                  ":active": {"S": "active"}})
-    return [Control.model_validate(plain(i)) for i in resp.get("Items", [])]
+    return [Control.model_validate(c) for c in p.controls.active_for_customer(customer_id)]
 
 
 @router.get("/customers/<customer_id>/risk",

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskwarn.cases.alerts import Alert
+from riskwarn.cases.lifecycle import WORKFLOW_TIERS
 from riskwarn.store import throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
-
-WORKFLOW_TIERS = ("high", "critical")
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,15 @@ class AlertStore:
                                          Key={"alert_id": {"S": alert_id}}).get("Item")
         return from_item(item) if item else None
 
+    def history_items(self, alert_id: str) -> list[dict[str, Any]]:
+        """An alert's history as stored (every attribute, plain values), oldest first."""
+        from riskwarn.store.reports import plain
+
+        resp: Any = self.client.query(
+            TableName=self.history_table, KeyConditionExpression="alert_id = :a",
+            ExpressionAttributeValues={":a": {"S": alert_id}})
+        return [plain(i) for i in resp.get("Items", [])]
+
     def history(self, alert_id: str) -> list[HistoryEntry]:
         resp: Any = self.client.query(
             TableName=self.history_table, KeyConditionExpression="alert_id = :a",
