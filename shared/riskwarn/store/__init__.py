@@ -26,7 +26,7 @@ class Throttled(TransientStoreError):
     (the stream fails the customer's records; they come back)."""
 
 
-class Conflict(TransientStoreError):
+class Stale(TransientStoreError):
     """A conditional write kept losing to other writers: try the work again later."""
 
 

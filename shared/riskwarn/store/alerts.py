@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from riskwarn.cases.alerts import Alert, HistoryEntry, Merge, merge
 from riskwarn.core.config import TIERS
 from riskwarn.core.scoring import Scored
-from riskwarn.store import Conflict, condition_failed, iso, throttled_as_named
+from riskwarn.store import Stale, condition_failed, iso, throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -193,7 +193,7 @@ class AlertStore:
                     raise
                 continue
             return done
-        raise Conflict(f"alert {alert_id}: {MERGE_ATTEMPTS} merges in a row were overtaken")
+        raise Stale(f"alert {alert_id}: {MERGE_ATTEMPTS} merges in a row were overtaken")
 
     @throttled_as_named
     def mark_notified(self, alert_ids: Iterable[str]) -> None:
