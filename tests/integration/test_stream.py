@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -207,6 +208,25 @@ def test_replay_redrives_a_batch_from_the_on_failure_queue(stack: Stack) -> None
     again = replay(sqs, stack.client("kinesis"), queue,
                    lambda ev: score_batch(ev, generate_context(), stack.ports))
     assert again.messages == 0
+
+
+def test_events_from_the_future_or_before_2000_are_quarantined_with_their_reason(
+        stack: Stack) -> None:
+    now = stack.ports.clock()
+    ahead = (now + timedelta(hours=3)).isoformat().replace("+00:00", "Z")
+    good = scenario()
+    event = stack.send([line(customer_id="C-FUTURE", occurred_at=ahead),
+                        line(customer_id="C-EPOCH", occurred_at="1970-01-01T00:00:00Z"),
+                        *good])
+    outcome = process_records([Record.from_lambda(r) for r in event["Records"]], stack.ports)
+    assert outcome.quarantined == 2 and outcome.scored == len(good) and not outcome.failed
+    s3 = stack.client("s3")
+    bucket = stack.p.ref("QuarantineBucket")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    reasons = sorted(orjson.loads(s3.get_object(Bucket=bucket, Key=k)["Body"].read())["reason"]
+                     for k in keys)
+    assert reasons[0].startswith("occurred_at: 1970, before 2000")
+    assert reasons[1].startswith("occurred_at: 3.0 h after it was received")
 
 
 def test_a_quarantine_the_bucket_cannot_take_now_is_retried_not_lost(

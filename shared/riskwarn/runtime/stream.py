@@ -174,10 +174,32 @@ def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: d
     for rej in rejected:
         _quarantine(ports, out, rej.raw, rej.reason, kept[rej.position], now)
     records_of: dict[str, list[Record]] = defaultdict(list)
-    for event, rec in zip(events, (r for i, r in enumerate(kept) if i not in bad),
-                          strict=True):
+    valid: list[Event] = []
+    for event, (i, rec) in zip(events, ((i, r) for i, r in enumerate(kept) if i not in bad),
+                               strict=True):
+        why = _out_of_time(event, now)
+        if why:
+            _quarantine(ports, out, raws[i], why, rec, now)
+            continue
+        valid.append(event)
         records_of[event.customer_id].append(rec)
-    return events, records_of
+    return valid, records_of
+
+
+MAX_AHEAD_S = 3600.0  # a source clock this far ahead of ours is wrong, not early
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # before it, a time is a default, not an event's
+
+
+def _out_of_time(event: Event, now: datetime) -> str | None:
+    """Why an event's time cannot be right, or None: from the future (it would move the
+    customer's windows ahead and make every true event after it look late), or before
+    2000 (an epoch or default value). Old events replayed later are fine."""
+    ahead = (event.occurred_at - now).total_seconds()
+    if ahead > MAX_AHEAD_S:
+        return f"occurred_at: {ahead / 3600:,.1f} h after it was received (a clock ahead?)"
+    if event.occurred_at < EARLIEST:
+        return f"occurred_at: {event.occurred_at.year}, before 2000 (a default value?)"
+    return None
 
 
 def _alerts(ports: StreamPorts, out: BatchOutcome, scored: list[Scored], profiles: Profiles,
