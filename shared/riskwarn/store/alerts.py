@@ -164,16 +164,14 @@ class AlertStore:
                 return None
             seen = int(item.get("merges", {}).get("N", "0"))
             done = merge(from_item(item), s, now, evidence)
-            a = done.alert
+            merged = to_item(done.alert)
             values: dict[str, Any] = {
-                ":ids": to_item(a)["event_ids"], ":codes": {"SS": sorted(set(a.typologies))},
-                ":r": {"L": [{"S": r} for r in a.reason_codes]},
-                ":ev": to_item(a)["evidence"], ":s": {"N": str(a.score)},
-                ":m": {"N": str(a.model_score)}, ":tier": {"S": a.tier},
-                ":rank": {"N": str(TIERS.index(a.tier))},
-                ":t": {"S": iso(a.last_evidence_at)}, ":now": {"S": iso(now)},
-                ":next": {"N": str(seen + 1)},
-                ":low": {"L": [{"S": c} for c in a.lowered]}}
+                ":ids": merged["event_ids"], ":codes": merged["typologies"],
+                ":r": merged["reason_codes"], ":ev": merged["evidence"],
+                ":s": merged["score"], ":m": merged["model_score"], ":tier": merged["tier"],
+                ":rank": merged["tier_rank"], ":t": merged["last_evidence_at"],
+                ":now": {"S": iso(now)},
+                ":next": {"N": str(seen + 1)}, ":low": merged["lowered"]}
             if seen:
                 values[":seen"] = {"N": str(seen)}
             try:
@@ -219,12 +217,6 @@ class AlertStore:
                 from riskwarn.store import TransientStoreError
 
                 raise TransientStoreError("alert history: unprocessed items after retries")
-
-    @throttled_as_named
-    def get(self, alert_id: str) -> Alert | None:
-        item: Any = self.client.get_item(TableName=self.table,
-                                         Key={"alert_id": {"S": alert_id}}).get("Item")
-        return from_item(item) if item else None
 
     def history_items(self, alert_id: str) -> list[dict[str, Any]]:
         """An alert's history as stored (every attribute, plain values), oldest first."""
