@@ -22,7 +22,7 @@ import logging
 import orjson
 
 from benchmarks._data import events_file
-from riskwarn import aws
+from riskwarn import aws, process_cache
 from riskwarn.core.config import DEFAULT_MODEL_PATH
 from riskwarn.local.provision import provision
 from riskwarn.local.template import transform
@@ -66,7 +66,7 @@ def run(batch: int, lines: list[bytes], writes: str) -> dict[str, float]:
     from moto import mock_aws
 
     with mock_aws():
-        aws.reset()
+        process_cache.reset()
         p = provision(transform(), lambda s: aws.any_client(s, None, "us-east-1"))
         ports = build_ports(Settings.from_variables(
             p.function_env("ScoreFunction"), model_path=DEFAULT_MODEL_PATH,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from riskwarn import process_cache
 from riskwarn.process_cache import once_per_process
 
 if TYPE_CHECKING:
@@ -58,8 +57,3 @@ def kinesis(endpoint_url: str | None, region: str) -> KinesisClient:
 def sqs(endpoint_url: str | None, region: str) -> SQSClient:
     return _client("sqs", endpoint_url, region)  # type: ignore[no-any-return]
 
-
-def reset() -> None:
-    """Forget cached clients and everything else built once per process (tests that switch
-    endpoints): `process_cache.reset`."""
-    process_cache.reset()

@@ -11,7 +11,7 @@ import boto3
 import orjson
 import pytest
 
-from riskwarn import aws
+from riskwarn import process_cache
 from riskwarn.core.config import DEFAULT_MODEL_PATH
 from riskwarn.local.atomic import serialise_dynamodb_writes
 from riskwarn.local.provision import Provisioned, provision
@@ -32,7 +32,7 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "riskwarn",
     }.items():
         monkeypatch.setenv(key, value)
-    aws.reset()
+    process_cache.reset()
     yield
     # a test that scored without the handler's flush leaves metrics behind: drop them
     from riskwarn.runtime.observability import metrics

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from riskwarn.cases.disposition import Conflict
+from riskwarn.cases.lifecycle import Conflict
 from riskwarn.cases.workflow import Timing
 from tests.builders import eventually
 from tests.integration.conftest import Stack

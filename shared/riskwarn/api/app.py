@@ -20,7 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from riskwarn.api import alerts, reports
 from riskwarn.api.common import ApiPorts
 from riskwarn.cases.access import Forbidden, Unauthenticated
-from riskwarn.cases.disposition import Conflict, Disposition, NotFound
+from riskwarn.cases.disposition import Disposition
+from riskwarn.cases.lifecycle import Conflict, NotFound
 from riskwarn.cases.review import Review
 from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings

@@ -26,8 +26,7 @@ from riskwarn.api.models import (
 )
 from riskwarn.api.str_document import render
 from riskwarn.cases.access import ADMINS, READERS, REVIEWERS
-from riskwarn.cases.disposition import NotFound
-from riskwarn.cases.lifecycle import DECIDED
+from riskwarn.cases.lifecycle import DECIDED, NotFound
 from riskwarn.cases.reporting import summarize
 from riskwarn.core.config import TIERS
 from riskwarn.core.profile import CustomerProfile

@@ -102,7 +102,6 @@ class Alert(BaseModel):
         )
 
 
-
 @dataclass(slots=True)
 class Merge:
     """What a repeat firing did to an open alert: the alert as it is now, and the history

@@ -14,13 +14,10 @@ from typing import Any
 
 import orjson
 
-from riskwarn.cases.lifecycle import OUTCOMES, Conflict, NotFound, Outcome
+from riskwarn.cases.lifecycle import OUTCOMES, Conflict, Outcome
 from riskwarn.process_cache import once_per_process
 from riskwarn.store import iso
 from riskwarn.store.cases import CaseStore
-
-__all__ = ["OUTCOMES", "Conflict", "Disposition", "NotFound", "Outcome", "ReviewTask",
-           "production_disposition"]
 
 
 @dataclass(frozen=True)

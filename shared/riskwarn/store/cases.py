@@ -24,11 +24,11 @@ class CaseStore:
         self.alerts_table = alerts_table
         self.history_table = history_table
 
-    @throttled_as_named
     def load(self, alert_id: str) -> dict[str, Any]:
         """The alert as stored (plain values), read consistently."""
         return plain(self.load_item(alert_id))
 
+    @throttled_as_named
     def load_item(self, alert_id: str) -> dict[str, Any]:
         item: Any = self.client.get_item(TableName=self.alerts_table,
                                          Key={"alert_id": {"S": alert_id}},
