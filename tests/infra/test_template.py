@@ -80,7 +80,8 @@ def test_each_tier_reaches_its_audience_only() -> None:
 
 
 @pytest.mark.parametrize("role_name", ["ScoreFunctionRole", "ReviewInboxFunctionRole",
-                                       "ApiFunctionRole", "DispositionStateMachineRole"])
+                                       "ApiFunctionRole", "DispositionStepsFunctionRole",
+                                       "DispositionStateMachineRole"])
 def test_every_role_is_least_privilege(role_name: str) -> None:
     role = RES[role_name]["Properties"]
     statements = [st for pol in role["Policies"] for st in pol["PolicyDocument"]["Statement"]]
@@ -122,6 +123,20 @@ def test_state_machine_is_jsonpath_only_and_wired_by_substitution() -> None:
                                    "RiskOfficerPhone", "OnCallPhone", "SupervisorEmail"])
 def test_contacts_are_parameters(param: str) -> None:
     assert param in load_sam()["Parameters"]
+
+
+def test_the_workflow_writes_no_table_itself() -> None:
+    """Its writes are steps of the disposition-steps function (the lifecycle's rules and
+    stores): the state machine's role may invoke that function, and reach no table."""
+    doc = orjson.loads((ROOT / "infra" / "statemachine" / "disposition.asl.json").read_text())
+    resources = {s.get("Resource") for s in doc["States"].values() if s["Type"] == "Task"}
+    assert resources == {"arn:aws:states:::lambda:invoke", "arn:aws:states:::sns:publish",
+                         "arn:aws:states:::sqs:sendMessage.waitForTaskToken"}
+    role = RES["DispositionStateMachineRole"]["Properties"]
+    granted = {a for pol in role["Policies"] for st in pol["PolicyDocument"]["Statement"]
+               for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])}
+    assert not any(a.startswith("dynamodb:") for a in granted), granted
+    assert "lambda:InvokeFunction" in granted
 
 
 def test_disposition_asl_is_what_its_builder_writes() -> None:

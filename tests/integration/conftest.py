@@ -92,14 +92,32 @@ class Stack:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
 
 
+def _functions_in_process(p: Provisioned, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template's functions registered with moto's Lambda and run in this process, so
+    the state machine's Lambda tasks run the real handlers (as on the local stack), with
+    the environment the template gives them."""
+    from moto.awslambda.models import LambdaFunction
+
+    from riskwarn.local.functions import InProcessFunctions
+
+    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", LambdaFunction._invoke_lambda)
+    for key, value in p.function_env("DispositionStepsFunction").items():
+        monkeypatch.setenv(key, value)
+    process_cache.reset()
+    InProcessFunctions(p.stack, REGION).register_with_moto(
+        boto3.client("lambda", region_name=REGION),
+        {logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
+
+
 @pytest.fixture(params=["transact", "put"])
-def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """Both ways of writing profiles (store/profiles.py) go through every test."""
     from moto import mock_aws
 
     serialise_dynamodb_writes()  # DynamoDB's conditional writes are atomic; moto's are not
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         p = provision(TEMPLATE, lambda s: boto3.client(s, region_name=REGION), region=REGION)
+        _functions_in_process(p, monkeypatch)
         # the model: the repository's copy instead of the layer's /opt path
         settings = Settings.from_variables(p.function_env("ScoreFunction"),
                                            model_path=DEFAULT_MODEL_PATH,

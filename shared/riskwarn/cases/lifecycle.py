@@ -6,6 +6,13 @@ API, the console, `riskwarn decide` through the API) meets the same rules.
 States: open → in_review (claimed) → decided (closed, confirmed, false_positive) or
 escalated (the SLA passed: supervisors only); high and critical alerts have a disposition
 workflow waiting for the decision; a critical alert is confirmed or cleared by two people.
+The workflow's own steps (escalate, settle a decision, reopen on follow-up, close, fail)
+ask these rules too (`cases.workflow_steps`), so no state changes outside them:
+
+    open / in_review ──SLA──► escalated ──decision──► confirmed ──follow-up: new high or
+          │                                   │          critical alerts──► escalated (reopened)
+          └────────decision───────────────────┴──► false_positive / confirmed ──► closed
+    any state ──the workflow failed──► workflow_failed
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ FINAL = frozenset({"confirmed", "false_positive"})
 WORKFLOW_TIERS = frozenset({"high", "critical"})  # tiers with a disposition workflow
 
 Step = Literal["direct", "first_review", "complete_task"]
+# what a settled decision makes of the alert: its status and the label training reads
+SETTLED: dict[str, tuple[str, str]] = {"confirmed": ("confirmed", "positive"),
+                                       "false_positive": ("false_positive", "negative")}
 
 
 class Conflict(Exception):
@@ -87,3 +97,45 @@ def decide(case: Case, caller: Caller, outcome: Outcome) -> Step:
             raise Forbidden("four eyes: the final decision on a critical alert needs a "
                             "second person, not the first reviewer")
     return "complete_task"
+
+
+# ---- the workflow's own steps (no caller: the disposition workflow acts on its clock) ------
+
+def escalate(case: Case) -> str:
+    """The review SLA (or the supervisors' own) passed with no decision: the alert is, or
+    stays, the supervisors'."""
+    if case.status in DECIDED:
+        raise Conflict(f"alert {case.alert_id} is {case.status}: nothing to escalate")
+    return "escalated"
+
+
+def settle(case: Case, outcome: str) -> tuple[str, str]:
+    """A final decision the workflow received: the alert's status and label. Only an alert
+    still under review (or reopened) can be settled."""
+    if outcome not in SETTLED:
+        raise ValueError(f"a settled outcome is one of {', '.join(SETTLED)}")
+    if case.status in DECIDED:
+        raise Conflict(f"alert {case.alert_id} is {case.status} already")
+    return SETTLED[outcome]
+
+
+def reopen(case: Case) -> str:
+    """Follow-up found new high or critical alerts after a confirmed decision: the case
+    opens again for supervisors."""
+    if case.status not in ("confirmed", "closed"):
+        raise Conflict(f"alert {case.alert_id} is {case.status}: only a confirmed case "
+                       "reopens")
+    return "escalated"
+
+
+def close(case: Case) -> str:
+    """The case is done: after a false positive, or a follow-up that found nothing new."""
+    if case.status not in FINAL and case.status != "closed":
+        raise Conflict(f"alert {case.alert_id} is {case.status}: only a decided case closes")
+    return "closed"
+
+
+def fail(case: Case) -> str:
+    """The workflow could not go on (after its retries): whatever the state, the alert says
+    so, and operations are told."""
+    return "workflow_failed"

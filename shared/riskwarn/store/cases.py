@@ -1,7 +1,12 @@
 """The alert lifecycle's writes to the alerts and history tables: claims, reviews,
-decisions and the waiting workflow's task token. Every write is conditional on the state
-the lifecycle's rules were asked about, so two people at once cannot both win; a refused
-write comes out as `Conflict`, a missing alert as `NotFound` (cases.lifecycle)."""
+decisions, the waiting workflow's task token and the workflow's own status changes. Every
+write is conditional on the state the lifecycle's rules were asked about, so two people at
+once cannot both win; a refused write comes out as `Conflict`, a missing alert as
+`NotFound` (cases.lifecycle).
+
+A workflow step's status change carries the step's key (execution, state, entry time) and
+is refused when the alert already holds it: Step Functions retries a step whose Lambda
+failed half-way, and the retry must not escalate, or count an SLA breach, twice."""
 
 from __future__ import annotations
 
@@ -84,6 +89,57 @@ class CaseStore:
                      "task_token = :t",
                      {":t": {"S": token}, ":o": {"S": outcome}, ":a": {"S": user}},
                      f"alert {alert_id} was decided by someone else")
+
+    @throttled_as_named
+    def step(self, alert_id: str, step_key: str, seen: str, status: str | None = None,
+             *, label: str | None = None, decided_at: datetime | None = None,
+             breach: bool = False) -> bool:
+        """A workflow step's change of the alert: its status (from `seen`), the label and
+        decision time of a settled decision, one more SLA breach. False if this step was
+        applied already (a retry)."""
+        sets = ["workflow_step = :k"]
+        values: dict[str, Any] = {":k": {"S": step_key}, ":seen": {"S": seen}}
+        if status is not None:
+            sets.append("#st = :new")
+            values[":new"] = {"S": status}
+        if label is not None:
+            sets.append("label = :l")
+            values[":l"] = {"S": label}
+        if decided_at is not None:
+            sets.append("decided_at = :d")
+            values[":d"] = {"S": iso(decided_at)}
+        update = "SET " + ", ".join(sets)
+        if breach:
+            update += " ADD sla_breaches :one"
+            values[":one"] = {"N": "1"}
+        try:
+            self._update(alert_id, update, "#st = :seen AND (attribute_not_exists("
+                         "workflow_step) OR workflow_step <> :k)", values,
+                         f"alert {alert_id} is no longer {seen}", names={"#st": "status"})
+        except Conflict:
+            if self.load_item(alert_id).get("workflow_step", {}).get("S") == step_key:
+                return False
+            raise
+        return True
+
+    @throttled_as_named
+    def high_alerts_since(self, customer_id: str, since: str, other_than: str) -> int:
+        """How many high or critical alerts the customer has had since `since` (an ISO
+        time), other than `other_than`: the disposition's follow-up."""
+        count = 0
+        kwargs: dict[str, Any] = {}
+        while True:
+            resp: Any = self.client.query(
+                TableName=self.alerts_table, IndexName="ByCustomer",
+                KeyConditionExpression="customer_id = :c AND created_at > :d",
+                FilterExpression="tier_rank >= :high AND alert_id <> :me",
+                ExpressionAttributeValues={":c": {"S": customer_id}, ":d": {"S": since},
+                                           ":high": {"N": "2"}, ":me": {"S": other_than}},
+                Select="COUNT", **kwargs)
+            count += int(resp.get("Count", 0))
+            if "LastEvaluatedKey" not in resp:
+                return count
+            kwargs = {"ExclusiveStartKey": resp["LastEvaluatedKey"]}
 
     @throttled_as_named
     def record(self, alert_id: str, actor: str, action: str, detail: str,

@@ -13,7 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from riskwarn.store import iso
+from riskwarn.store import iso, throttled_as_named
 
 STR_KIND = "suspicious_transaction_report"
 MISSED_KIND = "missed_case"
@@ -47,6 +47,23 @@ class ReportStore:
     def __init__(self, client: Any, table: str) -> None:
         self.client = client
         self.table = table
+
+    @throttled_as_named
+    def draft_str(self, alert: dict[str, Any], account_id: str, actor: str, note: str,
+                  now: datetime) -> str:
+        """A suspicious-transaction report draft for a confirmed AML alert (`alert` as
+        stored: its typologies, reasons, evidence ids and items, score go in as they are)."""
+        report_id = f"STR-{alert['alert_id']['S']}"
+        item: dict[str, Any] = {
+            "report_id": {"S": report_id}, "alert_id": alert["alert_id"],
+            "customer_id": alert["customer_id"], "account_id": {"S": account_id},
+            "kind": {"S": STR_KIND}, "status": {"S": "draft"},
+            "confirmed_by": {"S": actor}, "note": {"S": note}, "created_at": {"S": iso(now)}}
+        for key in ("typologies", "reason_codes", "event_ids", "evidence", "score"):
+            if key in alert:
+                item[key] = alert[key]
+        self.client.put_item(TableName=self.table, Item=item)
+        return report_id
 
     def get(self, report_id: str) -> dict[str, Any] | None:
         item = self.client.get_item(TableName=self.table,
