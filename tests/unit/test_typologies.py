@@ -132,6 +132,29 @@ def test_unusual_amount_needs_to_pass_the_customers_own_spread() -> None:
     assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*wide, txn(0, 10_000, counterparty_id="N")])
 
 
+def test_unusual_amount_not_at_an_amount_the_customer_paid_recently() -> None:
+    # mostly small card payments, and now and then a large one: rare, but its own
+    rare = [txn(-24.0 * (40 - i), 30_000 if i in (10, 30) else 100, counterparty_id=f"M{i}")
+            for i in range(40)]
+    quiet = codes([*rare, txn(0, 30_000, counterparty_id="NEW-3")])
+    assert "FRAUD-UNUSUAL-AMOUNT" not in quiet
+    # far beyond the largest it has paid (decayed: ten days on it counts 0.79x)
+    loud = hits([*rare, txn(0, 65_000, counterparty_id="NEW-4")])
+    unusual = [h for h in loud if h.code == "FRAUD-UNUSUAL-AMOUNT"]
+    assert unusual and "the largest it has paid recently" in unusual[0].reason
+
+
+def test_the_largest_amount_decays_and_a_late_event_counts_decayed() -> None:
+    from riskwarn.core.profile import HALF_LIFE, raise_max
+
+    top = [0.0, 0.0]
+    raise_max(top, 0.0, 1_000.0)
+    raise_max(top, HALF_LIFE, 100.0)  # a month on, the 1,000 counts 500
+    assert top == pytest.approx([500.0, HALF_LIFE])
+    raise_max(top, 0.0, 2_000.0)  # a late 2,000 from a month before counts 1,000 now
+    assert top == pytest.approx([1_000.0, HALF_LIFE])
+
+
 def test_a_high_risk_merchant_category_halves_the_multiple_but_never_fires_alone() -> None:
     rich = card_history(amount=2_000)
     gambling = {"counterparty_id": "NEW-2", "merchant_category": "7995"}

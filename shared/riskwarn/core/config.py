@@ -146,6 +146,9 @@ class TypologyThresholds(_Frozen):
     unusual_fixed_amount: float = 30_000.0
     unusual_known_payee_factor: float = 3.0  # the multiple, ×3, to a payee paid before
     unusual_p95_multiple: float = 2.0  # and at least this many times the customer's p95
+    # and this many times the largest of its kind the customer has paid recently (decayed:
+    # a month-old largest counts half), so a rare but recurring large payment is its own
+    unusual_largest_multiple: float = 2.5
     baseline_min_txns: int = 8
     card_testing_count: int = 5
     card_testing_merchants: int = 3

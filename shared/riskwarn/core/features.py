@@ -47,6 +47,7 @@ from riskwarn.core.profile import (
     decayed,
     ew_sd,
     ew_update,
+    raise_max,
     touch,
 )
 
@@ -63,6 +64,7 @@ class FeatureRow(TypedDict):
     is_transfer: float
     amount_vs_median: float
     amount_vs_p95: float
+    amount_vs_largest: float
     history_txns: float
     debit_count_1h: float
     debit_sum_1h: float
@@ -121,6 +123,7 @@ DESCRIPTIONS: dict[str, str] = {
     "is_transfer": "a transfer",
     "amount_vs_median": "amount {v:.1f}x the customer's 90-day median",
     "amount_vs_p95": "amount {v:.1f}x the customer's 90-day 95th percentile",
+    "amount_vs_largest": "amount {v:.1f}x the largest the customer has paid recently",
     "history_txns": "only {v:.0f} transactions of history",
     "debit_count_1h": "{v:.0f} debits in the last hour",
     "debit_sum_1h": "{v:,.0f} CNY debited in the last hour",
@@ -321,10 +324,13 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
     amount = float(ev.amount) * prep.rates[ev.currency]
     debit = ev.direction == "debit"
     method = ev.method
+    largest: list[float] | None = None
     if not debit:
         stats = prof.credit_stats
+    elif method == "card":
+        stats, largest = prof.card_stats, prof.card_largest
     else:
-        stats = prof.card_stats if method == "card" else prof.debit_stats
+        stats, largest = prof.debit_stats, prof.debit_largest
     n_hist = stats[4]
     log_amount = math.log(amount)
     if n_hist:
@@ -334,6 +340,11 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         vs_p95 = min(amount / p95, CAP_RATIO)
     else:
         vs_median = vs_p95 = 0.0
+    vs_largest = 0.0
+    if largest is not None:
+        top = decayed(largest, ts)
+        vs_largest = min(amount / top, CAP_RATIO) if top else 0.0
+        raise_max(largest, ts, amount)
     days_idle = min((ts - prof.last_txn) / DAY, 400.0) if prof.last_txn else 0.0
     band_usual = decayed(prof.band_usual, ts)
     country_new, device_new = _access(prof, ev, ts)
@@ -398,6 +409,7 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         "is_transfer": 1.0 if bits & TRANSFER else 0.0,
         "amount_vs_median": vs_median,
         "amount_vs_p95": vs_p95,
+        "amount_vs_largest": vs_largest,
         "history_txns": min(n_hist, 1000.0),
         "debit_count_1h": d_n1,
         "debit_sum_1h": d_s1,

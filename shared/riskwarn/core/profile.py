@@ -173,6 +173,15 @@ def bump(value_ts: list[float], now: float, amount: float = 1.0) -> None:
         value_ts[0] += amount * math.exp(-(value_ts[1] - now) / TAU)
 
 
+def raise_max(value_ts: list[float], now: float, amount: float) -> None:
+    """A decayed maximum [value, last_ts]: the larger of the decayed value and `amount`."""
+    if now >= value_ts[1]:
+        value_ts[0] = max(decayed(value_ts, now), amount)
+        value_ts[1] = now
+    else:  # a late event counts as already decayed
+        value_ts[0] = max(value_ts[0], amount * math.exp(-(value_ts[1] - now) / TAU))
+
+
 def touch(known: dict[str, float], key: str, ts: float, cap: int) -> bool:
     """Remember `key` as seen at `ts`; returns whether it was new. Past `cap` the least
     recently seen goes first (recency is refreshed at most once a day per key, which keeps
@@ -208,6 +217,11 @@ class CustomerProfile:
     # credits: a coffee and the rent have different "typical" amounts.
     card_stats: list[float] = field(default_factory=_stats)
     debit_stats: list[float] = field(default_factory=_stats)
+    # The largest card debit and other debit [amount, ts], decayed like the statistics (a
+    # month-old largest counts half): a customer who has paid this much before is not
+    # unusual at that amount, however rare it is among its payments.
+    card_largest: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    debit_largest: list[float] = field(default_factory=lambda: [0.0, 0.0])
     credit_stats: list[float] = field(default_factory=_stats)
     hourly: list[float] = field(default_factory=lambda: [0.0] * 7)  # features._hourly_update
     band_usual: list[float] = field(default_factory=lambda: [0.0, 0.0])

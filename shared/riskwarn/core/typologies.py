@@ -304,11 +304,15 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if _baseline_ready(row, prep):
         # many times the typical amount, and beyond the customer's own spread (p95):
         # a customer whose amounts range widely is not unusual at its own top end
+        # nor at an amount it has paid before (a rare but recurring large payment)
+        largest = row["amount_vs_largest"]
         if (amount < t.unusual_floor or row["amount_vs_median"] < multiple
-                or row["amount_vs_p95"] < t.unusual_p95_multiple):
+                or row["amount_vs_p95"] < t.unusual_p95_multiple
+                or 0 < largest < t.unusual_largest_multiple):
             return None
         why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
                f"({_money(amount)})" + (
+                   f", {largest:.1f}x the largest it has paid recently" if largest else "") + (
                    f" at a high-risk merchant category ({ev.merchant_category})"
                    if listed else "") + (" to a payee paid before" if known else ""))
     else:
