@@ -41,7 +41,8 @@ def step(name: str, step_name: str, nxt: str, catch: list[State] | None = None,
         "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
 
 
-def publish_control(name: str, action: str, nxt: str) -> State:
+def publish_control(name: str, action: str, nxt: str,
+                    catch: list[State] | None = None) -> State:
     return {name: {
         "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
         "Parameters": {"TopicArn": "${ControlsTopic}",
@@ -49,7 +50,7 @@ def publish_control(name: str, action: str, nxt: str) -> State:
                                    "alert_id.$": "$.alert_id", "customer_id.$": "$.customer_id",
                                    "expires_at.$": "$.restriction_expires_at"},
                        "MessageAttributes": {"action": {"DataType": "String", "StringValue": action}}},
-        "ResultPath": None, "Retry": RETRY, "Catch": CATCH_ALL, "Next": nxt}}
+        "ResultPath": None, "Retry": RETRY, "Catch": catch or CATCH_ALL, "Next": nxt}}
 
 
 def notify(name: str, audience: str, subject_expr: str, nxt: str,
@@ -130,8 +131,8 @@ states["Done"] = {"Type": "Succeed"}
 states.update(step("MarkFailed", "fail", "LiftedOnFailure", catch=onward("NotifyFailure"),
                    result=True))
 states.update(published_if("LiftedOnFailure", "lifted", "PublishLiftOnFailure", "NotifyFailure"))
-states["PublishLiftOnFailure"] = publish_control("P", "lift_restriction", "NotifyFailure")["P"] | {
-    "Catch": onward("NotifyFailure")}
+states.update(publish_control("PublishLiftOnFailure", "lift_restriction", "NotifyFailure",
+                              catch=onward("NotifyFailure")))
 states["NotifyFailure"] = {
     "Type": "Task", "Resource": "arn:aws:states:::sns:publish",
     "Parameters": {"TopicArn": "${AlertsTopic}",

@@ -122,13 +122,9 @@ class WorkflowSteps:
     def restrict(self, call: StepCall) -> dict[str, Any]:
         """A critical alert restricts the account's outgoing payments at once, until a
         decision or the restriction's expiry."""
-        s = call.state
-        self.controls.impose(
-            call.account_id, RESTRICT, call.alert_id, s["customer_id"],
-            f"{RESTRICT} for alert {call.alert_id} ({s['risk_category']}, score {s['score']})",
-            call.at, s["restriction_expires_at"])
+        self._impose(call, RESTRICT)
         self._record(call, "restricted", f"outgoing payments restricted on {call.account_id} "
-                                         f"until {s['restriction_expires_at']}")
+                                         f"until {call.state['restriction_expires_at']}")
         return {}
 
     def escalate(self, call: StepCall) -> dict[str, Any]:
@@ -145,24 +141,20 @@ class WorkflowSteps:
         return {"expired": self._expire(call)}
 
     def needs_info(self, call: StepCall) -> dict[str, Any]:
-        d = call.decision
-        self._record(call, "needs_info", f"{d['actor']}: {d.get('note', '')}", d["actor"])
+        self._record_decision(call, "needs_info")
         return {}
 
     def confirm(self, call: StepCall) -> dict[str, Any]:
         """Confirmed: the account is frozen (superseding the restriction), and an AML case
         gets a suspicious-transaction report draft."""
-        d, s = call.decision, call.state
+        d = call.decision
         self._settle(call, "confirmed")
-        self.controls.impose(
-            call.account_id, FREEZE, call.alert_id, s["customer_id"],
-            f"{FREEZE} for alert {call.alert_id} ({s['risk_category']}, score {s['score']})",
-            call.at, s["restriction_expires_at"])
+        self._impose(call, FREEZE)
         self._record(call, "frozen", f"account {call.account_id} frozen")
         self.controls.lift(call.account_id, RESTRICT, call.alert_id, "superseded", call.at)
-        self._record(call, "confirmed", f"{d['actor']}: {d.get('note', '')}", d["actor"])
+        self._record_decision(call, "confirmed")
         report = None
-        if s.get("risk_category") == "aml":
+        if call.state.get("risk_category") == "aml":
             report = self.reports.draft_str(self.cases.load_item(call.alert_id),
                                             call.account_id, d["actor"], d.get("note", ""),
                                             call.at)
@@ -174,8 +166,7 @@ class WorkflowSteps:
         self._settle(call, "false_positive")
         lifted = self.controls.lift(call.account_id, RESTRICT, call.alert_id, "lifted",
                                     call.at)
-        d = call.decision
-        self._record(call, "false_positive", f"{d['actor']}: {d.get('note', '')}", d["actor"])
+        self._record_decision(call, "false_positive")
         return {"lifted": lifted}
 
     def follow_up(self, call: StepCall) -> dict[str, Any]:
@@ -237,5 +228,19 @@ class WorkflowSteps:
                                                   f"expired at {s['restriction_expires_at']}")
         return True
 
+    def _impose(self, call: StepCall, kind: str) -> None:
+        """A control on the alert's account, with the reason core banking and staff read and
+        the expiry the execution carries."""
+        s = call.state
+        self.controls.impose(
+            call.account_id, kind, call.alert_id, s["customer_id"],
+            f"{kind} for alert {call.alert_id} ({s['risk_category']}, score {s['score']})",
+            call.at, s["restriction_expires_at"])
+
     def _record(self, call: StepCall, action: str, detail: str, actor: str = ACTOR) -> None:
         self.cases.record(call.alert_id, actor, action, detail, call.next_time())
+
+    def _record_decision(self, call: StepCall, action: str) -> None:
+        """A staff decision in the history, named after the person who made it."""
+        d = call.decision
+        self._record(call, action, f"{d['actor']}: {d.get('note', '')}", d["actor"])
