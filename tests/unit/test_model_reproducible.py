@@ -34,3 +34,19 @@ def test_training_reproduces_the_committed_model(tmp_path: Path) -> None:
     card = orjson.loads(card_path(produced).read_bytes())
     assert card["typology_sha256"] == committed["typology_sha256"]
     assert card_path(produced).read_bytes() == card_path(DEFAULT_MODEL_PATH).read_bytes()
+
+
+def test_the_export_lists_its_opsets_in_one_order() -> None:
+    """The converter lists opsets in a set's order, which changed on a loaded machine and
+    with it the model's bytes; the export sorts them."""
+    import numpy as np
+    import onnx
+
+    from riskwarn.offline.training import INPUTS, _export, _lgbm
+
+    rng = np.random.default_rng(0)
+    x = rng.random((200, len(INPUTS)), dtype=np.float32)
+    clf = _lgbm("binary", 3, 4, 0.1, 1).fit(x, (x[:, 0] > 0.5).astype(np.int32))
+    model = onnx.load_from_string(_export(clf, "t"))
+    domains = [o.domain for o in model.opset_import]
+    assert domains == sorted(domains) and {"", "ai.onnx.ml"} <= set(domains)

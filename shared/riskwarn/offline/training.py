@@ -147,10 +147,15 @@ def _export(clf: Any, name: str) -> bytes:
         clf, initial_types=[("input", FloatTensorType([None, len(INPUTS)]))], zipmap=False,
         target_opset=15,
     )
-    # Byte-stable export: the converter names the graph with a random UUID and stamps
-    # its own build string.
+    # Byte-stable export: the converter names the graph with a random UUID, stamps its own
+    # build string, and lists the opsets in the order of a set (it changed from run to run
+    # on a loaded machine): name, stamp and order are fixed here.
     onnx_model.graph.name = name
     onnx_model.producer_version = ""
+    opsets = sorted(((o.domain, o.version) for o in onnx_model.opset_import))
+    del onnx_model.opset_import[:]
+    for domain, version in opsets:
+        onnx_model.opset_import.add(domain=domain, version=version)
     blob: bytes = onnx_model.SerializeToString()
     return blob
 
