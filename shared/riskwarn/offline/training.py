@@ -152,7 +152,7 @@ def _export(clf: Any, name: str) -> bytes:
     # on a loaded machine): name, stamp and order are fixed here.
     onnx_model.graph.name = name
     onnx_model.producer_version = ""
-    opsets = sorted(((o.domain, o.version) for o in onnx_model.opset_import))
+    opsets = sorted((o.domain, o.version) for o in onnx_model.opset_import)
     del onnx_model.opset_import[:]
     for domain, version in opsets:
         onnx_model.opset_import.add(domain=domain, version=version)
