@@ -80,3 +80,12 @@ def test_a_stack_that_is_gone_is_one_line(tmp_path: Path,
     assert main(["local", "outbox", "--tier", "high", "--state", str(state)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not answer" in err
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http"])
+def test_a_port_that_cannot_be_listened_on_is_one_line(
+        port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for flag in ("--port", "--api-port"):
+        assert main(["local", "demo", flag, port]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and flag in err and "Traceback" not in err

@@ -49,9 +49,23 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
                        help=f"the running stack's state file (default {STATE_FILE})")
 
 
+def port_number(text: str) -> int:
+    """A TCP port to listen on: 1-65535 (argparse prints the error in one line)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {port}")
+    return port
+
+
 def _ports(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, default=4566, help="moto's port (default 4566)")
-    p.add_argument("--api-port", type=int, default=8080, help="staff API port (default 8080)")
+    p.add_argument("--port", type=port_number, default=4566, help="moto's port (default 4566)")
+    p.add_argument("--api-port", type=port_number, default=8080,
+                   help="staff API port (default 8080)")
+    p.add_argument("--state", type=Path, default=STATE_FILE,
+                   help=f"where the stack writes its state file (default {STATE_FILE})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,7 +112,8 @@ def client(state: dict[str, Any], service: str) -> Any:
 def start_stack(args: argparse.Namespace) -> Any:
     from riskwarn.local.stack import LocalConfig, LocalStack, PortInUse
 
-    stack = LocalStack(LocalConfig(port=args.port, api_port=args.api_port))
+    stack = LocalStack(LocalConfig(port=args.port, api_port=args.api_port,
+                                   state_file=args.state))
     try:
         p = stack.start()
     except PortInUse as exc:

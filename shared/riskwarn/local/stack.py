@@ -197,7 +197,10 @@ class LocalStack:
         env.update({"RISKWARN_ENDPOINT_URL": self.endpoint,
                     "RISKWARN_MODEL_PATH": str(DEFAULT_MODEL_PATH),
                     "RISKWARN_PROFILE_WRITES": "put",  # store/profiles.py: moto's transactions
-                    "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true",
+                    # RISKWARN_LOCAL_LOG_LEVEL=INFO: the log lines production writes
+                    "POWERTOOLS_LOG_LEVEL": os.environ.get("RISKWARN_LOCAL_LOG_LEVEL",
+                                                           "WARNING"),
+                    "POWERTOOLS_METRICS_DISABLED": "true",
                     "POWERTOOLS_TRACE_DISABLED": "true"})
         self._setenv(env)
         self._reset_caches()

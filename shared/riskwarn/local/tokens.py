@@ -15,6 +15,7 @@ from typing import Any
 from riskwarn.cases.access import ROLES
 
 ISSUER = "riskwarn-local"
+AUDIENCE = "riskwarn-staff"  # the app client id of an ID token, as Cognito sets `aud`
 ALGORITHM = "HS256"
 
 
@@ -23,7 +24,7 @@ class BadToken(Exception):
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(32)
+    return secrets.token_urlsafe(48)  # 64 characters: long enough for any HMAC
 
 
 def sign(user: str, groups: Iterable[str], secret: str, ttl_s: int = 8 * 3600,
@@ -36,8 +37,8 @@ def sign(user: str, groups: Iterable[str], secret: str, ttl_s: int = 8 * 3600,
         raise ValueError(f"unknown groups {unknown}: use {', '.join(ROLES)}" if unknown
                          else "a token needs a user")
     issued = int(now if now is not None else time.time())
-    claims = {"iss": ISSUER, "sub": user, "cognito:username": user, "cognito:groups": groups,
-              "token_use": "id", "iat": issued, "exp": issued + ttl_s}
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": user, "cognito:username": user,
+              "cognito:groups": groups, "token_use": "id", "iat": issued, "exp": issued + ttl_s}
     return str(jwt.encode(claims, secret, algorithm=ALGORITHM))
 
 
@@ -50,8 +51,12 @@ def verify(header: str | None, secret: str) -> dict[str, Any]:
     if not token:
         raise BadToken("missing bearer token")
     try:
-        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                                            issuer=ISSUER, options={"require": ["exp", "sub"]})
+        # one algorithm only (never `none`), signed by this stack, for this audience, in date
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, audience=AUDIENCE,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]})
     except jwt.PyJWTError as exc:
         raise BadToken(f"invalid token: {exc}") from None
+    if claims.get("token_use") != "id":  # an access token carries no groups to trust
+        raise BadToken("invalid token: not an ID token")
     return claims
