@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,40 @@ def test_parser_never_raises_and_accounts_for_every_record(record: bytes) -> Non
 def test_any_positive_two_place_amount_round_trips(amount: Decimal) -> None:
     ev = event("transaction", amount=str(amount))
     assert isinstance(ev, Transaction) and ev.amount == amount
+
+
+GOOD = orjson.dumps(raw("login"))
+NESTED = b"[" * 5000 + b"]" * 5000
+BAD_INPUT = {
+    "random bytes": (bytes(range(256)), "not valid JSON"),
+    "truncated": (GOOD[:-7], "not valid JSON"),
+    "1 MB": (orjson.dumps(raw("login", note="x" * 1_000_000)), "at most 65,536"),
+    "deeply nested": (NESTED, "not valid JSON"),
+    "nested in a field": (GOOD[:-1] + b',"x":' + NESTED + b"}", "not valid JSON"),
+    "NaN as a string": (orjson.dumps(raw("transaction", amount="NaN")), "finite"),
+    "Infinity": (orjson.dumps(raw("transaction", amount="Infinity")), "finite"),
+    "NaN as JSON": (json.dumps(raw("transaction") | {"amount": float("nan")}).encode(),
+                    "finite"),
+    "invalid UTF-8": (GOOD[:-1] + b',"x":"\xff\xfe"}', "not valid JSON"),
+    "unknown type": (orjson.dumps(raw("wire")), "tag"),
+    "unknown currency": (orjson.dumps(raw("transaction", currency="ZZZ")), "no rate for ZZZ"),
+    "amount as a word": (orjson.dumps(raw("transaction", amount="twelve")), "amount"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUT))
+def test_each_kind_of_bad_input_is_rejected_with_its_reason(name: str) -> None:
+    """The batch goes on: the good record after the bad one is parsed."""
+    record, why = BAD_INPUT[name]
+    events, rejected = parse_records([record, GOOD], DEFAULT_RATES)
+    assert [e.event_id for e in events] == [orjson.loads(GOOD)["event_id"]]
+    (rej,) = rejected
+    assert rej.position == 0 and why in rej.reason and rej.raw == record
+
+
+def test_numbers_as_strings_and_strings_as_numbers_are_both_money() -> None:
+    """The contract takes a decimal as a string or a JSON number; either is a Decimal."""
+    for amount in ("12.50", 12.5):
+        (ev,), _ = parse_records([orjson.dumps(raw("transaction", amount=amount))],
+                                 DEFAULT_RATES)
+        assert isinstance(ev, Transaction) and ev.amount == Decimal("12.50")

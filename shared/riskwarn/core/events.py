@@ -115,6 +115,11 @@ Event = Annotated[
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 
+# An event is a few hundred bytes; Kinesis takes records up to 1 MB. Anything past this is
+# not an event (a payload dumped into a field): quarantined, never parsed or kept.
+MAX_RECORD_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Rejected:
     """A record that broke the contract: where it was, why, and its raw bytes."""
@@ -156,6 +161,11 @@ def parse_records(
     rejected: list[Rejected] = []
     validate = EVENT_ADAPTER.validate_json
     for pos, raw in enumerate(records, start=first_position):
+        if len(raw) > MAX_RECORD_BYTES:
+            data = raw.encode() if isinstance(raw, str) else raw
+            rejected.append(Rejected(pos, f"record of {len(data):,} bytes: an event is at "
+                                          f"most {MAX_RECORD_BYTES:,}", data))
+            continue
         try:
             event = validate(raw)
         except ValidationError as exc:
