@@ -87,6 +87,26 @@ def test_rapid_movement_ignores_the_customers_own_accounts_but_plain_rules_do_no
     assert "AML-RAPID-MOVEMENT" in codes(own, PLAIN)
 
 
+def test_rapid_movement_to_and_from_known_parties_stands_a_tier_lower() -> None:
+    """A business paying a known supplier from a known client's payment, an investor moving
+    a redemption to the broker it uses: medium, and a confident model may lower it."""
+    known = [txn(-240, 5_000, direction="credit", method="transfer", counterparty_id="X1"),
+             txn(-200, 5_000, method="transfer", counterparty_id="Y1")]
+    (familiar,) = [h for h in hits([*known, *_rapid(45_000, 3)]) if h.code == "AML-RAPID-MOVEMENT"]
+    (fresh,) = [h for h in hits([*known, *_rapid(45_000, 3, to="Y2")])
+                if h.code == "AML-RAPID-MOVEMENT"]
+    tiers = RULES.tiers
+    assert tiers.medium <= familiar.score < tiers.high <= fresh.score
+    assert familiar.reason.endswith("from and to parties the customer has dealt with before")
+    assert "dealt with" not in fresh.reason
+
+
+def test_rapid_movement_counts_money_sent_on_not_spent_at_shops() -> None:
+    spent = [txn(0, 50_000, direction="credit", method="transfer", counterparty_id="X1"),
+             txn(3, 45_000, method="card", counterparty_id="M1", merchant_category="5411")]
+    assert "AML-RAPID-MOVEMENT" not in codes(spent)
+
+
 @pytest.mark.parametrize(("amount", "method", "cfg", "fires"), [
     (1000, "transfer", RULES, True), (999, "transfer", RULES, False),
     (999, "transfer", PLAIN, True), (5000, "card", RULES, False),

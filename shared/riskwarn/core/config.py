@@ -130,6 +130,10 @@ class TypologyThresholds(_Frozen):
     rapid_in_floor: float = 20_000.0
     rapid_out_ratio: float = 0.80
     rapid_window_h: float = 24.0
+    # money from and to parties the customer has dealt with before (under this share new):
+    # a business paying its suppliers, an investor moving a redemption to the broker; the
+    # hit stands a tier lower (medium) and a confident model may lower it to low
+    rapid_new_share: float = 0.25
     high_risk_geo_floor: float = 1_000.0
     high_risk_repeat_count: int = 3  # under the floor, this many in 7 days fire
     high_risk_countries: tuple[str, ...] = DEFAULT_HIGH_RISK_COUNTRIES

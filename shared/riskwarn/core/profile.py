@@ -119,7 +119,7 @@ def _next_cum(prev: tuple[float, ...], amount: float, bits: int) -> tuple[float,
     if bits & DEBIT:
         d_n += 1.0
         d_s += amount
-        if not bits & OWN:
+        if not bits & (OWN | CARD):  # sent on: transfers and cash, not spending at shops
             out += amount
         if bits & NEW_CP and not bits & CARD:  # transfers to new payees, not new shops
             newcp += amount

@@ -199,9 +199,23 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
     ids = tuple(led.event_ids[i] for i in range(lo, hi)
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
-    return _hit(prep, "AML-RAPID-MOVEMENT",
-                f"{_money(inflow)} received and {out / inflow:.0%} of it ({_money(out)}) sent "
-                f"on to other parties within {t.rapid_window_h:.0f} h", ids)
+    reason = (f"{_money(inflow)} received and {out / inflow:.0%} of it ({_money(out)}) sent "
+              f"on to other parties within {t.rapid_window_h:.0f} h")
+    if prep.cfg.customer_baselines and _familiar_flow(row, out, t.rapid_new_share):
+        return _hit(prep, "AML-RAPID-MOVEMENT",
+                    reason + ", from and to parties the customer has dealt with before", ids,
+                    score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
+                              prep.cfg.tiers.high - 1), tempered=True)
+    return _hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
+
+
+def _familiar_flow(row: FeatureRow, out: float, new_share: float) -> bool:
+    """The money came mostly from parties the customer knew and went mostly to payees it
+    has paid before; a pass-through account's money comes from and goes to new parties."""
+    credit = row["credit_sum_72h"]
+    came_new = row["new_cp_credit_sum_72h"] / credit if credit else 0.0
+    went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
+    return came_new < new_share and went_new < new_share
 
 
 def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
