@@ -16,7 +16,7 @@ from typing import IO, NoReturn, TypeVar
 import orjson
 
 from riskwarn.core.config import ScoringConfig
-from riskwarn.usage import UsageError
+from riskwarn.usage import UsageError, bounded
 
 T = TypeVar("T")
 
@@ -26,24 +26,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text}")
-    return value
+_positive_int = bounded(int, 1)
+_share = bounded(float, 0.0, 1.0)
 
 
 def _date(text: str) -> datetime:

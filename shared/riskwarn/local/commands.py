@@ -14,7 +14,8 @@ from typing import IO, Any
 import orjson
 
 from riskwarn.local.stack import STATE_FILE, TIER_QUEUES
-from riskwarn.usage import UsageError as LocalUsageError  # one line for the user, exit 2
+from riskwarn.usage import UsageError as LocalUsageError
+from riskwarn.usage import bounded  # one line for the user, exit 2
 
 SEND_CHUNK = 500  # PutRecords limit
 
@@ -49,15 +50,7 @@ def add_parsers(sub: Any, positive_int: Any) -> None:
                        help=f"the running stack's state file (default {STATE_FILE})")
 
 
-def port_number(text: str) -> int:
-    """A TCP port to listen on: 1-65535 (argparse prints the error in one line)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {port}")
-    return port
+port_number = bounded(int, 1, 65535)  # a TCP port to listen on
 
 
 def _ports(p: argparse.ArgumentParser) -> None:
