@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from riskwarn.local.commands import add_parsers
 
-    add_parsers(sub, _positive_int)
+    add_parsers(sub)
     return p
 
 

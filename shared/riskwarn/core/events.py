@@ -146,6 +146,10 @@ def describe_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _as_bytes(raw: bytes | str) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw
+
+
 def parse_records(
     records: Iterable[bytes | str],
     rates: dict[str, Decimal],
@@ -162,26 +166,23 @@ def parse_records(
     validate = EVENT_ADAPTER.validate_json
     for pos, raw in enumerate(records, start=first_position):
         if len(raw) > MAX_RECORD_BYTES:
-            data = raw.encode() if isinstance(raw, str) else raw
+            data = _as_bytes(raw)
             rejected.append(Rejected(pos, f"record of {len(data):,} bytes: an event is at "
                                           f"most {MAX_RECORD_BYTES:,}", data))
             continue
         try:
             event = validate(raw)
         except ValidationError as exc:
-            data = raw.encode() if isinstance(raw, str) else raw
-            rejected.append(Rejected(pos, describe_error(exc), data))
+            rejected.append(Rejected(pos, describe_error(exc), _as_bytes(raw)))
             continue
         except (ValueError, TypeError, ArithmeticError) as exc:
             # A few inputs slip past pydantic's own errors (e.g. a list where a Decimal
             # goes becomes a Decimal tuple): still bad input, still a reason.
-            data = raw.encode() if isinstance(raw, str) else raw
-            rejected.append(Rejected(pos, f"bad value: {exc}", data))
+            rejected.append(Rejected(pos, f"bad value: {exc}", _as_bytes(raw)))
             continue
         if isinstance(event, Transaction | Repayment) and event.currency not in rates:
-            currency = event.currency
-            data = raw.encode() if isinstance(raw, str) else raw
-            rejected.append(Rejected(pos, f"currency: no rate for {currency}", data))
+            rejected.append(Rejected(pos, f"currency: no rate for {event.currency}",
+                                     _as_bytes(raw)))
             continue
         events.append(event)
     return events, rejected

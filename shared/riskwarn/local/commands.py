@@ -14,43 +14,40 @@ from typing import IO, Any
 import orjson
 
 from riskwarn.local.stack import STATE_FILE, TIER_QUEUES
-from riskwarn.usage import UsageError as LocalUsageError
-from riskwarn.usage import bounded  # one line for the user, exit 2
+from riskwarn.usage import UsageError as LocalUsageError  # one line for the user, exit 2
+from riskwarn.usage import bounded
 
 SEND_CHUNK = 500  # PutRecords limit
+POSITIVE = bounded(int, 1)
+port_number = bounded(int, 1, 65535)  # a TCP port to listen on
 
 
-
-
-def add_parsers(sub: Any, positive_int: Any) -> None:
+def add_parsers(sub: Any) -> None:
     local = sub.add_parser("local", help="the embedded local stack (no AWS account, no docker)")
     cmds = local.add_subparsers(dest="local_command", required=True)
     up = cmds.add_parser("up", help="start moto, create every resource, run the functions")
     _ports(up)
     s = cmds.add_parser("send", help="put events onto the local stream")
     s.add_argument("events", help="JSON Lines events file, - for stdin")
-    s.add_argument("--rate", type=positive_int, help="events per second (default: at once)")
+    s.add_argument("--rate", type=POSITIVE, help="events per second (default: at once)")
     t = cmds.add_parser("token", help="print a locally signed staff token")
     t.add_argument("--user", required=True)
     t.add_argument("--groups", required=True, help="comma separated: analyst, supervisor, "
                    "auditor, admin")
-    t.add_argument("--hours", type=positive_int, default=8)
+    t.add_argument("--hours", type=POSITIVE, default=8)
     o = cmds.add_parser("outbox", help="what staff would have received, by tier and channel")
     o.add_argument("--tier", choices=sorted(TIER_QUEUES))
-    o.add_argument("--limit", type=positive_int, default=20)
+    o.add_argument("--limit", type=POSITIVE, default=20)
     d = cmds.add_parser("demo", help="start the stack, stream a generated day, decide, report")
     _ports(d)
-    d.add_argument("--customers", type=positive_int, default=2000)
-    d.add_argument("--rate", type=positive_int, default=150,
+    d.add_argument("--customers", type=POSITIVE, default=2000)
+    d.add_argument("--rate", type=POSITIVE, default=150,
                    help="events per second (default 150: a day in about a minute)")
     d.add_argument("--seed", type=int, default=11)
     d.add_argument("--serve", action="store_true", help="keep serving after the summary")
     for p in (s, t, o):
         p.add_argument("--state", type=Path, default=STATE_FILE,
                        help=f"the running stack's state file (default {STATE_FILE})")
-
-
-port_number = bounded(int, 1, 65535)  # a TCP port to listen on
 
 
 def _ports(p: argparse.ArgumentParser) -> None:
