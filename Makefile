@@ -6,7 +6,7 @@ RW     := $(VENV)/bin/riskwarn
 STAMP  := $(VENV)/.installed
 OUT    := .riskwarn
 
-.PHONY: demo backtest-demo test lint unit bench evaluate train verify-model build-RiskwarnLayer clean openapi
+.PHONY: demo backtest-demo test lint scan fuzz unit bench evaluate train verify-model build-RiskwarnLayer clean openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,26 @@ backtest-demo: $(STAMP)
 		--report $(OUT)/demo-report.html --summary-json $(OUT)/demo-summary.json
 	@echo "alerts: $(OUT)/demo-alerts.jsonl   report: $(OUT)/demo-report.html"
 
-## lint: ruff + mypy (strict on the library)
+## lint: ruff + mypy (strict on the library), then the infrastructure scan
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory scan
+
+## scan: checkov on the SAM-transformed template (its own venv: it pins an old boto3);
+## 0 failed, every skip with its reason in template.yaml
+CHECKOV := .venv-checkov
+$(CHECKOV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV)/bin/pip install --quiet 'checkov==3.3.30'
+	touch $@
+
+scan: $(STAMP) $(CHECKOV)/.installed
+	mkdir -p $(OUT)
+	$(PY) -m riskwarn.local.template > $(OUT)/transformed.json
+	BC_SKIP_MAPPING=TRUE $(CHECKOV)/bin/checkov -f $(OUT)/transformed.json \
+		--framework cloudformation --compact --quiet
 
 ## test: lint, then the whole test suite (the model's byte-for-byte retraining, ~4 min, is
 ## `make verify-model`; CI runs both)
@@ -56,6 +72,15 @@ bench: $(STAMP)
 ## every figure written to docs/evaluation.json
 evaluate: $(STAMP)
 	$(PY) -m benchmarks.detection_quality --json docs/evaluation.json
+
+## fuzz: coverage-guided fuzzing (atheris) of the stream's decode path and the scoring
+## core; prints the executions; a crashing input lands in .riskwarn/fuzz-crashes/
+FUZZ_RUNS ?= 200000
+fuzz: $(STAMP)
+	$(PY) -m pip install --quiet 'atheris==3.0.0'
+	mkdir -p $(OUT)/fuzz-crashes
+	$(PY) -m tests.fuzz.decode -runs=$(FUZZ_RUNS) -artifact_prefix=$(OUT)/fuzz-crashes/ \
+		$(OUT)/fuzz-corpus
 
 ## openapi: write docs/openapi.json from the staff API's routes (a test keeps them equal)
 openapi: $(STAMP)

@@ -156,7 +156,7 @@ def show(title: str, res: dict[str, dict[str, Any]]) -> None:
     for key in ROWS:
         print(f"  {key:38}" + "".join(f"{_fmt(res[m].get(key)):>12}" for m in modes))
     print(f"  {'over alert budget':38}" + "".join(
-        f"{','.join(res[m]['over']) or '-':>12}" for m in modes))
+        f" {','.join(t[:3] for t in res[m]['over']) or '-':>11}" for m in modes))
 
 
 def main() -> int:

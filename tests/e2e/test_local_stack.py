@@ -4,6 +4,7 @@ its tier's queue; the `riskwarn local` commands against it."""
 
 from __future__ import annotations
 
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -180,3 +181,48 @@ def test_local_up_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert "ready" in out and out.rstrip().endswith("stopped") and "Traceback" not in err
     assert not state.exists()  # its endpoints are gone with it
+
+
+def test_fifty_staff_at_once_each_get_their_own_answer(local: LocalStack) -> None:
+    # fifty customers, each with one reportable cash deposit: fifty alerts
+    from tests.builders import line
+
+    state = orjson.loads(local.cfg.state_file.read_bytes())
+    kin = boto3.client("kinesis", endpoint_url=state["endpoint"], region_name=state["region"],
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    customers = [f"C-CROWD-{i:02d}" for i in range(50)]
+    kin.put_records(StreamName=state["resources"]["EventStream"], Records=[
+        {"Data": line(customer_id=c, amount="60000.00", method="cash", direction="credit",
+                      counterparty_id=None), "PartitionKey": c} for c in customers])
+
+    def alerts() -> dict[str, str] | None:
+        found = {}
+        for c in customers:
+            items = http(local, "GET", f"/alerts?customer_id={c}")[1]["items"]
+            if not items:
+                return None
+            found[c] = items[0]["alert_id"]
+        return found
+
+    alert_of = eventually(alerts, timeout=60)
+    users = {c: f"analyst-{i:02d}" for i, c in enumerate(customers)}
+    barrier = threading.Barrier(len(customers))
+    answers: dict[str, list[tuple[int, Any]]] = {c: [] for c in customers}
+
+    def work(c: str) -> None:
+        barrier.wait()  # fifty claims at once, each by its own user for its own alert
+        answers[c].append(http(local, "POST", f"/alerts/{alert_of[c]}/claim", user=users[c]))
+        barrier.wait()  # then fifty "my alerts" at once
+        answers[c].append(http(local, "GET", "/alerts?assignee=me", user=users[c]))
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in customers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for c in customers:
+        (claim_status, claimed), (list_status, mine) = answers[c]
+        assert claim_status == 200 and claimed["alert_id"] == alert_of[c]
+        assert claimed["assignee"] == users[c]
+        assert list_status == 200
+        assert [a["alert_id"] for a in mine["items"]] == [alert_of[c]]

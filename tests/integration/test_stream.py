@@ -128,6 +128,28 @@ def test_same_batch_twice_gives_the_same_alerts_and_profiles(stack: Stack) -> No
     assert not stack.queue_messages("AlertsCriticalQueue")
 
 
+def test_an_id_sent_again_with_other_content_is_quarantined(stack: Stack) -> None:
+    first = line(customer_id="C-ID", occurred_at=at(1), amount="250.00", event_id="E-ID-1")
+    score_batch(stack.send([first]), generate_context(), stack.ports)
+    # the same record sent again, another event under its id and a good one (the shard is
+    # read from its start, so the first record comes a third time, as a retry would bring it)
+    other = line(customer_id="C-ID", occurred_at=at(2), amount="9000.00", event_id="E-ID-1")
+    fine = line(customer_id="C-ID", occurred_at=at(3), amount="80.00", event_id="E-ID-2")
+    outcome = process_records([Record.from_lambda(r) for r in stack.send(
+        [first, other, fine])["Records"]], stack.ports)
+    assert (outcome.duplicates, outcome.quarantined, outcome.failed_count) == (2, 1, 0)
+    assert outcome.received == outcome.scored + outcome.quarantined + outcome.failed_count
+    s3 = stack.client("s3")
+    bucket = stack.p.ref("QuarantineBucket")
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    doc = orjson.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    assert doc["reason"].startswith("event_id: an event with this id and other content")
+    assert base64.b64decode(doc["raw_base64"]) == other
+    # the profile holds the first event as it was, and the good one
+    _, state = _profile(stack, "C-ID")
+    assert sorted((t[4], t[1]) for t in state["txns"]) == [("E-ID-1", 250.0), ("E-ID-2", 80.0)]
+
+
 def _throttle_once(monkeypatch: pytest.MonkeyPatch, client: Any, method: str) -> list[int]:
     calls = [0]
     real = getattr(client, method)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from riskwarn.cases.alerts import (
@@ -282,3 +283,35 @@ def test_the_scorer_says_what_it_lowered_and_what_the_rules_alone_gave() -> None
     *_, s = score([*history, txn(0, 20_000, counterparty_id="NEW")], model)
     assert s.tier == "low" and s.lowered == ("FRAUD-UNUSUAL-AMOUNT",)
     assert (s.unlowered, s.unlowered_tier) == (640, "medium")
+
+
+def test_an_id_sent_again_with_other_content_is_refused_not_applied() -> None:
+    from riskwarn.core.profile import ProfileState
+
+    scorer = Scorer(ScoringConfig(use_model=False), None)
+    profiles: dict[str, CustomerProfile] = {}
+    first = txn(0, 250, event_id="E-1")
+    assert scorer.run([first], profiles).applied == 1
+    # the same event again (a redelivery) is skipped; another under its id is refused
+    again = scorer.run([first], profiles)
+    assert (again.applied, again.duplicates, again.conflicts) == (0, 1, [])
+    other = txn(1, 9_000, event_id="E-1")
+    refused = scorer.run([other], profiles)
+    assert (refused.applied, refused.duplicates, refused.conflicts) == (0, 0, [other])
+    assert [t["amount"] for t in profiles["C1"].transactions(["E-1"])] == [250.0]
+    # the fingerprint survives the stored form; a profile stored before fingerprints were
+    # (bare ids) takes any repeat of an id it holds as a redelivery
+    state = ProfileState.model_validate(orjson.loads(profiles["C1"].to_state().model_dump_json()))
+    stored = {"C1": CustomerProfile.from_state(state)}
+    assert scorer.run([other], stored).conflicts == [other]
+    legacy = orjson.loads(state.model_dump_json())
+    legacy["seen"] = [eid for eid, _ in legacy["seen"]]
+    old = {"C1": CustomerProfile.from_state(ProfileState.model_validate(legacy))}
+    assert scorer.run([other], old).duplicates == 1
+
+
+def test_two_events_under_one_id_in_one_batch_the_earlier_stands() -> None:
+    scorer = Scorer(ScoringConfig(use_model=False), None)
+    late, early = txn(2, 70, event_id="E-9"), txn(1, 60, event_id="E-9")
+    run = scorer.run([late, early], {})
+    assert run.applied == 1 and run.conflicts == [late]

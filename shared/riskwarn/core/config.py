@@ -119,6 +119,18 @@ class AlertBudget(_Frozen):
         return float(getattr(self, tier))
 
 
+class ModelRail(_Frozen):
+    """The flood rail (core/model_rail.py): when the model alone would raise more than
+    `factor` × the budget's model-only rate on the book being scored, its cut-offs rise
+    until it does not (never below the cut-offs in force). Measured over a window of the
+    book's active customer-days decayed with `half_life_days`, after `min_customer_days`."""
+
+    enabled: bool = True
+    factor: float = Field(default=8.0, ge=1.0)
+    half_life_days: float = Field(default=14.0, gt=0)
+    min_customer_days: int = Field(default=5000, ge=1)
+
+
 class TypologyThresholds(_Frozen):
     """Defaults from DESIGN.md's typology table; amounts are in the reporting currency."""
 
@@ -239,6 +251,7 @@ class ScoringConfig(_Frozen):
     model_alone_max_tier: Literal["low", "medium", "high"] = "high"
     regulatory_typologies: tuple[str, ...] = DEFAULT_REGULATORY
     alert_budget: AlertBudget = AlertBudget()
+    model_rail: ModelRail = ModelRail()
     # the book's calibration baseline of the model's inputs (drift.py), set by calibrate
     drift_baseline: DriftBaseline | None = None
     model_path: Path = DEFAULT_MODEL_PATH

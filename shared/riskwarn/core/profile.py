@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -25,6 +25,8 @@ MAX_SMALL_SET = 8
 MAX_FAILED_LOGINS = 20
 MAX_REPAYMENTS = 12
 MAX_SEEN = 128  # event ids remembered for idempotency (a redelivery within them is ignored)
+UNKNOWN_CONTENT = -1  # an id remembered before contents were (any content counts as the same)
+Applied = Literal["new", "again", "conflict"]
 # Exponentially weighted statistics: a 30-day half-life keeps ~7/8 of the weight in 90 days.
 HALF_LIFE = 30 * 86_400.0
 TAU = HALF_LIFE / math.log(2)
@@ -237,21 +239,28 @@ class CustomerProfile:
     woke_at: float = 0.0
     dormant_spell_days: float = 0.0
     repayments: list[list[float]] = field(default_factory=list)  # [ts, days_past_due, paid/due]
-    # The last MAX_SEEN event ids applied: a redelivered event is not counted twice.
-    seen: dict[str, None] = field(default_factory=dict)
+    # [UTC day, the model's highest risk that day on events no rule fired on (-1: none)]:
+    # what the flood rail counts (core/model_rail.py)
+    model_day: list[float] = field(default_factory=lambda: [-1.0, -1.0])
+    # The last MAX_SEEN event ids applied, each with its content's fingerprint: a redelivered
+    # event is not counted twice, and another event under an applied id is refused.
+    seen: dict[str, int] = field(default_factory=dict)
     # De-duplication: typology key -> (alert id, latest evidence time, tier) of open alerts.
     open_alerts: dict[str, tuple[str, float, str]] = field(default_factory=dict)
     ledger: TxnLedger = field(default_factory=lambda: TxnLedger())
 
-    def remember(self, event_id: str) -> bool:
-        """Record an applied event; False if it was applied already."""
+    def remember(self, event_id: str, content: int) -> Applied:
+        """Record an event about to be applied: "new"; "again" if this event (same id, same
+        content fingerprint) was applied already — a redelivery, skipped; "conflict" if an
+        event with this id but other content was — a second event under one id, refused."""
         seen = self.seen
-        if event_id in seen:
-            return False
-        seen[event_id] = None
+        known = seen.get(event_id)
+        if known is not None:
+            return "again" if known in (content, UNKNOWN_CONTENT) else "conflict"
+        seen[event_id] = content
         if len(seen) > MAX_SEEN:
             del seen[next(iter(seen))]
-        return True
+        return "new"
 
     def transactions(self, event_ids: Iterable[str]) -> list[dict[str, Any]]:
         """What the ledger knows of these events (amount in the reporting currency,
@@ -277,7 +286,7 @@ class CustomerProfile:
     def to_state(self) -> BaseModel:
         led = self.ledger
         values = {name: _copy(getattr(self, name)) for name in _PLAIN}
-        values["seen"] = list(self.seen)
+        values["seen"] = list(self.seen.items())
         values["txns"] = list(zip(led.ts, led.amounts, led.bits, led.counterparties,
                                   led.event_ids, strict=True))
         return ProfileState.model_construct(**values)
@@ -285,7 +294,13 @@ class CustomerProfile:
     @classmethod
     def from_state(cls, state: BaseModel) -> CustomerProfile:
         prof = cls(**{name: _copy(getattr(state, name)) for name in _PLAIN})
-        prof.seen = dict.fromkeys(getattr(state, "seen"))  # noqa: B009
+        # a profile stored before contents were fingerprinted lists bare ids
+        prof.seen = {}
+        for entry in getattr(state, "seen"):  # noqa: B009
+            if isinstance(entry, str):
+                prof.seen[entry] = UNKNOWN_CONTENT
+            else:
+                prof.seen[entry[0]] = entry[1]
         led = prof.ledger
         for t, a, b, c, e in getattr(state, "txns"):  # noqa: B009
             led.ts.append(t)
@@ -307,7 +322,7 @@ def _copy(value: Any) -> Any:
 
 
 _STORED_AS = {"ledger": ("txns", list[tuple[float, float, int, str, str]]),
-              "seen": ("seen", list[str])}
+              "seen": ("seen", list[tuple[str, int] | str])}
 _PLAIN = tuple(f.name for f in fields(CustomerProfile) if f.name not in _STORED_AS)
 
 

@@ -13,10 +13,17 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
-from riskwarn.core.config import TIERS, ScoringConfig, Tier
-from riskwarn.core.events import Event, Rejected, in_customer_order, parse_records
+from riskwarn.core.config import TIERS, ModelCutoffs, ScoringConfig, Tier
+from riskwarn.core.events import (
+    Event,
+    Rejected,
+    fingerprint,
+    in_customer_order,
+    parse_records,
+)
 from riskwarn.core.features import FEATURE_NAMES, FeatureRow, Prepared, observe
 from riskwarn.core.model import Matrix, ModelPort
+from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.typologies import CATEGORY, Hit, evaluate
 
@@ -30,30 +37,34 @@ class Featurized:
     matrix: Matrix  # the named `inputs` of each row, in that order (float32)
     hits: list[list[Hit]]
     duplicates: list[Event]  # already applied to their profile earlier: skipped
+    conflicts: list[Event]  # an id applied already with other content: refused, not applied
 
 
 def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared,
               inputs: Sequence[str] = ()) -> Featurized:
     """Apply each event to its customer's profile in time order; one feature row and the
     typology hits per event. An event the profile has applied already (a redelivery) is
-    skipped, so it never counts twice in a window. `inputs` names the matrix's columns
-    (a model's card lists them)."""
+    skipped, so it never counts twice in a window; another event under an id the profile
+    has applied is a conflict, not applied (the caller quarantines it). `inputs` names the
+    matrix's columns (a model's card lists them)."""
     ordered: list[Event] = []
     duplicates: list[Event] = []
+    conflicts: list[Event] = []
     rows: list[FeatureRow] = []
     hits: list[list[Hit]] = []
     for event in in_customer_order(events):
         prof = profiles.get(event.customer_id)
         if prof is None:
             prof = profiles[event.customer_id] = CustomerProfile(event.customer_id)
-        if not prof.remember(event.event_id):
-            duplicates.append(event)
+        applied = prof.remember(event.event_id, fingerprint(event))
+        if applied != "new":
+            (duplicates if applied == "again" else conflicts).append(event)
             continue
         ordered.append(event)
         row = observe(prof, event, prep)
         rows.append(row)
         hits.append(evaluate(row, event, prof, prep))
-    return Featurized(ordered, rows, feature_matrix(rows, inputs), hits, duplicates)
+    return Featurized(ordered, rows, feature_matrix(rows, inputs), hits, duplicates, conflicts)
 
 
 def featurize_lines(lines: Iterable[bytes], profiles: Profiles, prep: Prepared,
@@ -113,12 +124,16 @@ class ScoreRun:
     scored: list[Scored]  # events that reached a tier
     applied: int  # events applied to their profiles
     duplicates: int  # events their profiles had applied already (skipped)
+    conflicts: list[Event]  # another event under an id already applied: to quarantine
     changed: set[str]  # customers whose profile took at least one event
     matrix: Matrix  # the model's inputs of the applied events (drift is measured on it)
 
 
 class Scorer:
-    def __init__(self, cfg: ScoringConfig, model: ModelPort | None) -> None:
+    def __init__(self, cfg: ScoringConfig, model: ModelPort | None,
+                 watch: ModelWatch | None = None) -> None:
+        """`watch`: the flood rail's view of the book so far, handed on when the config
+        changes (a new Scorer for new thresholds keeps what the old one learnt)."""
         if cfg.use_model and model is None:
             raise ValueError("use_model is on but no model was given")
         self.cfg = cfg
@@ -129,11 +144,18 @@ class Scorer:
         # the model's own ceiling: the top of the highest tier it may reach alone
         above = TIERS[TIERS.index(cfg.model_alone_max_tier) + 1]
         self.model_cap = int(getattr(tiers, above)) - 1
-        cut = cfg.model_cutoffs
+        self.watch = watch or ModelWatch(cfg.model_rail)
+        self.watch.rail = cfg.model_rail
+        self.cutoffs = cfg.model_cutoffs  # in force: the config's, or raised by the rail
+        self._use_cutoffs(cfg.model_cutoffs)
+        self.regulatory = frozenset(cfg.regulatory_typologies)
+
+    def _use_cutoffs(self, cut: ModelCutoffs) -> None:
+        tiers = self.cfg.tiers
+        self.cutoffs = cut
         # compared as float32, as the model's risk is: P = the cut-off reaches its tier
         self._cut_x = [float(np.float32(x)) for x in (0.0, cut.low, cut.medium, cut.high, 1.0)]
         self._cut_y = [0.0, tiers.low, tiers.medium, tiers.high, float(self.model_cap)]
-        self.regulatory = frozenset(cfg.regulatory_typologies)
 
     def score(self, events: Sequence[Event], profiles: Profiles) -> list[Scored]:
         """Score a batch; returns only the events that reach a tier (low and above)."""
@@ -142,14 +164,20 @@ class Scorer:
     def run(self, events: Sequence[Event], profiles: Profiles) -> ScoreRun:
         """Score a batch and say what happened to every event (applied or a duplicate)."""
         feats = featurize(events, profiles, self.prep, self.inputs)
-        return ScoreRun(self._score(feats), len(feats.events), len(feats.duplicates),
+        return ScoreRun(self._score(feats, profiles), len(feats.events),
+                        len(feats.duplicates), feats.conflicts,
                         {e.customer_id for e in feats.events}, feats.matrix)
 
-    def _score(self, feats: Featurized) -> list[Scored]:
+    def _score(self, feats: Featurized, profiles: Profiles) -> list[Scored]:
         cfg = self.cfg
         low = cfg.tiers.low
         if self.model is not None:
             p = self.model.risk(feats.matrix)
+            if cfg.model_rail.enabled:
+                cut = self.watch.cutoffs(cfg.model_cutoffs, cfg.alert_budget)
+                if cut != self.cutoffs:
+                    self._use_cutoffs(cut)
+                self._watch(feats, profiles, p)
             risk = self.model_scores(p).tolist()
             # "usual for the customer" needs a customer to compare with: without a baseline
             # (too little history) the model may not lower a rule hit
@@ -178,6 +206,28 @@ class Scorer:
         if model_rows and self.model is not None:
             self._add_model_findings(out, feats.matrix[model_rows])
         return out
+
+    def _watch(self, feats: Featurized, profiles: Profiles, p: Matrix) -> None:
+        """Show the flood rail this batch: per event, its customer-day and the model's risk
+        where no rule fired (what the model alone could raise)."""
+        days: list[int] = []
+        opened: list[bool] = []
+        risk: list[float] = []
+        previous: list[float] = []
+        for event, hits, r in zip(feats.events, feats.hits, p.tolist(), strict=True):
+            day = int(event.occurred_at.timestamp() // DAY_S)
+            seen = profiles[event.customer_id].model_day
+            is_new = seen[0] != day
+            if is_new:
+                seen[0], seen[1] = day, -1.0
+            days.append(day)
+            opened.append(is_new)
+            previous.append(seen[1])
+            r = -1.0 if hits else r
+            risk.append(r)
+            if r > seen[1]:
+                seen[1] = r
+        self.watch.observe(days, opened, risk, previous)
 
     def model_scores(self, risk: Matrix) -> npt.NDArray[np.int32]:
         """P(episode) → the model's score on the 0–1000 scale through the book's cut-offs

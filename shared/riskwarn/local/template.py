@@ -47,7 +47,21 @@ def transform(path: Path = TEMPLATE, region: str = "us-east-1") -> dict[str, Any
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     params = {name: spec.get("Default") for name, spec in sam.get("Parameters", {}).items()}
     out: dict[str, Any] = sam_transform(sam, params, _NoManagedPolicies())
+    _stage_metadata(sam, out)
     return out
+
+
+def _stage_metadata(sam: dict[str, Any], out: dict[str, Any]) -> None:
+    """SAM does not carry an Api's Metadata onto the stage it generates: copy the checkov
+    skips there, so the reason for a stage's skip lives in template.yaml beside the Api."""
+    for logical, res in sam["Resources"].items():
+        skips = res.get("Metadata", {}).get("checkov")
+        if res["Type"] != "AWS::Serverless::Api" or not skips:
+            continue
+        for made in out["Resources"].values():
+            if (made["Type"] == "AWS::ApiGateway::Stage"
+                    and made["Properties"].get("RestApiId") == {"Ref": logical}):
+                made.setdefault("Metadata", {})["checkov"] = skips
 
 
 def state_machine_definitions(path: Path = TEMPLATE) -> dict[str, Any]:
@@ -58,3 +72,9 @@ def state_machine_definitions(path: Path = TEMPLATE) -> dict[str, Any]:
             for logical, res in sam["Resources"].items()
             if res["Type"] == "AWS::Serverless::StateMachine"
             and isinstance(res["Properties"].get("DefinitionUri"), str)}
+
+
+if __name__ == "__main__":  # `make scan`: the transformed template for checkov, on stdout
+    import sys
+
+    sys.stdout.buffer.write(orjson.dumps(transform(), option=orjson.OPT_INDENT_2))

@@ -31,7 +31,7 @@ def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> Bac
     profiles: dict[str, CustomerProfile] = {}
     for feats, rejected in featurize_lines(lines, profiles, scorer.prep, chunk=CHUNK):
         report.events += len(feats.events) + len(feats.duplicates)
-        report.rejected += len(rejected)
+        report.rejected += len(rejected) + len(feats.conflicts)
     report.customers = len(profiles)
     report.not_written = len(store.save(profiles.values()))
     return report

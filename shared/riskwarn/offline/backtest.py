@@ -19,7 +19,7 @@ import orjson
 from riskwarn.cases.alerts import Alert, AlertBook
 from riskwarn.core.config import TIERS, ScoringConfig
 from riskwarn.core.drift import counts, psi_of_counts
-from riskwarn.core.events import Event, Label, parse_records
+from riskwarn.core.events import ID_CONFLICT, Event, Label, parse_records
 from riskwarn.core.model import ModelPort
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scorer
@@ -50,6 +50,8 @@ class Summary:
     # against the calibration baseline (with --thresholds from riskwarn calibrate)
     daily: dict[str, dict[str, float]] = field(default_factory=dict)
     psi: dict[str, float] = field(default_factory=dict)
+    # the model's cut-offs configured and in force at the end (the flood rail may raise them)
+    model_cutoffs: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -74,6 +76,7 @@ class Summary:
             "budget": self.budget,
             "daily_alert_rate_per_1000": self.daily,
             "psi": self.psi,
+            "model_cutoffs": self.model_cutoffs,
         }
 
 
@@ -141,6 +144,7 @@ class _Run:
         self.watermark = float("-inf")
         self.start = measure_from.timestamp() if measure_from is not None else None
         self.live = False
+        self.line_of: dict[int, int] = {}  # the current batch's events (by identity): line
         self.baseline = cfg.drift_baseline if self.scorer.model is not None else None
         self.binned: dict[str, Any] = {}
         self.day_alerts: Counter[tuple[str, str]] = Counter()
@@ -165,10 +169,10 @@ class _Run:
         summary.events_read += len(lines)
         summary.events_scored += len(events)
         for rej in rejected:
-            summary.rejected += 1
-            summary.rejected_by_reason[rej.reason.split(":")[0]] += 1
-            if len(summary.rejects) < KEEP_REJECT_DETAILS:
-                summary.rejects.append((numbers[rej.position], rej.reason))
+            self.reject(numbers[rej.position], rej.reason)
+        bad = {rej.position for rej in rejected}
+        self.line_of = {id(e): n for e, n in zip(
+            events, (n for i, n in enumerate(numbers) if i not in bad), strict=True)}
         start = self.start
         if start is not None and not self.live:
             history = [e for e in events if e.occurred_at.timestamp() < start]
@@ -180,6 +184,13 @@ class _Run:
             e for e in events if e.occurred_at.timestamp() >= start])
         self.score(events)
 
+    def reject(self, line: int, reason: str) -> None:
+        summary = self.summary
+        summary.rejected += 1
+        summary.rejected_by_reason[reason.split(":")[0]] += 1
+        if len(summary.rejects) < KEEP_REJECT_DETAILS:
+            summary.rejects.append((line, reason))
+
     def go_live(self) -> None:
         """The book goes live with no open alert: production backfills its history without
         raising any, so nothing raised in the history absorbs live evidence."""
@@ -189,6 +200,9 @@ class _Run:
 
     def score(self, events: list[Event]) -> None:
         run = self.scorer.run(events, self.profiles)
+        for event in run.conflicts:  # another event under an id already applied
+            self.summary.events_scored -= 1
+            self.reject(self.line_of.get(id(event), 0), ID_CONFLICT)
         if self.baseline is not None and len(run.matrix):
             for name, c in counts(self.baseline, run.matrix, self.scorer.inputs).items():
                 self.binned[name] = self.binned[name] + c if name in self.binned else c
@@ -209,6 +223,9 @@ class _Run:
         summary = self.summary
         summary.seconds = seconds
         summary.budget = self.evaluation.budget(self.cfg.alert_budget)
+        if self.scorer.model is not None:
+            summary.model_cutoffs = {"configured": self.cfg.model_cutoffs.model_dump(),
+                                     "in_force": self.scorer.cutoffs.model_dump()}
         summary.daily = _daily_rates(self.day_alerts, self.evaluation.active_days)
         if self.baseline is not None:
             summary.psi = psi_of_counts(self.baseline, self.binned)

@@ -4,7 +4,8 @@ The history is scored by the same core as everything else (profiles built event 
 the committed model, no labels needed). Among the events no typology rule fires on — the
 ones only the model could raise — the cut-offs are the model-risk quantiles that keep
 model-only alerts within the alert budget per 1,000 active customer-days: `model_only` at
-medium and above, a third of it at high, and the `low` budget at low and above. Counting
+medium and above, a third of it at high, and the `low` budget at low and above (the split
+the flood rail uses too, core/model_rail.py). Counting
 events rather than de-duplicated alerts makes the budget hold with room to spare.
 """
 
@@ -19,6 +20,7 @@ from riskwarn.core.config import ModelCutoffs, ScoringConfig
 from riskwarn.core.drift import DriftBaseline, baseline_of
 from riskwarn.core.features import Prepared
 from riskwarn.core.model import Matrix, ModelPort
+from riskwarn.core.model_rail import tier_allowances
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import featurize_lines
 from riskwarn.offline.evaluation import customer_day
@@ -67,9 +69,10 @@ def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> C
         above = np.nextafter(np.float32(ranked[allowed]), np.float32(1.0))
         return float(np.clip(above, FLOOR, CEILING))
 
-    medium = cut(budget.model_only)
-    high = max(cut(budget.model_only / 3.0), medium + 1e-7)
-    low = min(cut(budget.low), medium - 1e-7)
+    allowed = tier_allowances(budget)
+    medium = cut(allowed["medium"])
+    high = max(cut(allowed["high"]), medium + 1e-7)
+    low = min(cut(allowed["low"]), medium - 1e-7)
     cutoffs = ModelCutoffs(low=max(low, FLOOR / 2), medium=medium, high=min(high, 0.9999995))
     expected = {name: round(float((risk >= c).sum()) / per, 3) for name, c in (
         ("low", cutoffs.low), ("medium", cutoffs.medium), ("high", cutoffs.high))}

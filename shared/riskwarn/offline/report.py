@@ -36,6 +36,12 @@ def render_text(s: Summary) -> str:
     lines.append(f"  throughput       {s.events_per_second:>12,.0f} events/s "
                  f"({s.seconds:.1f} s)")
     lines += _budget_text(s)
+    cut = s.model_cutoffs
+    if cut and cut["in_force"] != cut["configured"]:
+        lines.append("  model cut-offs raised by the flood rail (the model alone would raise "
+                     "more than the budget allows on this book; calibrate it):")
+        lines.append("    " + ", ".join(f"{t} {cut['configured'][t]:.4g} → "
+                                        f"{cut['in_force'][t]:.4g}" for t in cut["in_force"]))
     q = s.quality
     if q:
         lines += [

@@ -5,8 +5,8 @@ calls of 100, one scoring pass (one ONNX call), profiles written back in version
 transactions of 100. Per record the outcome is one of:
 
 - scored: applied to its customer's profile (or skipped as already applied: a redelivery);
-- quarantined: not base64, not JSON or against the contract → S3 with the reason, never
-  retried, the shard never blocks on it;
+- quarantined: not base64, not JSON or against the contract, or another event under an id
+  already applied → S3 with the reason, never retried, the shard never blocks on it;
 - failed: a transient failure (throttling, a version conflict) touched its customer → a
   batch item failure, so Lambda retries it; it is idempotent when it comes back.
 
@@ -28,7 +28,7 @@ from riskwarn.cases.notify import Notifier
 from riskwarn.cases.workflow import WorkflowStarter
 from riskwarn.core.config import TIERS
 from riskwarn.core.drift import psi
-from riskwarn.core.events import Event, parse_records
+from riskwarn.core.events import ID_CONFLICT, Event, parse_records
 from riskwarn.core.model import Matrix
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Profiles, Scored, Scorer
@@ -85,7 +85,7 @@ class StreamPorts:
                            self.thresholds.version)
             return
         if cfg is not None:
-            self.scorer = Scorer(cfg, self.scorer.model)
+            self.scorer = Scorer(cfg, self.scorer.model, self.scorer.watch)
 
 
 def _drift(scorer: Scorer, matrix: Matrix) -> dict[str, float]:
@@ -122,7 +122,7 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     ports.refresh_scorer()
 
     # 1. decode and validate; bad records to quarantine
-    events, records_of = _decode(records, ports, out, now)
+    events, records_of, source = _decode(records, ports, out, now)
 
     # 2. profiles for the batch's customers
     profiles, failed_customers = ports.profiles.load(records_of)
@@ -131,6 +131,10 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     # 3. score (one ONNX call), 4. alerts
     run = ports.scorer.run(live, profiles)
     out.duplicates = run.duplicates
+    for event in run.conflicts:  # another event under an id already applied: not applied
+        raw, rec = source[id(event)]
+        records_of[event.customer_id].remove(rec)
+        _quarantine(ports, out, raw, ID_CONFLICT, rec, now)
     out.psi = _drift(ports.scorer, run.matrix)
     to_notify = _alerts(ports, out, run.scored, profiles, failed_customers, now)
 
@@ -158,9 +162,10 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
 
 
 def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: datetime
-            ) -> tuple[list[Event], dict[str, list[Record]]]:
-    """The batch's valid events and, per customer, the records they came in (the unit a
-    failure retries); every bad record quarantined with its reason."""
+            ) -> tuple[list[Event], dict[str, list[Record]], dict[int, tuple[bytes, Record]]]:
+    """The batch's valid events; per customer, the records they came in (the unit a failure
+    retries); per event (by identity), its raw bytes and record. Every bad record is
+    quarantined with its reason."""
     raws: list[bytes] = []
     kept: list[Record] = []
     for rec in records:
@@ -174,6 +179,7 @@ def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: d
     for rej in rejected:
         _quarantine(ports, out, rej.raw, rej.reason, kept[rej.position], now)
     records_of: dict[str, list[Record]] = defaultdict(list)
+    source: dict[int, tuple[bytes, Record]] = {}
     valid: list[Event] = []
     for event, (i, rec) in zip(events, ((i, r) for i, r in enumerate(kept) if i not in bad),
                                strict=True):
@@ -183,7 +189,8 @@ def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: d
             continue
         valid.append(event)
         records_of[event.customer_id].append(rec)
-    return valid, records_of
+        source[id(event)] = raws[i], rec
+    return valid, records_of, source
 
 
 MAX_AHEAD_S = 3600.0  # a source clock this far ahead of ours is wrong, not early
@@ -359,6 +366,10 @@ def score_batch(event: dict[str, Any], context: Any,
     for tier in TIERS:  # the per-day alert rate by tier (the budget alarm reads it)
         metrics.add_metric(name=f"AlertsRaised_{tier}", unit=MetricUnit.Count,
                            value=outcome.by_tier.get(tier, 0))
+    # the model's medium cut-off in force: above the configured one, the flood rail has
+    # raised it (the model alone would flood this book; calibrate it)
+    metrics.add_metric(name="ModelCutoffMedium", unit=MetricUnit.NoUnit,
+                       value=ports.scorer.cutoffs.medium)
     if outcome.psi:
         for feature, drift in outcome.psi.items():
             metrics.add_metric(name=f"PSI_{feature}", unit=MetricUnit.NoUnit, value=drift)
