@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,10 +44,9 @@ def one_input(data: bytes) -> None:
     raws: list[bytes] = []
     for rec in records:
         if not rec.startswith(b"{"):
-            try:
+            # not base64: the parser gets the bytes as they are
+            with contextlib.suppress(binascii.Error, ValueError):
                 rec = base64.b64decode(rec, validate=True)
-            except (binascii.Error, ValueError):
-                pass  # not base64: the parser gets the bytes as they are
         raws.append(rec)
     events, rejected = parse_records(raws, CFG.rates)
     assert len(events) + len(rejected) == len(raws)

@@ -312,3 +312,49 @@ def test_a_notification_that_fails_is_sent_when_the_records_come_back(
     assert sorted(told) == sorted(alerts)  # every alert told exactly once here
     version, _ = _profile(stack, "C-STRUCT")
     assert version == 1
+
+
+def test_a_workflow_start_that_fails_is_made_on_retry_and_nobody_is_told_twice(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = stack.send(scenario())
+    calls = _throttle_once(monkeypatch, stack.ports.workflow.client, "start_execution")
+    first = score_batch(event, generate_context(), stack.ports)
+    assert calls[0] >= 1 and first["batchItemFailures"]  # the customer whose start failed
+    retry = score_batch(event, generate_context(), stack.ports)
+    assert retry == {"batchItemFailures": []}
+    told = [m["alert_id"] for q in TIER_QUEUES.values() for m in stack.queue_messages(q)]
+    alerts = _alerts(stack)
+    assert sorted(told) == sorted(a.alert_id for a in alerts)  # each told exactly once
+    sfn = stack.client("stepfunctions")
+    started = {e["name"] for e in sfn.list_executions(
+        stateMachineArn=stack.p.ref("DispositionStateMachine"))["executions"]}
+    assert {a.alert_id for a in alerts if a.tier in ("high", "critical")} <= started
+
+
+def test_a_raised_tier_whose_telling_failed_is_told_when_the_records_come_back(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from riskwarn.core.config import ScoringConfig
+    from riskwarn.core.scoring import Scorer
+    from tests.fakes import FakeModel
+
+    ports = replace(stack.ports, scorer=Scorer(ScoringConfig(), FakeModel({60_001.0: 1.0})))
+    first = stack.send([line(customer_id="C-UP", occurred_at=at(0), amount="60000.00",
+                              method="cash", direction="credit", counterparty_id=None)])
+    process_records([Record.from_lambda(r) for r in first["Records"]], ports)
+    second = stack.send([line(customer_id="C-UP", occurred_at=at(5), amount="60001.00",
+                               method="cash", direction="credit", counterparty_id=None)])
+    records = [Record.from_lambda(r) for r in second["Records"] if r["kinesis"][
+        "sequenceNumber"] not in {x["kinesis"]["sequenceNumber"] for x in first["Records"]}]
+    # When telling high's audience fails, the evidence is merged but the record comes back
+    _throttle_once(monkeypatch, stack.ports.notifier.client, "publish_batch")
+    assert process_records(records, ports).failed
+    (alert,) = _alerts(stack)
+    assert alert.tier == "high" and not stack.queue_messages("AlertsHighQueue")
+    # Then the record's return tells them (once) and starts the disposition
+    again = process_records(records, ports)
+    assert not again.failed and again.workflows_started == 1
+    assert [m["alert_id"] for m in stack.queue_messages("AlertsHighQueue")] == [
+        alert.alert_id]
+    assert process_records(records, ports).notified == 0  # and never again

@@ -51,3 +51,28 @@ def test_mask_keeps_values_apart_without_showing_them() -> None:
     assert mask("203.0.113.9") != mask("203.0.113.8")
     assert "113" not in mask("203.0.113.9")
     assert mask(None) == ""
+
+
+def test_a_publish_call_that_fails_fails_only_its_own_alerts() -> None:
+    from typing import Any
+
+    from botocore.exceptions import ClientError
+
+    from riskwarn.cases.notify import Notifier
+
+    class Topic:  # a port fake: the second PublishBatch call is throttled
+        def __init__(self) -> None:
+            self.calls: list[list[str]] = []
+
+        def publish_batch(self, **kw: Any) -> dict[str, Any]:
+            self.calls.append([e["Id"] for e in kw["PublishBatchRequestEntries"]])
+            if len(self.calls) == 2:
+                raise ClientError({"Error": {"Code": "Throttling"}}, "PublishBatch")
+            return {"Successful": [], "Failed": []}
+
+    alerts = [_alert(f"C{i:07d}") for i in range(25)]
+    topic = Topic()
+    failed = Notifier(topic, "arn:topic").publish(alerts)  # type: ignore[arg-type]
+    # the first ten were told and stand; the next ten failed; the last five were told
+    assert [len(c) for c in topic.calls] == [10, 10, 5]
+    assert failed == {a.alert_id for a in alerts[10:20]}

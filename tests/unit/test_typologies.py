@@ -101,6 +101,24 @@ def test_rapid_movement_to_and_from_known_parties_stands_a_tier_lower() -> None:
     assert "dealt with" not in fresh.reason
 
 
+def test_money_from_and_to_unnamed_parties_is_not_a_familiar_flow() -> None:
+    # the customer has received and sent transfers naming no party before: still nobody
+    # can show it knows where this money came from or went
+    unnamed = [txn(-240, 5_000, direction="credit", method="transfer", counterparty_id=None),
+               txn(-200, 5_000, method="transfer", counterparty_id=None)]
+    flow = [txn(0, 50_000, direction="credit", method="transfer", counterparty_id=None),
+            txn(3, 45_000, method="transfer", counterparty_id=None)]
+    (hit,) = [h for h in hits([*unnamed, *flow]) if h.code == "AML-RAPID-MOVEMENT"]
+    assert hit.score >= RULES.tiers.high and "dealt with" not in hit.reason
+
+
+def test_a_burst_to_unnamed_payees_is_firm() -> None:
+    burst = [txn(0.1 * i, 150, method="transfer", counterparty_id=None) for i in range(6)]
+    (hit,) = [h for h in hits([*card_history(), *burst], ScoringConfig())
+              if h.code == "FRAUD-VELOCITY"]
+    assert not hit.tempered and "6 of them to payees new to the customer" in hit.reason
+
+
 def test_rapid_movement_counts_money_sent_on_not_spent_at_shops() -> None:
     spent = [txn(0, 50_000, direction="credit", method="transfer", counterparty_id="X1"),
              txn(3, 45_000, method="card", counterparty_id="M1", merchant_category="5411")]

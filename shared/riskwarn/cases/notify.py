@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskwarn.cases.alerts import Alert
-from riskwarn.store import throttled_as_named
+from riskwarn.store import TransientStoreError, throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
@@ -80,16 +80,24 @@ class Notifier:
         self.topic_arn = topic_arn
         self.calls = 0
 
-    @throttled_as_named
     def publish(self, alerts: list[Alert]) -> set[str]:
-        """Publish each alert once; returns the ids that failed (to be retried)."""
+        """Publish each alert once; returns the ids that failed (to be retried). A call
+        that fails transiently fails its own ten; the calls before it stand (their alerts
+        were told and must not be told again)."""
         failed: set[str] = set()
         for i in range(0, len(alerts), BATCH):
             chunk = alerts[i:i + BATCH]
-            by_entry = {message(a)["Id"]: a.alert_id for a in chunk}
-            entries: Any = [message(a) for a in chunk]
-            self.calls += 1
-            resp: Any = self.client.publish_batch(TopicArn=self.topic_arn,
-                                                  PublishBatchRequestEntries=entries)
-            failed.update(by_entry[f["Id"]] for f in resp.get("Failed", []))
+            try:
+                failed |= self._publish_batch(chunk)
+            except TransientStoreError:
+                failed |= {a.alert_id for a in chunk}
         return failed
+
+    @throttled_as_named
+    def _publish_batch(self, chunk: list[Alert]) -> set[str]:
+        by_entry = {message(a)["Id"]: a.alert_id for a in chunk}
+        entries: Any = [message(a) for a in chunk]
+        self.calls += 1
+        resp: Any = self.client.publish_batch(TopicArn=self.topic_arn,
+                                              PublishBatchRequestEntries=entries)
+        return {by_entry[f["Id"]] for f in resp.get("Failed", [])}

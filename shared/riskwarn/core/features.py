@@ -314,6 +314,10 @@ def _bits(prof: CustomerProfile, ev: Transaction, amount: float, ts: float, prep
             bits |= OWN
         elif touch(prof.counterparties, cp, ts, MAX_COUNTERPARTIES) and prof.n_events > 1:
             bits |= NEW_CP
+    elif method not in ("cash", "card") and prof.n_events > 1:
+        # a transfer that names no party: nobody can show the customer knows it, so it
+        # counts as new (money from and to unnamed parties is not a familiar flow)
+        bits |= NEW_CP
     if method != "card" and ev.counterparty_country in prep.high_risk:
         bits |= HIGH_RISK
     return bits

@@ -37,6 +37,19 @@ class InProcessFunctions:
         # here is one instance (its handler module holds process-wide state, such as the
         # powertools resolver's current event), so its invocations queue behind this lock.
         self._instances = {logical: threading.Lock() for logical in self.specs}
+        self.closed = False
+        self._moto_invoke: Any = None  # moto's own invoke, put back on close()
+
+    def close(self) -> None:
+        """The stack has stopped: moto's workflow threads still waiting (a task token, a
+        wait state) may wake later; their invocations fail here instead of running a
+        handler in a process that has moved on (and sharing its logger and metrics)."""
+        self.closed = True
+        if self._moto_invoke is not None:
+            from moto.awslambda.models import LambdaFunction
+
+            LambdaFunction._invoke_lambda = self._moto_invoke  # type: ignore[method-assign]
+            self._moto_invoke = None
 
     def name(self, logical: str) -> str:
         return f"{self.stack}-{logical}"
@@ -57,6 +70,8 @@ class InProcessFunctions:
         return self._handlers[logical]
 
     def invoke(self, logical: str, event: dict[str, Any]) -> Any:
+        if self.closed:
+            raise RuntimeError(f"{logical}: the local stack has stopped")
         timeout = int(self.specs[logical].get("Timeout", self._global("Timeout", 3)))
         ctx = LambdaContext(function_name=self.name(logical), region=self.region,
                             timeout_ms=timeout * 1000)
@@ -66,10 +81,14 @@ class InProcessFunctions:
                 return handler(event, ctx)
         finally:
             # Metrics are off locally (POWERTOOLS_METRICS_DISABLED): nothing flushes them, so
-            # drop what the invocation added instead of letting it pile up.
+            # drop what the invocation added instead of letting it pile up. (With metrics on,
+            # each handler's decorator flushes its own; clearing here would race with it.)
+            from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
             from riskwarn.runtime.observability import metrics
 
-            metrics.clear_metrics()
+            if is_metrics_disabled():
+                metrics.clear_metrics()
 
     def _global(self, key: str, default: Any) -> Any:
         return self.sam.get("Globals", {}).get("Function", {}).get(key, default)
@@ -102,4 +121,5 @@ class InProcessFunctions:
                                     "errorMessage": str(exc)}), True, "")
             return json.dumps(result), False, ""
 
+        self._moto_invoke = LambdaFunction._invoke_lambda
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign,assignment]

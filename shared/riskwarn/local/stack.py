@@ -149,7 +149,15 @@ class LocalStack:
             t.join(timeout=60)
             if t.is_alive():
                 logging.getLogger("riskwarn.local").warning("%s did not stop", t.name)
+        if self.functions is not None:
+            self.functions.close()
         self._stop_executions()
+        # the emulator's state lives in this process's moto backends, not in the server:
+        # emptied with it, so a stack started after this one starts from nothing
+        with contextlib.suppress(Exception):
+            req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                resp.read()
         for server in reversed(self._servers):
             with contextlib.suppress(Exception):
                 server.stop() if hasattr(server, "stop") else server.shutdown()

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from riskwarn.cases.alerts import Alert, dedup_keys, open_alert_for
+from riskwarn.cases.lifecycle import WORKFLOW_TIERS
 from riskwarn.cases.notify import Notifier
 from riskwarn.cases.workflow import WorkflowStarter
 from riskwarn.core.config import TIERS
@@ -35,7 +36,7 @@ from riskwarn.core.scoring import Profiles, Scored, Scorer
 from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
 from riskwarn.store import TransientStoreError
-from riskwarn.store.alerts import AlertStore, history_item
+from riskwarn.store.alerts import NOT_TOLD, AlertStore, history_item
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.quarantine import Quarantine
 from riskwarn.store.thresholds import ThresholdSource, ThresholdStore
@@ -136,15 +137,15 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
         records_of[event.customer_id].remove(rec)
         _quarantine(ports, out, raw, ID_CONFLICT, rec, now)
     out.psi = _drift(ports.scorer, run.matrix)
-    to_notify = _alerts(ports, out, run.scored, profiles, failed_customers, now)
+    actions = _alerts(ports, out, run.scored, profiles, failed_customers, now)
 
-    # 5. notify and start workflows, before the profiles are written: if telling fails,
-    # the profile is not saved, the events come back, and the alert (found written but
-    # not notified) is told then. Told twice at worst, never silently not at all.
+    # 5. tell and start workflows, before the profiles are written: if telling or a start
+    # fails, the profile is not saved and the events come back; the alert, found written,
+    # is told then if its tier's audience has not been (the alert keeps the tier told), and
+    # its workflow started if it had not (a start is idempotent by the alert's id).
     # An alert raised and then raised in tier by a later event of the same batch is told
     # once, at the tier it ended with (SNS refuses two entries with one id in a batch).
-    latest = {a.alert_id: a for a in to_notify}
-    ready = [a for a in latest.values() if a.customer_id not in failed_customers]
+    ready = [a for a in _by_alert(actions) if a.alert.customer_id not in failed_customers]
     failed_customers |= _notify(ports, out, ready, now)
 
     # 6. profiles back, version-checked (only those that changed: a batch delivered
@@ -209,12 +210,37 @@ def _out_of_time(event: Event, now: datetime) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """What an alert still needs after it was written: telling its tier's audience, and
+    (high and critical) its disposition workflow started."""
+
+    alert: Alert
+    tell: bool
+    start: bool
+
+
+def _by_alert(actions: list[Follow]) -> list[Follow]:
+    """One follow-up per alert: the alert at the highest tier the batch saw it at (the
+    latest of those), told if any firing needed it, started if any did."""
+    merged: dict[str, Follow] = {}
+    for f in actions:
+        was = merged.get(f.alert.alert_id)
+        if was is None:
+            merged[f.alert.alert_id] = f
+            continue
+        top = f.alert if TIERS.index(f.alert.tier) >= TIERS.index(was.alert.tier) \
+            else was.alert
+        merged[f.alert.alert_id] = Follow(top, f.tell or was.tell, f.start or was.start)
+    return list(merged.values())
+
+
 def _alerts(ports: StreamPorts, out: BatchOutcome, scored: list[Scored], profiles: Profiles,
-            failed_customers: set[str], now: datetime) -> list[Alert]:
-    """Raise or merge every scored event's alert and write their history; returns the
-    alerts to notify. A customer whose alert could not be written now is added to
+            failed_customers: set[str], now: datetime) -> list[Follow]:
+    """Raise or merge every scored event's alert and write their history; returns what the
+    alerts still need. A customer whose alert could not be written now is added to
     `failed_customers` (its records come back)."""
-    to_notify: list[Alert] = []
+    to_notify: list[Follow] = []
     history: list[tuple[str, dict[str, Any]]] = []  # (customer, history item)
     for s in scored:
         cid = s.event.customer_id
@@ -247,55 +273,69 @@ def _quarantine(ports: StreamPorts, out: BatchOutcome, raw: bytes, reason: str, 
 
 
 def _alert(ports: StreamPorts, out: BatchOutcome, prof: CustomerProfile, s: Scored,
-           now: datetime, history: list[tuple[str, dict[str, Any]]]) -> Alert | None:
-    """Raise a new alert or merge into the customer's open one. Returns an alert that needs
-    its notification: new, written before but not yet notified, or merged into a higher
-    tier (the new tier's audience is told, and a workflow starts if it now needs one)."""
+           now: datetime, history: list[tuple[str, dict[str, Any]]]) -> Follow | None:
+    """Raise a new alert or merge into the customer's open one. Returns what it still needs:
+    telling, when its tier's audience has not been told (new, raised in tier, or written
+    before and not told); its workflow, when it is high or critical and new, told now, or
+    met again on a redelivered event (a start that failed is made then)."""
     ts = s.event.occurred_at.timestamp()
     keys = dedup_keys(s)
     ref = open_alert_for(prof.open_alerts, keys, ts, ports.dedup_window_s)
     evidence = prof.transactions(s.evidence)
     merged = ports.alerts.merge(ref[0], s, now, evidence) if ref is not None else None
     if merged is not None:  # (an open alert that is not there any more: raise a new one)
-        alert = merged.alert
-        for n, entry in enumerate(merged.entries):
+        alert = merged.merge.alert
+        for n, entry in enumerate(merged.merge.entries):
             key = s.event.event_id + ("#tier" if n else "")
             history.append((prof.customer_id, history_item(alert.alert_id, entry, key)))
         for key in keys:
             prof.open_alerts[key] = (alert.alert_id, ts, alert.tier)
         out.alerts_merged += 1
         # a higher tier is told to its own audience (and starts a workflow if it needs one)
-        return alert if merged.tier_raised else None
+        return _follow(alert, merged.told, merged.replay)
     alert = Alert.from_scored(s, ports.model_version, now, evidence)
-    already = ports.alerts.put_new(alert)
+    existing = ports.alerts.put_new(alert)
     for key in keys:
         prof.open_alerts[key] = (alert.alert_id, ts, alert.tier)
-    history.append((prof.customer_id,
-                    history_item(alert.alert_id, alert.history[0], s.event.event_id)))
-    if already is None:
+    raised = alert.history[0]
+    if existing is not None:  # raised before: the same history entry, rewritten
+        raised = raised.model_copy(update={"at": existing.alert.created_at})
+    history.append((prof.customer_id, history_item(alert.alert_id, raised, s.event.event_id)))
+    if existing is None:
         out.alerts_raised += 1
         out.by_tier[alert.tier] += 1
-    return alert if not already else None
+        return _follow(alert, NOT_TOLD, replay=False)
+    # told (if not yet) as it stands now: later evidence may have raised it since
+    return _follow(existing.alert, existing.told, replay=True)
 
 
-def _notify(ports: StreamPorts, out: BatchOutcome, alerts: list[Alert],
+def _follow(alert: Alert, told: int, replay: bool) -> Follow | None:
+    tell = told < TIERS.index(alert.tier)
+    start = alert.tier in WORKFLOW_TIERS and (tell or replay)
+    return Follow(alert, tell, start) if tell or start else None
+
+
+def _notify(ports: StreamPorts, out: BatchOutcome, follows: list[Follow],
             now: datetime) -> set[str]:
-    """Publish, mark notified, start workflows; returns customers to retry."""
-    if not alerts:
+    """Tell (and record the tier told), then start workflows; returns customers to retry.
+    An alert is told again only if recording that it was told failed: twice at worst,
+    never silently not at all."""
+    if not follows:
         return set()
     retry: set[str] = set()
-    try:
-        failed_ids = ports.notifier.publish(alerts)
-    except TransientStoreError:
-        return {a.customer_id for a in alerts}
-    sent = [a for a in alerts if a.alert_id not in failed_ids]
-    retry |= {a.customer_id for a in alerts if a.alert_id in failed_ids}
-    for alert in sent:
+    tell = [f.alert for f in follows if f.tell]
+    failed_ids = ports.notifier.publish(tell) if tell else set()
+    for f in follows:
+        alert = f.alert
+        if alert.alert_id in failed_ids:
+            retry.add(alert.customer_id)  # neither told nor started: all of it again
+            continue
         try:
-            if ports.workflow.start(alert, now):
+            if f.tell:
+                ports.alerts.mark_told(alert.alert_id, alert.tier)
+                out.notified += 1
+            if f.start and ports.workflow.start(alert, now):
                 out.workflows_started += 1
-            ports.alerts.mark_notified([alert.alert_id])
-            out.notified += 1
         except TransientStoreError:
             retry.add(alert.customer_id)
     return retry

@@ -8,7 +8,7 @@ deterministic keys, so a retried batch rewrites the same items.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,36 @@ if TYPE_CHECKING:
 
 HISTORY_CHUNK = 25  # BatchWriteItem limit
 MERGE_ATTEMPTS = 4
+NOT_TOLD = -1  # told_rank of an alert nobody has been told of yet
+
+
+def told_rank(item: dict[str, Any]) -> int:
+    """The highest tier (its rank) whose audience has been told of the alert; an item
+    written before tiers were tracked says only whether it was told (at its tier)."""
+    if "told_rank" in item:
+        return int(item["told_rank"]["N"])
+    told = item.get("notified", {}).get("BOOL", False)
+    return int(item["tier_rank"]["N"]) if told and "tier_rank" in item else NOT_TOLD
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """An alert found written already (a redelivered event): as it is stored (perhaps raised
+    in tier since; its "raised" history entry keeps its creation time, so a retry rewrites
+    the same entry instead of adding a second) and the tier told so far."""
+
+    alert: Alert
+    told: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMerge:
+    """A merge as the store did it: what changed, the tier told so far, and whether this
+    firing's event was in the alert already (a redelivery: nothing new was merged)."""
+
+    merge: Merge
+    told: int
+    replay: bool
 
 
 def to_item(alert: Alert) -> dict[str, Any]:
@@ -41,7 +71,7 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "created_at": {"S": iso(alert.created_at)},
         "created_day": {"S": iso(alert.created_at)[:10]},  # the ByDay index: newest first
         "status": {"S": alert.status},
-        "notified": {"BOOL": False},
+        "told_rank": {"N": str(NOT_TOLD)},
         "lowered": {"L": [{"S": c} for c in alert.lowered]},
         "evidence": {"L": [{"M": _evidence_item(e.model_dump(mode="json"))}
                            for e in alert.evidence]},
@@ -120,9 +150,9 @@ class AlertStore:
         self.calls = 0
 
     @throttled_as_named
-    def put_new(self, alert: Alert) -> bool | None:
-        """Write a new alert unless its id exists. Returns None when written, otherwise
-        whether the stored one was already notified (a redelivered event)."""
+    def put_new(self, alert: Alert) -> Existing | None:
+        """Write a new alert unless its id exists. Returns None when written, otherwise what
+        the stored one says (a redelivered event)."""
         from botocore.exceptions import ClientError
 
         self.calls += 1
@@ -134,22 +164,17 @@ class AlertStore:
         except ClientError as exc:
             if not condition_failed(exc):
                 raise
-            old: Any = exc.response.get("Item") or {}
-            return bool(old.get("notified", {}).get("BOOL", False)) if old else \
-                self.notified(alert.alert_id)
+            old: Any = exc.response.get("Item")
+            if not old:
+                self.calls += 1
+                old = self.client.get_item(TableName=self.table, ConsistentRead=True,
+                                           Key={"alert_id": {"S": alert.alert_id}})["Item"]
+            return Existing(from_item(old), told_rank(old))
         return None
 
     @throttled_as_named
-    def notified(self, alert_id: str) -> bool:
-        self.calls += 1
-        item: Any = self.client.get_item(
-            TableName=self.table, Key={"alert_id": {"S": alert_id}}, ConsistentRead=True,
-            ProjectionExpression="notified").get("Item", {})
-        return bool(item.get("notified", {}).get("BOOL", False))
-
-    @throttled_as_named
     def merge(self, alert_id: str, s: Scored, now: datetime,
-              evidence: list[dict[str, Any]] | None = None) -> Merge | None:
+              evidence: list[dict[str, Any]] | None = None) -> StoredMerge | None:
         """A repeat firing merged into a stored alert by the one merge (`alerts.merge`):
         read, merge, write back on the condition that no other merge wrote in between
         (`merges` counts them), retried a few times. None if the alert is not there."""
@@ -163,7 +188,9 @@ class AlertStore:
             if not item:
                 return None
             seen = int(item.get("merges", {}).get("N", "0"))
-            done = merge(from_item(item), s, now, evidence)
+            stored = from_item(item)
+            replay = s.event.event_id in stored.event_ids
+            done = merge(stored, s, now, evidence)
             merged = to_item(done.alert)
             values: dict[str, Any] = {
                 ":ids": merged["event_ids"], ":codes": merged["typologies"],
@@ -190,17 +217,24 @@ class AlertStore:
                 if not condition_failed(exc):
                     raise
                 continue
-            return done
+            return StoredMerge(done, told_rank(item), replay)
         raise Stale(f"alert {alert_id}: {MERGE_ATTEMPTS} merges in a row were overtaken")
 
     @throttled_as_named
-    def mark_notified(self, alert_ids: Iterable[str]) -> None:
-        for alert_id in alert_ids:
-            self.calls += 1
+    def mark_told(self, alert_id: str, tier: str) -> None:
+        """Record that the tier's audience has been told (the told rank only rises)."""
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        try:
             self.client.update_item(
                 TableName=self.table, Key={"alert_id": {"S": alert_id}},
-                UpdateExpression="SET notified = :t", ExpressionAttributeValues={
-                    ":t": {"BOOL": True}})
+                UpdateExpression="SET told_rank = :r",
+                ConditionExpression="attribute_not_exists(told_rank) OR told_rank < :r",
+                ExpressionAttributeValues={":r": {"N": str(TIERS.index(tier))}})
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
 
     @throttled_as_named
     def append_history(self, items: list[dict[str, Any]]) -> None:

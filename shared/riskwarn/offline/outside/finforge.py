@@ -4,7 +4,9 @@ Each row is one card payment or transfer of one user. Amounts are USD-like: they
 USD and are converted like any foreign amount. Merchant categories are mapped to ISO 18245
 codes by finforge's own category (and, for a few merchants whose category is generic, by
 their kind: gift cards, wallet top-ups, crypto exchanges, online gaming), as an acquirer
-would report them. One episode per labelled fraud scenario (`fraud_scenario_id`).
+would report them. Transfers finforge describes only as "Incoming Transfer" / "Outgoing
+Transfer" name no party (counterparty null). One episode per labelled fraud scenario
+(`fraud_scenario_id`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ MERCHANT_MCC = {"Luxury Electronics": "5732", "Gift Cards": "5999",
 TYPOLOGY = {"card_fraud": "FRAUD-VELOCITY", "account_takeover": "ATO-DRAIN",
             "mule_account": "AML-RAPID-MOVEMENT", "refund_abuse": "FRAUD-UNUSUAL-AMOUNT",
             "business_invoice_fraud": "FRAUD-UNUSUAL-AMOUNT"}
+
+
+# finforge writes these as the "merchant" of transfers that name no party: a description,
+# not a counterparty (the contract's null)
+UNNAMED = {"Incoming Transfer", "Outgoing Transfer"}
 
 
 def _slug(name: str) -> str:
@@ -59,7 +66,7 @@ def convert(spec: OutsideSpec) -> Converted:
             "amount": f"{value:.2f}", "currency": "USD",
             "direction": "credit" if kind == "credit" else "debit",
             "method": "transfer" if transfer else "card",
-            "counterparty_id": f"FFM-{_slug(merchant)}",
+            "counterparty_id": None if merchant in UNNAMED else f"FFM-{_slug(merchant)}",
         }
         if not transfer:
             event["merchant_category"] = MERCHANT_MCC.get(merchant, MCC.get(category, "5999"))
