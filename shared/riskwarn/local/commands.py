@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -151,13 +151,18 @@ def _partition_key(line: bytes) -> str:
         return "unknown"  # still sent: the score function quarantines it with its reason
 
 
-def send(kinesis: Any, stream: str, lines: Iterable[bytes], rate: int | None = None,
+def send(kinesis: Any, stream: str, lines: Iterable[bytes],
+         rate: int | Callable[[], float] | None = None,
          on_chunk: Any = None) -> Iterator[tuple[bytes, float]]:
-    """Put lines on the stream (partition key = customer id), paced at `rate` per second;
-    yields each line with the time it was put. Failed entries are put again."""
+    """Put lines on the stream (partition key = customer id), paced at `rate` per second
+    (a number, or a function read before each chunk: the demo slows down when the stack
+    falls behind); yields each line with the time it was put. Failed entries are put
+    again."""
     chunk: list[bytes] = []
-    started = time.monotonic()
+    due = time.monotonic()  # when the next chunk may go
     sent = 0
+    current: Callable[[], float] | None = (
+        None if rate is None else rate if callable(rate) else (lambda: float(rate)))
 
     def flush() -> Iterator[tuple[bytes, float]]:
         nonlocal sent
@@ -174,18 +179,25 @@ def send(kinesis: Any, stream: str, lines: Iterable[bytes], rate: int | None = N
         if on_chunk:
             on_chunk(sent)
 
-    step = SEND_CHUNK if rate is None else max(1, min(SEND_CHUNK, rate // 10))
+    def step() -> int:
+        return SEND_CHUNK if current is None else max(1, min(SEND_CHUNK,
+                                                             int(current() // 10)))
+
+    size = step()
     for line in lines:
         line = line.strip()
         if not line:
             continue
         chunk.append(line)
-        if len(chunk) >= step:
+        if len(chunk) >= size:
+            n = len(chunk)
             yield from flush()
-            if rate:
-                ahead = sent / rate - (time.monotonic() - started)
+            if current is not None:
+                due = max(due, time.monotonic() - 1.0) + n / max(current(), 1e-9)
+                ahead = due - time.monotonic()
                 if ahead > 0:
                     time.sleep(ahead)
+                size = step()
     if chunk:
         yield from flush()
 

@@ -77,7 +77,11 @@ class LocalConfig:
 
 
 def _free(port: int) -> bool:
+    """Nothing listens on the port. Connections of a stack that just stopped may linger in
+    TIME_WAIT; the servers bind with SO_REUSEADDR, so the check does too (a second `make
+    demo` right after the first must start)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
