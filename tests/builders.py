@@ -112,3 +112,15 @@ def scenario() -> list[bytes]:
         lines.append(line(customer_id="C-CARD", occurred_at=at(3 + i / 60), amount="12.00",
                            counterparty_id=f"W{i % 4}", merchant_category="5999"))
     return lines
+
+
+def drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message on an SQS queue (JSON bodies), deleted as read."""
+    out: list[dict[str, Any]] = []
+    while True:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not msgs:
+            return out
+        out += [orjson.loads(m["Body"]) for m in msgs]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])

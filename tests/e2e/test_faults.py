@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from riskwarn.local.stack import LocalConfig, LocalStack, free_port
 from riskwarn.offline.synth import GenerateSpec, generate
-from tests.builders import eventually
+from tests.builders import drain_queue, eventually
 
 # (service, operation) → fail every Nth call, at most `times` times, with this error code
 FAULTS = {
@@ -145,7 +145,7 @@ def test_faults_lose_nothing_and_do_nothing_twice(faulty: tuple[LocalStack, Inje
     # every alert told at its tier, and no tier of an alert twice
     told: Counter[tuple[str, str]] = Counter()
     for tier, url in _tier_queues(stack).items():
-        for body in _drain(sqs, url):
+        for body in drain_queue(sqs, url):
             told[(body["alert_id"], tier)] += 1
     assert max(told.values()) == 1, [k for k, n in told.items() if n > 1]
     for a in alerts:
@@ -201,17 +201,6 @@ def _scan(ddb: Any, table: str) -> list[dict[str, Any]]:
 def _tier_queues(stack: LocalStack) -> dict[str, str]:
     state = orjson.loads(stack.cfg.state_file.read_bytes())
     return dict(state["tier_queues"])
-
-
-def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    while True:
-        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not msgs:
-            return out
-        out += [orjson.loads(m["Body"]) for m in msgs]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
 
 
 def _executions(sfn: Any, arn: str) -> list[dict[str, Any]]:

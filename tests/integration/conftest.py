@@ -18,7 +18,7 @@ from riskwarn.local.provision import Provisioned, provision
 from riskwarn.local.template import transform
 from riskwarn.runtime.stream import StreamPorts, build_ports
 from riskwarn.settings import Settings
-from tests.builders import lambda_kinesis_event
+from tests.builders import drain_queue, lambda_kinesis_event
 
 REGION = "us-east-1"
 TEMPLATE = transform()
@@ -80,16 +80,7 @@ class Stack:
         return lambda_kinesis_event(records, self.p.attrs[("EventStream", "Arn")])
 
     def queue_messages(self, logical: str) -> list[dict[str, Any]]:
-        sqs = self.client("sqs")
-        url = self.p.ref(logical)
-        out: list[dict[str, Any]] = []
-        while True:
-            msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-            if not msgs:
-                return out
-            out += [orjson.loads(m["Body"]) for m in msgs]
-            sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+        return drain_queue(self.client("sqs"), self.p.ref(logical))
 
 
 def _functions_in_process(p: Provisioned, monkeypatch: pytest.MonkeyPatch) -> None:
