@@ -30,20 +30,13 @@ def _load_app() -> Any:
 @pytest.mark.parametrize("stack", ["put"], indirect=True)
 def test_handler_runs_with_the_templates_environment_and_emits_metrics(
         stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest) -> None:
+        caplog: pytest.LogCaptureFixture) -> None:
     # Given the function's environment exactly as the template sets it
     for key, value in stack.p.function_env("ScoreFunction").items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("RISKWARN_MODEL_PATH", str(DEFAULT_MODEL_PATH))  # not /opt locally
     monkeypatch.setenv("RISKWARN_PROFILE_WRITES", "put")
     process_cache.reset()  # the function builds its settings and ports afresh
-    # and its logger takes the template's level, as a fresh Lambda process would (a local
-    # stack run earlier in this process may have left it at WARNING)
-    from riskwarn.runtime.observability import logger
-
-    level = logger.log_level
-    logger.setLevel(stack.p.function_env("ScoreFunction")["POWERTOOLS_LOG_LEVEL"])
-    request.addfinalizer(lambda: logger.setLevel(level))
     app = _load_app()
     event = stack.send([b"not json", *scenario()])
     try:

@@ -146,13 +146,12 @@ class Scorer:
         self.model_cap = int(getattr(tiers, above)) - 1
         self.watch = watch or ModelWatch(cfg.model_rail)
         self.watch.rail = cfg.model_rail
-        self.cutoffs = cfg.model_cutoffs  # in force: the config's, or raised by the rail
         self._use_cutoffs(cfg.model_cutoffs)
         self.regulatory = frozenset(cfg.regulatory_typologies)
 
     def _use_cutoffs(self, cut: ModelCutoffs) -> None:
         tiers = self.cfg.tiers
-        self.cutoffs = cut
+        self.cutoffs = cut  # in force: the config's, or raised by the rail
         # compared as float32, as the model's risk is: P = the cut-off reaches its tier
         self._cut_x = [float(np.float32(x)) for x in (0.0, cut.low, cut.medium, cut.high, 1.0)]
         self._cut_y = [0.0, tiers.low, tiers.medium, tiers.high, float(self.model_cap)]

@@ -87,7 +87,6 @@ class Pace:
         self.target = self.rate = float(target)
         self.processed = processed  # () -> records the stack has finished
         self.floor = floor
-        self.sent = 0
         self.window = (time.monotonic(), 0)  # (when, processed then): the drain rate's base
         self.drain = 0.0  # the stack's drain rate, last measured (events/s)
         self.peak = 0.0
@@ -98,7 +97,6 @@ class Pace:
         return self.rate
 
     def on_chunk(self, sent: int) -> None:
-        self.sent = sent
         now, done = time.monotonic(), self.processed()
         since, before = self.window
         if now - since >= 1.0:

@@ -108,6 +108,7 @@ class LocalStack:
         self._threads: list[threading.Thread] = []
         self._servers: list[Any] = []
         self._saved_env: dict[str, str | None] = {}
+        self._saved_log_level: int | None = None
 
     # ---- start / stop ---------------------------------------------------------------------
     def start(self) -> Provisioned:
@@ -136,7 +137,7 @@ class LocalStack:
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.cfg.port, verbose=False)
         server.start()
         self._servers.append(server)
-        self._moto_config({"stepfunctions": {"execute_state_machine": True}})
+        self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
         self.p = p = provision(transform(region=self.cfg.region), self.client,
                                stack=self.cfg.stack, region=self.cfg.region, capture=True,
                                parameters={"BatchingWindowSeconds": self.cfg.batching_window_s})
@@ -159,9 +160,7 @@ class LocalStack:
         # the emulator's state lives in this process's moto backends, not in the server:
         # emptied with it, so a stack started after this one starts from nothing
         with contextlib.suppress(Exception):
-            req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                resp.read()
+            self._moto_api("reset")
         for server in reversed(self._servers):
             with contextlib.suppress(Exception):
                 server.stop() if hasattr(server, "stop") else server.shutdown()
@@ -174,6 +173,10 @@ class LocalStack:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        if self._saved_log_level is not None:
+            from riskwarn.runtime.observability import logger
+
+            logger.setLevel(self._saved_log_level)
         self._reset_caches()
 
     def __enter__(self) -> LocalStack:
@@ -189,9 +192,11 @@ class LocalStack:
 
         return aws.any_client(service, self.endpoint, self.cfg.region)
 
-    def _moto_config(self, body: dict[str, Any]) -> None:
-        req = urllib.request.Request(f"{self.endpoint}/moto-api/config",
-                                     data=orjson.dumps(body), method="POST",
+    def _moto_api(self, path: str, body: dict[str, Any] | None = None) -> None:
+        """POST to moto's own API (`config`, `reset`)."""
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/{path}",
+                                     data=orjson.dumps(body) if body is not None else None,
+                                     method="POST",
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             resp.read()
@@ -214,7 +219,13 @@ class LocalStack:
                                                            "WARNING"),
                     "POWERTOOLS_METRICS_DISABLED": "true",
                     "POWERTOOLS_TRACE_DISABLED": "true"})
+        # the functions' logger is one per process, made when first imported (before this
+        # stack or now): it takes the stack's level and gets its own back on stop
+        from riskwarn.runtime.observability import logger
+
+        self._saved_log_level = logger.log_level
         self._setenv(env)
+        logger.setLevel(env["POWERTOOLS_LOG_LEVEL"])
         self._reset_caches()
 
     @staticmethod
