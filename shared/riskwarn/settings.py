@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     alerts_table: str = "riskwarn-alerts"
     history_table: str = "riskwarn-alert-history"
     profiles_table: str = "riskwarn-profiles"
+    network_table: str = "riskwarn-network"  # the counterparty graph (core/network.py)
     controls_table: str = "riskwarn-account-controls"
     alerts_topic_arn: str = ""
     quarantine_bucket: str = "riskwarn-quarantine"

@@ -34,7 +34,8 @@ def test_transformed_template_passes_cfn_lint(tmp_path: Path) -> None:
 def test_every_store_is_encrypted_with_the_key_and_recoverable() -> None:
     tables = _of_type("AWS::DynamoDB::Table")
     assert set(tables) == {"AlertsTable", "AlertHistoryTable", "ProfilesTable",
-                           "AccountControlsTable", "ReportsTable", "ConfigTable"}
+                           "AccountControlsTable", "ReportsTable", "ConfigTable",
+                           "NetworkTable"}
     for name, t in tables.items():
         p = t["Properties"]
         assert p["SSESpecification"]["SSEEnabled"] is True, name

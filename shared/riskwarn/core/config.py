@@ -186,6 +186,34 @@ class TypologyThresholds(_Frozen):
     delinquency_early_dpd: int = 10
     delinquency_partial_share: float = 0.8
     risky_mcc: tuple[str, ...] = DEFAULT_RISKY_MCC
+    # Mule typologies (core/mule.py). A passage: at least `pass_floor` in from other parties
+    # within `pass_window_h` and `pass_share` of it sent on to other parties since.
+    pass_floor: float = 20_000.0
+    pass_share: float = 0.7
+    # and at most this multiple of it: an account sending on more than came in draws on
+    # money it had (a purchase from savings), not money passing through
+    pass_max_out: float = 1.3
+    pass_window_h: float = 6.0
+    # AML-PASS-THROUGH: over 7 days, at least 2 x pass_floor in and this share of it out
+    # again (the balance stays near zero); an account younger than young_account_days
+    # scores young_account_bonus more
+    pass_week_share: float = 0.9
+    young_account_days: float = 30.0
+    young_account_bonus: int = 80
+    # AML-MULE-FAN-IN / -FAN-OUT: this many distinct parties new to the account within the
+    # fan window, at least fan_floor in, and fan_sent_share of it sent on
+    fan_window_h: float = 36.0
+    fan_min_parties: int = 5
+    fan_floor: float = 20_000.0
+    fan_sent_share: float = 0.6
+    # AML-LAYERING-CHAIN (core/network.py): passages linked across accounts, each hop sent
+    # on within chain_window_h of the one before; a chain of chain_min_hops pass-through
+    # accounts fires; an account receiving from a pass-through account scores
+    # chain_receive_score when the money came through at least chain_receive_hops of them
+    chain_window_h: float = 24.0
+    chain_min_hops: int = 2
+    chain_receive_hops: int = 1
+    chain_receive_score: int = 580
 
     @model_validator(mode="after")
     def _sane(self) -> TypologyThresholds:
@@ -197,6 +225,10 @@ class TypologyThresholds(_Frozen):
         for name in SHARES:
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} is a share: between 0 and 1")
+        if self.pass_window_h > 24.0:
+            raise ValueError("pass_window_h must be at most 24 (the day's inflow bounds it)")
+        if self.fan_window_h > 72.0:
+            raise ValueError("fan_window_h must be at most 72")
         if not self.delinquency_early_dpd <= self.delinquency_dpd <= self.delinquency_severe_dpd:
             raise ValueError("delinquency days past due must rise: early <= dpd <= severe")
         if self.delinquency_dpd > self.delinquency_severe_dpd:
@@ -205,7 +237,7 @@ class TypologyThresholds(_Frozen):
 
 
 SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
-          "delinquency_partial_share")
+          "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share")
 
 
 class Severity(_Frozen):
@@ -229,6 +261,10 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     "ATO-CREDENTIAL-CHANGE": Severity(score=740, tempered=True),
     "ATO-DRAIN": Severity(score=900),
     "CREDIT-DELINQUENCY": Severity(score=560),
+    "AML-MULE-FAN-IN": Severity(score=760),
+    "AML-MULE-FAN-OUT": Severity(score=740),
+    "AML-PASS-THROUGH": Severity(score=600, tempered=True),
+    "AML-LAYERING-CHAIN": Severity(score=760),
 }
 
 
@@ -257,6 +293,9 @@ class ScoringConfig(_Frozen):
     model_path: Path = DEFAULT_MODEL_PATH
     # Baseline-aware rules (customer's own history, own accounts, new phone vs takeover).
     customer_baselines: bool = True
+    # Passages linked across customers through the counterparty graph (AML-LAYERING-CHAIN):
+    # needs a network state (core/network.py); the fixed-rules baseline has none
+    network_typologies: bool = True
     extra_typology_bonus: int = 40
     dedup_window_h: float = 72.0
 
@@ -276,7 +315,7 @@ class ScoringConfig(_Frozen):
     def fixed_rules_baseline(cls) -> ScoringConfig:
         """The plain comparator: DESIGN.md's thresholds as fixed numbers, no customer
         baselines, no model. Backtests report it beside the full system."""
-        return cls(use_model=False, customer_baselines=False)
+        return cls(use_model=False, customer_baselines=False, network_typologies=False)
 
     @classmethod
     def from_file(cls, path: Path) -> ScoringConfig:

@@ -17,6 +17,7 @@ from riskwarn.core.config import TIERS, ModelCutoffs, ScoringConfig, Tier
 from riskwarn.core.events import (
     Event,
     Rejected,
+    Transaction,
     fingerprint,
     in_customer_order,
     parse_records,
@@ -24,6 +25,8 @@ from riskwarn.core.events import (
 from riskwarn.core.features import FEATURE_NAMES, FeatureRow, Prepared, observe
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
+from riskwarn.core.mule import Passage, passage
+from riskwarn.core.network import NetworkPort, link
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.typologies import CATEGORY, Hit, evaluate
 
@@ -38,6 +41,7 @@ class Featurized:
     hits: list[list[Hit]]
     duplicates: list[Event]  # already applied to their profile earlier: skipped
     conflicts: list[Event]  # an id applied already with other content: refused, not applied
+    passages: list[Passage | None]  # per event: the passage a debit completes (core/mule)
 
 
 def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared,
@@ -52,6 +56,7 @@ def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared,
     conflicts: list[Event] = []
     rows: list[FeatureRow] = []
     hits: list[list[Hit]] = []
+    passages: list[Passage | None] = []
     for event in in_customer_order(events):
         prof = profiles.get(event.customer_id)
         if prof is None:
@@ -63,8 +68,11 @@ def featurize(events: Sequence[Event], profiles: Profiles, prep: Prepared,
         ordered.append(event)
         row = observe(prof, event, prep)
         rows.append(row)
-        hits.append(evaluate(row, event, prof, prep))
-    return Featurized(ordered, rows, feature_matrix(rows, inputs), hits, duplicates, conflicts)
+        found = passage(prof, event, row, prep) if isinstance(event, Transaction) else None
+        passages.append(found)
+        hits.append(evaluate(row, event, prof, prep, found))
+    return Featurized(ordered, rows, feature_matrix(rows, inputs), hits, duplicates, conflicts,
+                      passages)
 
 
 def featurize_lines(lines: Iterable[bytes], profiles: Profiles, prep: Prepared,
@@ -131,9 +139,11 @@ class ScoreRun:
 
 class Scorer:
     def __init__(self, cfg: ScoringConfig, model: ModelPort | None,
-                 watch: ModelWatch | None = None) -> None:
+                 watch: ModelWatch | None = None, network: NetworkPort | None = None) -> None:
         """`watch`: the flood rail's view of the book so far, handed on when the config
-        changes (a new Scorer for new thresholds keeps what the old one learnt)."""
+        changes (a new Scorer for new thresholds keeps what the old one learnt).
+        `network`: the counterparty graph's state (core/network.py); without it, or with
+        `network_typologies` off, no chain across customers is looked for."""
         if cfg.use_model and model is None:
             raise ValueError("use_model is on but no model was given")
         self.cfg = cfg
@@ -148,6 +158,8 @@ class Scorer:
         self.watch.rail = cfg.model_rail
         self._use_cutoffs(cfg.model_cutoffs)
         self.regulatory = frozenset(cfg.regulatory_typologies)
+        self.network_port = network  # kept for the next config, whatever this one says
+        self.network = network if cfg.network_typologies else None
 
     def _use_cutoffs(self, cut: ModelCutoffs) -> None:
         tiers = self.cfg.tiers
@@ -170,6 +182,8 @@ class Scorer:
     def _score(self, feats: Featurized, profiles: Profiles) -> list[Scored]:
         cfg = self.cfg
         low = cfg.tiers.low
+        if self.network is not None:
+            self._link(feats)
         if self.model is not None:
             p = self.model.risk(feats.matrix)
             if cfg.model_rail.enabled:
@@ -205,6 +219,15 @@ class Scorer:
         if model_rows and self.model is not None:
             self._add_model_findings(out, feats.matrix[model_rows])
         return out
+
+    def _link(self, feats: Featurized) -> None:
+        """Chains across customers (the counterparty graph) join the events' rule hits."""
+        assert self.network is not None
+        for f in link(feats.events, feats.passages, self.network, self.prep):
+            feats.hits[f.index].append(Hit(
+                "AML-LAYERING-CHAIN",
+                self.cfg.severity["AML-LAYERING-CHAIN"].score if f.score is None else f.score,
+                f.reason, f.evidence, False))
 
     def _watch(self, feats: Featurized, profiles: Profiles, p: Matrix) -> None:
         """Show the flood rail this batch: per event, its customer-day and the model's risk

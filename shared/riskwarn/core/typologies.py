@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
 from riskwarn.core.features import FeatureRow, Prepared, typical_amount
+from riskwarn.core.mule import MuleFinding, Passage, fan_in, fan_out, pass_through
 from riskwarn.core.profile import (
     CASH,
     DEBIT,
@@ -35,6 +36,11 @@ CATEGORY = {
     "ATO-CREDENTIAL-CHANGE": "account_takeover",
     "ATO-DRAIN": "account_takeover",
     "CREDIT-DELINQUENCY": "credit",
+    # appended, not interleaved: the typology model's class indices follow this order
+    "AML-MULE-FAN-IN": "aml",
+    "AML-MULE-FAN-OUT": "aml",
+    "AML-PASS-THROUGH": "aml",
+    "AML-LAYERING-CHAIN": "aml",
 }
 TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
 MAX_EVIDENCE = 20
@@ -69,11 +75,13 @@ def _hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
                (sev.tempered or tempered) and not firm and prep.cfg.use_model)
 
 
-def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepared) -> list[Hit]:
+def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepared,
+             found: Passage | None = None) -> list[Hit]:
     """Every typology that fires for this event. Cheap guards first: most events are
-    ordinary and should cost a few comparisons, not nine rule calls."""
+    ordinary and should cost a few comparisons, not nine rule calls. `found`: the passage
+    this debit completes (core/mule.passage), if any."""
     if isinstance(event, Transaction):
-        return _transaction_hits(row, event, prof, prep)
+        return _transaction_hits(row, event, prof, prep, found)
     if isinstance(event, Login):
         hit = _login_burst(row, event, prof, prep)
     elif isinstance(event, ProfileChange):
@@ -84,7 +92,7 @@ def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepare
 
 
 def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
-                      prep: Prepared) -> list[Hit]:
+                      prep: Prepared, found: Passage | None) -> list[Hit]:
     t = prep.cfg.thresholds
     amount = row["amount"]
     debit = ev.direction == "debit"
@@ -106,6 +114,8 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         if (row["counterparty_new"]
                 and row["hours_since_credential_change"] <= t.credential_window_h):
             candidates.append(_drain(row, ev, prof, prep))
+        if prep.cfg.customer_baselines:
+            candidates.extend(_mule_hits(row, ev, prof, prep, found))
     if row["counterparty_high_risk"]:
         candidates.append(_high_risk_geo(row, ev, prof, prep))
     if row["days_since_last_txn"] >= t.dormant_days or (
@@ -113,6 +123,20 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
             <= t.dormant_wake_window_h * HOUR):
         candidates.append(_dormant(row, ev, prof, prep))
     return [h for h in candidates if h is not None] if candidates else []
+
+
+def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Prepared,
+               found: Passage | None) -> list[Hit | None]:
+    t = prep.cfg.thresholds
+    findings: list[MuleFinding | None] = []
+    if found is not None:
+        findings.append(pass_through(prof, ev, found, prep))
+    if row["new_cp_credit_sum_72h"] >= t.fan_floor:
+        findings.append(fan_in(prof, ev, prep))
+    if row["counterparty_new"] and row["credit_sum_72h"] >= t.fan_floor:
+        findings.append(fan_out(prof, ev, prep))
+    return [None if f is None else _hit(prep, f.code, f.reason, f.evidence, score=f.score)
+            for f in findings]
 
 
 def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,

@@ -21,6 +21,7 @@ from riskwarn.core.config import TIERS, ScoringConfig
 from riskwarn.core.drift import counts, psi_of_counts
 from riskwarn.core.events import ID_CONFLICT, Event, Label, parse_records
 from riskwarn.core.model import ModelPort
+from riskwarn.core.network import MemoryNetwork
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scorer
 from riskwarn.offline.evaluation import Evaluation
@@ -131,7 +132,7 @@ class _Run:
                  labels: Mapping[str, Label] | None, measure_from: datetime | None) -> None:
         self.sink = sink
         self.cfg = cfg
-        self.scorer = Scorer(cfg, model)
+        self.scorer = Scorer(cfg, model, network=MemoryNetwork())
         version = model.version if (model is not None and cfg.use_model) else None
         self.summary = Summary(model_version=version,
                                mode="full" if cfg.use_model else "rules only")

@@ -37,6 +37,7 @@ from riskwarn.process_cache import once_per_process
 from riskwarn.settings import Settings
 from riskwarn.store import TransientStoreError
 from riskwarn.store.alerts import NOT_TOLD, AlertStore, history_item
+from riskwarn.store.network import NetworkStore
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.quarantine import Quarantine
 from riskwarn.store.thresholds import ThresholdSource, ThresholdStore
@@ -86,7 +87,8 @@ class StreamPorts:
                            self.thresholds.version)
             return
         if cfg is not None:
-            self.scorer = Scorer(cfg, self.scorer.model, self.scorer.watch)
+            self.scorer = Scorer(cfg, self.scorer.model, self.scorer.watch,
+                                 self.scorer.network_port)
 
 
 def _drift(scorer: Scorer, matrix: Matrix) -> dict[str, float]:
@@ -350,7 +352,7 @@ def build_ports(env: Settings) -> StreamPorts:
     model = load_model(cfg.model_path) if cfg.use_model else None
     ddb = aws.dynamodb(env.endpoint_url, env.region)
     return StreamPorts(
-        scorer=Scorer(cfg, model),
+        scorer=Scorer(cfg, model, network=NetworkStore(ddb, env.network_table)),
         profiles=ProfileStore(ddb, env.profiles_table, env.profile_writes),
         alerts=AlertStore(ddb, env.alerts_table, env.history_table),
         quarantine=Quarantine(aws.s3(env.endpoint_url, env.region), env.quarantine_bucket),

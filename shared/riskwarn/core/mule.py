@@ -1,0 +1,189 @@
+"""Mule typologies on one customer's ledger (its last 7 days, at most MAX_TXNS rows): many
+new payers in and sent on (AML-MULE-FAN-IN), one inflow split to many new payees
+(AML-MULE-FAN-OUT), and an account through which large sums pass while almost nothing stays
+(AML-PASS-THROUGH). The passage found here (money in from other parties, most of it sent on
+within hours) is also what the counterparty graph links across customers (core/network.py).
+
+Counts of distinct payers and payees are exact over the ledger's window: the ledger is the
+bounded sketch (7 days, MAX_TXNS rows; a customer with more transactions in a week than that
+has its oldest rows dropped first, so counts can only be under-stated, never inflated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from riskwarn.core.events import Transaction
+from riskwarn.core.features import FeatureRow, Prepared
+from riskwarn.core.profile import DEBIT, NEW_CP, OWN, CustomerProfile
+
+HOUR = 3600.0
+DAY = 86_400.0
+MAX_PARTIES = 20  # payers / payees a passage or a reason names
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Money that came into the customer's account from other parties and went on: `inflow`
+    received within the pass window before `ts`, `out` sent on to other parties since the
+    first of those inflows, this debit included."""
+
+    ts: float
+    inflow: float
+    out: float
+    payers: tuple[str, ...]
+    payee: str
+    first_in: float  # when the first of those inflows arrived
+    event_ids: tuple[str, ...]
+
+
+def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepared
+            ) -> Passage | None:
+    """The passage this debit completes, if it sends on at least the pass share of what
+    came in from other parties within the pass window, and not much more than came in (the
+    customer's own accounts do not count on either side)."""
+    t = prep.cfg.thresholds
+    if (ev.direction != "debit" or not prep.cfg.customer_baselines
+            or row["credit_sum_24h"] < t.pass_floor
+            or (ev.counterparty_id and ev.counterparty_id in prof.own_accounts)):
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.pass_window_h * HOUR, ts)
+    inflow = out = 0.0
+    first_in = 0.0
+    payers: dict[str, None] = {}
+    ids: list[str] = []
+    for i in range(lo, hi):
+        bits = led.bits[i]
+        if bits & OWN:
+            continue
+        if bits & DEBIT:
+            if inflow:  # sent on after money came in
+                out += led.amounts[i]
+                ids.append(led.event_ids[i])
+        else:
+            if not inflow:
+                first_in = led.ts[i]
+            inflow += led.amounts[i]
+            ids.append(led.event_ids[i])
+            if led.counterparties[i]:
+                payers[led.counterparties[i]] = None
+    if inflow < t.pass_floor or not t.pass_share * inflow <= out <= t.pass_max_out * inflow:
+        return None
+    return Passage(ts, inflow, out, tuple(payers)[:MAX_PARTIES], ev.counterparty_id or "",
+                   first_in, tuple(ids))
+
+
+@dataclass(frozen=True, slots=True)
+class MuleFinding:
+    code: str
+    reason: str
+    evidence: tuple[str, ...]
+    score: int | None = None  # None: the typology's configured severity
+
+
+def _money(v: float, prep: Prepared) -> str:
+    return f"{v:,.0f} {prep.cfg.reporting_currency}"
+
+
+def _hours(seconds: float) -> str:
+    h = seconds / HOUR
+    return f"{h * 60:.0f} min" if h < 1 else f"{h:.0f} h"
+
+
+def fan_in(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFinding | None:
+    """Many payers new to the account within the fan window, most of their money sent on."""
+    t = prep.cfg.thresholds
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.fan_window_h * HOUR, ts)
+    payers: dict[str, None] = {}
+    inflow = out = 0.0
+    first = last = 0.0
+    ids: list[str] = []
+    for i in range(lo, hi):
+        bits = led.bits[i]
+        if bits & OWN:
+            continue
+        if bits & DEBIT:
+            if payers:
+                out += led.amounts[i]
+                ids.append(led.event_ids[i])
+        elif bits & NEW_CP:
+            payers[led.counterparties[i] or led.event_ids[i]] = None
+            inflow += led.amounts[i]
+            first = first or led.ts[i]
+            last = led.ts[i]
+            ids.append(led.event_ids[i])
+    if (len(payers) < t.fan_min_parties or inflow < t.fan_floor
+            or out < t.fan_sent_share * inflow):
+        return None
+    return MuleFinding(
+        "AML-MULE-FAN-IN",
+        f"{len(payers)} payers new to this account sent {_money(inflow, prep)} within "
+        f"{_hours(max(last - first, HOUR))}; {out / inflow:.0%} of it left within "
+        f"{_hours(ts - first)}", tuple(ids))
+
+
+def fan_out(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFinding | None:
+    """One large inflow split to many payees new to the account within the fan window."""
+    t = prep.cfg.thresholds
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.fan_window_h * HOUR, ts)
+    big_at = -1
+    for i in range(lo, hi):  # the largest inflow from another party in the window
+        if not led.bits[i] & (DEBIT | OWN) and led.amounts[i] >= t.fan_floor and (
+                big_at < 0 or led.amounts[i] > led.amounts[big_at]):
+            big_at = i
+    if big_at < 0:
+        return None
+    inflow = led.amounts[big_at]
+    payees: dict[str, None] = {}
+    out = 0.0
+    ids = [led.event_ids[big_at]]
+    for i in range(big_at + 1, hi):
+        bits = led.bits[i]
+        if bits & DEBIT and bits & NEW_CP and not bits & OWN:
+            payees[led.counterparties[i] or led.event_ids[i]] = None
+            out += led.amounts[i]
+            ids.append(led.event_ids[i])
+    if len(payees) < t.fan_min_parties or out < t.fan_sent_share * inflow:
+        return None
+    return MuleFinding(
+        "AML-MULE-FAN-OUT",
+        f"{_money(inflow, prep)} received and split to {len(payees)} payees new to this "
+        f"account ({_money(out, prep)}, {out / inflow:.0%} of it) within "
+        f"{_hours(ts - led.ts[big_at])}", tuple(ids))
+
+
+def pass_through(prof: CustomerProfile, ev: Transaction, found: Passage, prep: Prepared
+                 ) -> MuleFinding | None:
+    """Large sums through the account while its balance stays near zero: over the ledger's
+    week, at least twice the pass floor came in from other parties and nearly all of it
+    (the retained share under 1 - pass_week_share) went out again, the latest inflow sent
+    on within hours. An account younger than `young_account_days` weighs more."""
+    t = prep.cfg.thresholds
+    led = prof.ledger
+    week_in = week_out = 0.0
+    for amount, bits in zip(led.amounts, led.bits, strict=True):
+        if bits & OWN:
+            continue
+        if bits & DEBIT:
+            week_out += amount
+        else:
+            week_in += amount
+    if week_in < 2 * t.pass_floor or week_out < t.pass_week_share * week_in:
+        return None
+    age_days = (found.ts - prof.first_seen) / DAY
+    young = age_days < t.young_account_days
+    sev = prep.cfg.severity["AML-PASS-THROUGH"].score
+    reason = (f"{_money(week_in, prep)} in and {_money(week_out, prep)} out within 7 days "
+              f"({max(0.0, 1 - week_out / week_in):.0%} kept); the latest "
+              f"{_money(found.inflow, prep)} was {found.out / found.inflow:.0%} sent on within "
+              f"{_hours(found.ts - found.first_in)}")
+    if young:
+        reason += f"; the account is {age_days:.0f} days old"
+    return MuleFinding("AML-PASS-THROUGH", reason, found.event_ids,
+                       score=sev + t.young_account_bonus if young else sev)
