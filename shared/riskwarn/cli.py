@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--warmup-days", type=int, default=14)
     g.add_argument("--episode-rate", type=_share, default=0.05)
     g.add_argument("--subtle-share", type=_share, default=0.4)
+    g.add_argument("--ring-rate", type=_share, default=0.01,
+                   help="share of customers recruited into mule rings (at most 0.2)")
     g.add_argument("--randomise", action="store_true",
                    help="domain randomisation: wide spending scales, activity, currencies, "
                         "time zones and merchant mixes")
@@ -168,7 +170,7 @@ def _generate(args: argparse.Namespace) -> int:
         spec = GenerateSpec(customers=args.customers, days=args.days, seed=args.seed,
                             start=args.start, warmup_days=args.warmup_days,
                             episode_rate=args.episode_rate, subtle_share=args.subtle_share,
-                            randomise=args.randomise)
+                            ring_rate=args.ring_rate, randomise=args.randomise)
     except ValueError as exc:
         raise UsageError(f"riskwarn generate: {exc}") from None
     out = _open_out(args.out)

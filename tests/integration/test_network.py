@@ -3,11 +3,17 @@ by a later batch (another shard's or a later delivery), and the chain's alert ca
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
 from riskwarn.runtime.stream import score_batch
 from riskwarn.store.alerts import from_item
 from riskwarn.store.network import decode
-from tests.builders import at, generate_context, line
+from tests.builders import at, eventually, generate_context, line
 from tests.integration.conftest import Stack
+from tests.integration.desk import Desk
+from tests.integration.test_api import Client
 
 
 def _t(cid: str, hours: float, amount: str, direction: str, cp: str) -> bytes:
@@ -40,3 +46,62 @@ def test_a_chain_split_over_two_batches_is_found_through_the_network_table(
     assert set(chained) == {"NB", "NC"}
     assert chained["NC"].tier in ("high", "critical")
     assert any("NA-01 -> NB-01" in r for r in chained["NB"].reason_codes)
+
+
+@pytest.mark.parametrize("stack", ["put"], indirect=True)
+def test_the_chain_is_a_graph_in_the_api_and_a_confirmed_mule_links_its_payers(
+        stack: Stack) -> None:
+    ddb = stack.client("dynamodb")
+    chain = [_t("NA", 1.0, "60000.00", "credit", "SRC-01"),
+             _t("NA", 1.5, "57000.00", "debit", "NB-01"),
+             _t("NB", 1.5, "57000.00", "credit", "NA-01"),
+             _t("NB", 2.0, "55000.00", "debit", "NC-01"),
+             _t("NC", 2.0, "55000.00", "credit", "NB-01")]
+    score_batch(stack.send(chain), generate_context(), stack.ports)
+    alerts = {a.customer_id: a for a in (
+        from_item(i) for i in ddb.scan(TableName=stack.p.ref("AlertsTable"))["Items"])
+        if "AML-LAYERING-CHAIN" in a.typologies}
+    api = Client(stack)
+    # Given the chain's alert on the receiving account: the API shows its network
+    status, doc, _ = api.call("GET", f"/alerts/{alerts['NC'].alert_id}")
+    assert status == 200
+    moves = {(e["source"], e["target"]) for e in doc["network"]["edges"]}
+    assert {("SRC-01", "NA-01"), ("NA-01", "NB-01"), ("NB-01", "NC-01")} <= moves
+    roles = {n["id"]: n["role"] for n in doc["network"]["nodes"]}
+    assert roles["NC-01"] == "subject" and roles["NA-01"] == "party"
+    # an auditor sees the accounts other than the alert's own masked
+    status, doc, _ = api.call("GET", f"/alerts/{alerts['NC'].alert_id}", user="aud",
+                              groups=("auditor",))
+    ids = {n["id"] for n in doc["network"]["nodes"]}
+    assert "NC-01" in ids and "NA-01" not in ids and "NB-01" not in ids
+    # When an analyst confirms the middle account's alert as a mule
+    desk = Desk(stack)
+    mule = alerts["NB"].alert_id
+    assert eventually(lambda: desk.waiting(mule))
+    assert api.call("POST", f"/alerts/{mule}/claim")[0] == 200
+    body = {"outcome": "confirmed", "note": "mule: passes on at once"}
+    status, doc, _ = api.call("POST", f"/alerts/{mule}/decision", body=body)
+    assert status == 200
+    if doc["state"] == "awaiting_second_review":  # critical: a supervisor decides too
+        status, doc, _ = api.call("POST", f"/alerts/{mule}/decision", user="sue",
+                                  groups=("supervisor",), body=body)
+        assert status == 200 and doc["state"] == "completed"
+    # the STR draft lists the money between the accounts
+    assert eventually(lambda: api.call("GET", f"/reports/str/STR-{mule}")[0] == 200)
+    text = api.call("GET", f"/reports/str/STR-{mule}")[1]
+    assert "Money between accounts" in text and "| NA-01 | NB-01 |" in text
+    assert eventually(lambda: "network_marked" in desk.history(mule))
+    item = ddb.get_item(TableName=stack.p.ref("NetworkTable"),
+                        Key={"account": {"S": "NB-01"}})["Item"]
+    assert [k for k in item if k.startswith("mark_")] == [f"mark_{mule}"]
+    assert "hops" in item  # the score function's hops and the workflow's mark side by side
+    # Then a customer who pays the confirmed mule's account is linked to it
+    # (now: the mark is as old as the decision, and events after it are linked)
+    payer = [line(customer_id="NE", account_id="NE-01", amount="25000.00", direction="debit",
+                  method="transfer", counterparty_id="NB-01",
+                  occurred_at=datetime.now(UTC).isoformat())]
+    score_batch(stack.send(chain + payer), generate_context(), stack.ports)
+    linked = [from_item(i) for i in ddb.scan(TableName=stack.p.ref("AlertsTable"))["Items"]
+              if i["customer_id"]["S"] == "NE"]
+    assert linked and "NETWORK-LINKED" in linked[0].typologies
+    assert any("one hop from NB-01" in r for r in linked[0].reason_codes)

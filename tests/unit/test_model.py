@@ -121,10 +121,10 @@ def test_committed_model_loads_and_has_a_card() -> None:
     model = RiskModel.load(DEFAULT_MODEL_PATH)
     card = orjson.loads(card_path(DEFAULT_MODEL_PATH).read_bytes())
     # the typology model knows the typologies its training data has episodes of, in
-    # CLASSES' order; the mule and network typologies have none in any generator yet
+    # CLASSES' order: the generator's mule rings label collectors, layers and distributors;
+    # pass-through and links to confirmed cases are rules only (no generator labels them)
     assert model.classes == ("NORMAL", *(c for c in CLASSES if c in model.classes))
-    assert set(CLASSES) - set(model.classes) == {
-        "AML-MULE-FAN-IN", "AML-MULE-FAN-OUT", "AML-PASS-THROUGH", "AML-LAYERING-CHAIN"}
+    assert set(CLASSES) - set(model.classes) == {"AML-PASS-THROUGH", "NETWORK-LINKED"}
     assert card["features"] == list(INPUTS) == list(model.features)
     zeros = np.zeros((3, len(INPUTS)), dtype=np.float32)
     assert model.risk(zeros).shape == (3,)

@@ -3,15 +3,17 @@ customers through the counterparty graph, with the traps a real book holds."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Event
-from riskwarn.core.network import AccountFlows, Hop, MemoryNetwork
+from riskwarn.core.network import AccountFlows, Hop, Link, MemoryNetwork
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scored, Scorer
+from tests.builders import at as when
 from tests.builders import txn
 
 RULES = ScoringConfig(use_model=False)
@@ -172,3 +174,48 @@ def test_hops_survive_their_stored_form() -> None:
 def test_shares_are_checked(field: str) -> None:
     with pytest.raises(ValueError, match="share"):
         ScoringConfig.model_validate({"thresholds": {field: 1.5}})
+
+
+def _marked(net: MemoryNetwork, account: str, hops: int, days_ago: float,
+            amount: float = 30_000.0) -> None:
+
+
+    confirmed = datetime.fromisoformat(when(-24.0 * days_ago)).timestamp()
+    net.mark(account, Link("MULE-01", "AL-MULE", confirmed, hops, amount))
+
+
+def test_paying_a_confirmed_mule_account_is_linked_and_decays_with_time_and_hops() -> None:
+    def linked(hops: int, days_ago: float, amount: float = 25_000) -> list[Scored]:
+        net = MemoryNetwork()
+        _marked(net, "MULE-01" if hops == 1 else "MID-01", hops - 1, days_ago)
+        cp = "MULE-01" if hops == 1 else "MID-01"
+        return [s for s in _score([*_history("Y"), _t("Y", 1.0, amount, "debit", cp)], net)
+                if "NETWORK-LINKED" in s.typologies]
+
+    (fresh,) = linked(1, 1)
+    assert fresh.tier == "medium" and any(
+        "one hop from MULE-01, confirmed in alert AL-MULE" in r for r in fresh.reasons)
+    (two,) = linked(2, 1)
+    assert two.score < fresh.score and two.tier == "low"
+    (small,) = linked(1, 1, amount=2_000)
+    assert small.score < fresh.score
+    assert linked(1, 200) == []  # half-lives later: no link left to speak of
+
+
+def test_an_account_the_mule_dealt_with_is_linked_on_its_own_next_payment() -> None:
+    net = MemoryNetwork()
+    _marked(net, "Y-01", 1, 2)  # Y paid or was paid by the confirmed account
+    scored = _score([*_history("Y"), txn(1.0, 150, customer_id="Y", account_id="Y-01",
+                                         method="card", counterparty_id="MERCHANT-1")], net)
+    assert "NETWORK-LINKED" in _codes(scored)
+
+
+def test_a_link_raises_the_customers_other_alert() -> None:
+    burst = [_t("Z", 1.0 + i * 0.1, 3_000, "debit", f"NEW-{i}") for i in range(6)]
+    plain = _score([*_history("Z"), *burst])
+    net = MemoryNetwork()
+    _marked(net, "Z-01", 1, 1)
+    raised = _score([*_history("Z"), *burst], net)
+    assert max(s.score for s in raised) > max(s.score for s in plain)
+    top = max(raised, key=lambda s: s.score)
+    assert {"FRAUD-VELOCITY", "NETWORK-LINKED"} <= set(top.typologies)

@@ -12,6 +12,7 @@ import pytest
 from riskwarn.cases import lifecycle
 from riskwarn.cases.lifecycle import Case, Conflict, NotFound
 from riskwarn.cases.workflow_steps import StepCall, WorkflowSteps
+from riskwarn.core.network import MemoryNetwork
 from riskwarn.runtime.workflow_task import handle_step
 
 AT = "2026-12-01T09:00:00.000Z"
@@ -114,7 +115,8 @@ def test_confirmed_critical_aml_case_freezes_supersedes_drafts_and_records_in_or
     w.run(call("restrict", at="2026-12-01T09:00:01.000Z"))
     assert controls.items == {"restrict_outgoing": "active"}
     out = w.run(call("confirm", at="2026-12-01T10:00:01.000Z", decision=DECISION))
-    assert out == {"report_id": "STR-AL-1"} and reports.drafts == ["AL-1"]
+    assert out == {"report_id": "STR-AL-1", "network_marked": 0}
+    assert reports.drafts == ["AL-1"]
     assert controls.items == {"restrict_outgoing": "superseded", "freeze": "active"}
     assert (cases.alert["status"], cases.alert["label"]) == ("confirmed", "positive")
     w.run(call("follow_up", at="2026-12-15T10:00:01.000Z", decision=DECISION))
@@ -209,3 +211,35 @@ def test_a_bad_step_call_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown workflow step 'launch'"):
         handle_step({"step": "launch", "state": STATE, "at": AT, "execution": "AL-1"},
                     steps(cases)[0])
+
+
+def test_a_confirmed_mule_case_marks_its_account_and_the_accounts_it_dealt_with() -> None:
+    cases = Cases()
+    cases.alert |= {"typologies": ["AML-MULE-FAN-IN"], "evidence": [
+        {"counterparty": "P-1", "amount": 6000, "own_account": False},
+        {"counterparty": "P-1", "amount": 4000, "own_account": False},
+        {"counterparty": "Q-9", "amount": 9000, "own_account": False},
+        {"counterparty": "A-1-SAVINGS", "amount": 500, "own_account": True},
+        {"counterparty": None, "amount": 100, "own_account": False}]}
+    net = MemoryNetwork()
+    w = WorkflowSteps(cases, Controls(), Reports(), net)
+    out = w.run(call("confirm", at="2026-12-01T10:00:01.000Z", decision=DECISION))
+    assert out["network_marked"] == 3
+    (own,) = net.accounts[STATE["account_id"]].marks
+    assert (own.hops, own.alert_id, own.amount) == (0, "AL-1", 19_000.0)
+    (p1,) = net.accounts["P-1"].marks
+    assert (p1.hops, p1.case_account, p1.amount) == (1, STATE["account_id"], 10_000.0)
+    assert "A-1-SAVINGS" not in net.accounts  # the customer's own account is not a party
+    assert "network_marked" in actions(cases)
+    w.run(call("confirm", at="2026-12-01T10:00:01.000Z", decision=DECISION))  # a retry
+    assert len(net.accounts["P-1"].marks) == 1
+
+
+def test_a_confirmed_case_of_another_kind_marks_nothing() -> None:
+    cases = Cases()  # AML structuring: reportable, but no mule or fraud
+    cases.alert |= {"typologies": ["AML-STRUCTURING"], "evidence": [
+        {"counterparty": "P-1", "amount": 6000, "own_account": False}]}
+    net = MemoryNetwork()
+    WorkflowSteps(cases, Controls(), Reports(), net).run(
+        call("confirm", at="2026-12-01T10:00:01.000Z", decision=DECISION))
+    assert net.accounts == {}

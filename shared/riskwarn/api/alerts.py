@@ -20,6 +20,7 @@ from riskwarn.api.models import (
     Tier,
 )
 from riskwarn.cases.access import READERS
+from riskwarn.cases.network_view import graph
 from riskwarn.runtime.observability import mask
 from riskwarn.store.alert_queries import MAX_RANGE_DAYS, AlertFilter
 from riskwarn.store.reports import plain
@@ -47,7 +48,8 @@ def controls_for(p: ApiPorts, alert: dict[str, Any]) -> list[Control]:
 def detail(p: ApiPorts, item: dict[str, Any], masked: bool) -> AlertDetail:
     doc = {**item, "controls": controls_for(p, item),
            "history": p.alerts.history_items(item["alert_id"]),
-           "waiting_for_decision": "task_token" in item}
+           "waiting_for_decision": "task_token" in item,
+           "network": graph(item, masked)}
     doc.pop("task_token", None)
     if masked:
         doc["evidence"] = [{**e, "counterparty": mask(e.get("counterparty")) or None}

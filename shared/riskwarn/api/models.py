@@ -78,6 +78,25 @@ class AlertSummary(BaseModel):
     model_version: str | None = None
 
 
+class NetworkNode(BaseModel):
+    id: str  # an account (masked for roles that see masked data, but the alert's own)
+    role: Literal["subject", "party"]  # the alert's own account, or another
+
+
+class NetworkLink(BaseModel):
+    source: str
+    target: str
+    amount: float  # reporting currency
+    at: str
+
+
+class NetworkGraph(BaseModel):
+    """The money between accounts behind a mule or network alert."""
+
+    nodes: list[NetworkNode]
+    edges: list[NetworkLink]
+
+
 class AlertDetail(AlertSummary):
     reason_codes: list[str]
     event_ids: list[str]
@@ -96,6 +115,7 @@ class AlertDetail(AlertSummary):
     waiting_for_decision: bool = False
     controls: list[Control] = Field(default_factory=list)
     history: list[HistoryItem] = Field(default_factory=list)
+    network: NetworkGraph | None = None
 
 
 class AlertPage(BaseModel):

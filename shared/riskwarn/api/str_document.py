@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from riskwarn.cases.network_view import graph
 from riskwarn.runtime.observability import mask
 
 
@@ -44,6 +45,12 @@ def render(draft: dict[str, Any], masked: bool) -> str:
                      f"{e.get('method', '-')} | {float(e.get('amount', 0)):,.2f} | "
                      f"{party(e.get('counterparty'))} | "
                      f"{'yes' if e.get('own_account') else 'no'} |")
+    network = graph(draft, masked)
+    if network is not None:
+        lines += ["", "## Money between accounts (the network)", "",
+                  "| time | from | to | amount |", "|---|---|---|---:|"]
+        lines += [f"| {e['at']} | {e['source']} | {e['target']} | {e['amount']:,.2f} |"
+                  for e in network["edges"]]
     lines += ["", f"Evidence event ids: {', '.join(draft.get('event_ids', [])) or '-'}", "",
               "## To be completed by the reporting officer", "",
               "- Subject details as held in the customer record",

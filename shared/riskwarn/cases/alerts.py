@@ -49,6 +49,24 @@ class EvidenceItem(BaseModel):
     own_account: bool = False
 
 
+class NetworkEdge(BaseModel):
+    """Money between two accounts behind a network alert (a chain's hop, a link to a
+    confirmed case): who paid whom, how much (reporting currency), when."""
+
+    source: str
+    target: str
+    amount: float
+    at: datetime
+
+
+MAX_NETWORK_EDGES = 40
+
+
+def _edges(s: Scored) -> list[NetworkEdge]:
+    return [NetworkEdge(source=a, target=b, amount=round(m, 2),
+                        at=datetime.fromtimestamp(t, UTC)) for a, b, m, t in s.network]
+
+
 class Alert(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +85,8 @@ class Alert(BaseModel):
     model_version: str | None = None
     # typologies the model has held at a lower tier in this alert (once each: see merge)
     lowered: list[str] = Field(default_factory=list)
+    # the network behind a chain or a link (AML-LAYERING-CHAIN, NETWORK-LINKED)
+    network: list[NetworkEdge] = Field(default_factory=list)
     occurred_at: datetime  # the triggering event's time
     last_evidence_at: datetime
     created_at: datetime
@@ -94,6 +114,7 @@ class Alert(BaseModel):
             model_typology=s.model_typology,
             model_version=model_version,
             lowered=list(s.lowered),
+            network=_edges(s)[-MAX_NETWORK_EDGES:],
             occurred_at=s.event.occurred_at,
             last_evidence_at=s.event.occurred_at,
             created_at=created,
@@ -141,6 +162,8 @@ def merge(alert: Alert, s: Scored, at: datetime,
     items = out.evidence + [EvidenceItem(**e) for e in evidence or ()
                             if e["event_id"] not in held]
     out.evidence = sorted(items, key=lambda e: e.at)[-MAX_EVIDENCE_ITEMS:]
+    edges = {(e.source, e.target, e.amount, e.at): e for e in (*out.network, *_edges(s))}
+    out.network = sorted(edges.values(), key=lambda e: e.at)[-MAX_NETWORK_EDGES:]
     if again:
         why = (f"{', '.join(again)} again while this alert is open: not usual for the "
                f"customer (stands at {tier})")

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from riskwarn.cases import lifecycle
 from riskwarn.cases.lifecycle import Case
+from riskwarn.core.network import MARKING_CATEGORIES, MULE_TYPOLOGIES, Link, NetworkPort
 
 ACTOR = "disposition"
 RESTRICT = "restrict_outgoing"
@@ -96,10 +97,12 @@ class StepCall:
 
 
 class WorkflowSteps:
-    def __init__(self, cases: CasePort, controls: ControlPort, reports: ReportPort) -> None:
+    def __init__(self, cases: CasePort, controls: ControlPort, reports: ReportPort,
+                 network: NetworkPort | None = None) -> None:
         self.cases = cases
         self.controls = controls
         self.reports = reports
+        self.network = network
         self._steps: dict[str, Callable[[StepCall], dict[str, Any]]] = {
             "start": self.start, "restrict": self.restrict, "escalate": self.escalate,
             "supervisor_overdue": self.supervisor_overdue, "needs_info": self.needs_info,
@@ -145,8 +148,9 @@ class WorkflowSteps:
         return {}
 
     def confirm(self, call: StepCall) -> dict[str, Any]:
-        """Confirmed: the account is frozen (superseding the restriction), and an AML case
-        gets a suspicious-transaction report draft."""
+        """Confirmed: the account is frozen (superseding the restriction), an AML case gets
+        a suspicious-transaction report draft, and a mule or fraud case marks the network:
+        the account, and the accounts its evidence paid or was paid by (NETWORK-LINKED)."""
         d = call.decision
         self._settle(call, "confirmed")
         self._impose(call, FREEZE)
@@ -159,7 +163,8 @@ class WorkflowSteps:
                                             call.account_id, d["actor"], d.get("note", ""),
                                             call.at)
             self._record(call, "str_drafted", f"suspicious-transaction report draft {report}")
-        return {"report_id": report}
+        marked = self._mark_network(call)
+        return {"report_id": report, "network_marked": marked}
 
     def clear(self, call: StepCall) -> dict[str, Any]:
         """A false positive: labelled so, and a restriction it put on is lifted."""
@@ -198,6 +203,28 @@ class WorkflowSteps:
         return {"lifted": lifted}
 
     # ---- shared ----------------------------------------------------------------------
+
+    def _mark_network(self, call: StepCall) -> int:
+        if self.network is None:
+            return 0
+        alert = self.cases.load(call.alert_id)
+        if not (alert.get("risk_category") in MARKING_CATEGORIES
+                or MULE_TYPOLOGIES & set(alert.get("typologies") or ())):
+            return 0
+        at = call.at.timestamp()
+        between: dict[str, float] = {}
+        for item in alert.get("evidence") or ():
+            cp = item.get("counterparty")
+            if cp and not item.get("own_account"):
+                between[cp] = between.get(cp, 0.0) + float(item.get("amount") or 0)
+        total = sum(between.values())
+        self.network.mark(call.account_id, Link(call.account_id, call.alert_id, at, 0, total))
+        for cp, amount in sorted(between.items()):
+            self.network.mark(cp, Link(call.account_id, call.alert_id, at, 1, amount))
+        self._record(call, "network_marked",
+                     f"{call.account_id} marked as a confirmed case; {len(between)} accounts "
+                     "it paid or was paid by marked as linked to it")
+        return len(between) + 1
 
     def _change(self, call: StepCall, rule: Callable[[Case], str | None],
                 label: str | None = None, decided_at: datetime | None = None,

@@ -214,6 +214,18 @@ class TypologyThresholds(_Frozen):
     chain_min_hops: int = 2
     chain_receive_hops: int = 1
     chain_receive_score: int = 580
+    # NETWORK-LINKED (core/network.linked): strength 1 at one hop from a confirmed mule or
+    # fraud account, linked_second_hop at two; halved every linked_half_life_days; times
+    # (amount / linked_amount_ref)^0.5, at most 1. Below linked_min_strength nothing fires;
+    # the hit scores linked_base_score + strength x linked_span and adds strength x
+    # linked_boost to the event's other hits
+    linked_second_hop: float = 0.5
+    linked_half_life_days: float = 30.0
+    linked_amount_ref: float = 20_000.0
+    linked_min_strength: float = 0.1
+    linked_base_score: int = 300
+    linked_span: int = 300
+    linked_boost: int = 200
 
     @model_validator(mode="after")
     def _sane(self) -> TypologyThresholds:
@@ -237,7 +249,8 @@ class TypologyThresholds(_Frozen):
 
 
 SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
-          "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share")
+          "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share",
+          "linked_second_hop", "linked_min_strength")
 
 
 class Severity(_Frozen):
@@ -265,6 +278,8 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     "AML-MULE-FAN-OUT": Severity(score=740),
     "AML-PASS-THROUGH": Severity(score=600, tempered=True),
     "AML-LAYERING-CHAIN": Severity(score=760),
+    # scored by its link's strength (thresholds.linked_*); this is its most
+    "NETWORK-LINKED": Severity(score=600),
 }
 
 
@@ -293,8 +308,10 @@ class ScoringConfig(_Frozen):
     model_path: Path = DEFAULT_MODEL_PATH
     # Baseline-aware rules (customer's own history, own accounts, new phone vs takeover).
     customer_baselines: bool = True
-    # Passages linked across customers through the counterparty graph (AML-LAYERING-CHAIN):
-    # needs a network state (core/network.py); the fixed-rules baseline has none
+    # The mule typologies (fan-in, fan-out, pass-through: core/mule.py, with customer
+    # baselines) and passages linked across customers through the counterparty graph
+    # (AML-LAYERING-CHAIN: needs a network state, core/network.py); the fixed-rules
+    # baseline has none
     network_typologies: bool = True
     extra_typology_bonus: int = 40
     dedup_window_h: float = 72.0

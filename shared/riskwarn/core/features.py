@@ -220,6 +220,7 @@ class Prepared:
     band_low: float
     small_card: float
     offset_s: float
+    mules: bool  # the mule typologies (core/mule.py) are looked for
 
     @classmethod
     def of(cls, cfg: ScoringConfig) -> Prepared:
@@ -232,6 +233,7 @@ class Prepared:
             band_low=0.5 * t.large_cash,
             small_card=t.card_testing_small,
             offset_s=cfg.local_utc_offset_h * HOUR,
+            mules=cfg.customer_baselines and cfg.network_typologies,
         )
 
 

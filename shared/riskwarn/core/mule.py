@@ -35,6 +35,7 @@ class Passage:
     payee: str
     first_in: float  # when the first of those inflows arrived
     event_ids: tuple[str, ...]
+    inflows: tuple[tuple[str, float, float], ...] = ()  # (payer, amount, ts), the latest
 
 
 def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepared
@@ -43,7 +44,7 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
     came in from other parties within the pass window, and not much more than came in (the
     customer's own accounts do not count on either side)."""
     t = prep.cfg.thresholds
-    if (ev.direction != "debit" or not prep.cfg.customer_baselines
+    if (ev.direction != "debit" or not prep.mules
             or row["credit_sum_24h"] < t.pass_floor
             or (ev.counterparty_id and ev.counterparty_id in prof.own_accounts)):
         return None
@@ -54,6 +55,7 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
     first_in = 0.0
     payers: dict[str, None] = {}
     ids: list[str] = []
+    inflows: list[tuple[str, float, float]] = []
     for i in range(lo, hi):
         bits = led.bits[i]
         if bits & OWN:
@@ -67,12 +69,13 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
                 first_in = led.ts[i]
             inflow += led.amounts[i]
             ids.append(led.event_ids[i])
+            inflows.append((led.counterparties[i], led.amounts[i], led.ts[i]))
             if led.counterparties[i]:
                 payers[led.counterparties[i]] = None
     if inflow < t.pass_floor or not t.pass_share * inflow <= out <= t.pass_max_out * inflow:
         return None
     return Passage(ts, inflow, out, tuple(payers)[:MAX_PARTIES], ev.counterparty_id or "",
-                   first_in, tuple(ids))
+                   first_in, tuple(ids), tuple(inflows[-MAX_PARTIES:]))
 
 
 @dataclass(frozen=True, slots=True)

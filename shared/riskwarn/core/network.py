@@ -31,6 +31,16 @@ from riskwarn.core.features import Prepared
 from riskwarn.core.mule import MAX_PARTIES, Passage
 
 HOUR = 3600.0
+DAY = 86_400.0
+CHAIN = "AML-LAYERING-CHAIN"
+LINKED = "NETWORK-LINKED"
+# the typologies whose confirmed alerts mark the network (a mule's or a fraudster's account)
+MULE_TYPOLOGIES = frozenset({"AML-MULE-FAN-IN", "AML-MULE-FAN-OUT", "AML-PASS-THROUGH",
+                             CHAIN, "AML-RAPID-MOVEMENT", LINKED})
+MARKING_CATEGORIES = frozenset({"fraud", "account_takeover"})
+MAX_MARKS = 8
+Edge = tuple[str, str, float, float]  # money moved: from account, to account, amount, when
+MAX_EDGES = 24  # the chain's latest moves, kept with each hop and shown on its alerts
 MAX_HOPS = 16  # hops kept per account (the newest): a busy pass-through account's last ones
 MAX_EVIDENCE = 20
 
@@ -50,26 +60,55 @@ class Hop:
     hops: int  # pass-through accounts in a row up to and including this one
     path: tuple[str, ...]  # the accounts of the chain so far, oldest first, this one last
     event_ids: tuple[str, ...]  # this hop's and the hops' before it (bounded)
+    edges: tuple[Edge, ...] = ()  # the chain's money moves so far (bounded)
 
     def to_json(self) -> dict[str, object]:
         return {"a": self.account, "c": self.customer_id, "t": self.ts, "f": self.first_in,
                 "i": self.inflow, "o": self.out, "p": list(self.payers), "q": self.payee,
-                "h": self.hops, "w": list(self.path), "e": list(self.event_ids)}
+                "h": self.hops, "w": list(self.path), "e": list(self.event_ids),
+                "g": [list(e) for e in self.edges]}
 
     @classmethod
     def from_json(cls, d: Mapping[str, object]) -> Hop:
+        edges = tuple((str(a), str(b), float(m), float(t))
+                      for a, b, m, t in d.get("g") or ())  # type: ignore[attr-defined]
         return cls(str(d["a"]), str(d["c"]), float(d["t"]), float(d["f"]),  # type: ignore[arg-type]
                    float(d["i"]), float(d["o"]),  # type: ignore[arg-type]
                    tuple(d["p"]), str(d["q"]), int(d["h"]),  # type: ignore[arg-type,call-overload]
-                   tuple(d["w"]), tuple(d["e"]))  # type: ignore[arg-type]
+                   tuple(d["w"]), tuple(d["e"]), edges)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A mark on an account: `hops` from an account with a confirmed mule or fraud decision
+    (0: this is that account; 1: it paid or was paid by it), since `at` (epoch seconds),
+    over `amount` (reporting currency) of money between them. Written by the workflow's
+    confirm step (cases/workflow_steps.py); read by NETWORK-LINKED (core/linked.py)."""
+
+    case_account: str
+    alert_id: str
+    at: float
+    hops: int
+    amount: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"a": self.case_account, "id": self.alert_id, "t": self.at, "h": self.hops,
+                "m": self.amount}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, object]) -> Link:
+        return cls(str(d["a"]), str(d["id"]), float(d["t"]),  # type: ignore[arg-type]
+                   int(d["h"]), float(d["m"]))  # type: ignore[call-overload,arg-type]
 
 
 @dataclass(slots=True)
 class AccountFlows:
-    """The network state of one account: its recent hops (newest last)."""
+    """The network state of one account: its recent hops (newest last), and the marks
+    confirmed cases left on it."""
 
     account: str
     hops: list[Hop] = field(default_factory=list)
+    marks: list[Link] = field(default_factory=list)
 
     def add(self, hop: Hop, keep_s: float) -> bool:
         if any(h.event_ids[-1:] == hop.event_ids[-1:] for h in self.hops):
@@ -95,7 +134,11 @@ class AccountFlows:
 class NetworkPort(Protocol):
     def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]: ...
 
-    def save(self, flows: Iterable[AccountFlows]) -> None: ...
+    def save(self, flows: Iterable[AccountFlows]) -> None:
+        """Write the accounts' hops (their marks are the workflow's: left as they are)."""
+
+    def mark(self, account: str, link: Link) -> None:
+        """Leave a confirmed case's mark on an account (one per case: idempotent)."""
 
 
 class MemoryNetwork:
@@ -109,16 +152,24 @@ class MemoryNetwork:
 
     def save(self, flows: Iterable[AccountFlows]) -> None:
         for f in flows:
-            self.accounts[f.account] = f
+            kept = self.accounts.get(f.account)
+            self.accounts[f.account] = AccountFlows(f.account, list(f.hops),
+                                                    kept.marks if kept else [])
+
+    def mark(self, account: str, link: Link) -> None:
+        flows = self.accounts.setdefault(account, AccountFlows(account))
+        flows.marks = [m for m in flows.marks if m.alert_id != link.alert_id] + [link]
 
 
 @dataclass(frozen=True, slots=True)
-class ChainFinding:
+class Finding:
     index: int  # the event's position in the batch
+    code: str
     score: int | None  # None: the typology's configured severity
     reason: str
     evidence: tuple[str, ...]
-    hop: Hop  # the last hop of the chain found
+    boost: int = 0  # added to the event's other rule hits (NETWORK-LINKED)
+    edges: tuple[Edge, ...] = ()  # the money between the accounts involved
 
 
 def _money(v: float, prep: Prepared) -> str:
@@ -131,7 +182,7 @@ def _span(seconds: float) -> str:
 
 
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
-         prep: Prepared) -> list[ChainFinding]:
+         prep: Prepared) -> list[Finding]:
     """Record the batch's passages as hops and find the chains they extend; one read of
     the state of the accounts named (the batch's own, their counterparties, and the payers
     of each passage's inflow) and one write of those that took a hop."""
@@ -150,6 +201,7 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     changed: dict[str, AccountFlows] = {}
     findings = _hops(events, passages, state, changed, prep)
     findings.extend(_receipts(events, state, prep))
+    findings.extend(linked(events, state, prep))
     if changed:
         port.save(changed.values())
     return findings
@@ -157,12 +209,12 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
           state: dict[str, AccountFlows], changed: dict[str, AccountFlows], prep: Prepared
-          ) -> list[ChainFinding]:
+          ) -> list[Finding]:
     """Each passage, in time order across the batch, becomes a hop on its account: the
     next in a chain when a payer's hop paid this account within the window."""
     t = prep.cfg.thresholds
     window = t.chain_window_h * HOUR
-    findings: list[ChainFinding] = []
+    findings: list[Finding] = []
     order = sorted((i for i, p in enumerate(passages) if p is not None),
                    key=lambda i: (events[i].occurred_at, i))
     for i in order:
@@ -174,30 +226,33 @@ def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
             hop = flows.paid(ev.account_id, found.ts, window) if flows else None
             if hop is not None and (before is None or hop.hops > before.hops):
                 before = hop
+        onward: Edge = (ev.account_id, found.payee or "?", found.out, found.ts)
         if before is None:
+            edges = tuple((p or "?", ev.account_id, m, t) for p, m, t in found.inflows)
             hop = Hop(ev.account_id, ev.customer_id, found.ts, found.first_in, found.inflow,
                       found.out, found.payers, found.payee, 1, (ev.account_id,),
-                      found.event_ids[-MAX_EVIDENCE:])
+                      found.event_ids[-MAX_EVIDENCE:], (*edges, onward)[-MAX_EDGES:])
         else:
             hop = Hop(ev.account_id, ev.customer_id, found.ts, found.first_in, found.inflow,
                       found.out, found.payers, found.payee, before.hops + 1,
                       (*before.path[-(MAX_PARTIES - 1):], ev.account_id),
-                      (*before.event_ids, *found.event_ids)[-MAX_EVIDENCE:])
+                      (*before.event_ids, *found.event_ids)[-MAX_EVIDENCE:],
+                      (*before.edges, onward)[-MAX_EDGES:])
         flows = state.get(ev.account_id) or AccountFlows(ev.account_id)
         if flows.add(hop, window * 2):
             state[ev.account_id] = changed[ev.account_id] = flows
         if before is not None and hop.hops >= t.chain_min_hops:
-            findings.append(ChainFinding(i, None, _chain_reason(hop, before, prep),
-                                         hop.event_ids, hop))
+            findings.append(Finding(i, CHAIN, None, _chain_reason(hop, before, prep),
+                                    hop.event_ids, edges=hop.edges))
     return findings
 
 
 def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Prepared
-              ) -> list[ChainFinding]:
+              ) -> list[Finding]:
     """The receiving end: a credit from an account whose hop paid this one."""
     t = prep.cfg.thresholds
     window = t.chain_window_h * HOUR
-    findings: list[ChainFinding] = []
+    findings: list[Finding] = []
     for i, ev in enumerate(events):
         if not (isinstance(ev, Transaction) and ev.direction == "credit" and ev.counterparty_id):
             continue
@@ -206,14 +261,70 @@ def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: 
         if hop is None or hop.hops < t.chain_receive_hops:
             continue
         score = None if hop.hops >= t.chain_min_hops else t.chain_receive_score
-        findings.append(ChainFinding(
-            i, score,
+        findings.append(Finding(
+            i, CHAIN, score,
             f"{_money(float(ev.amount) * prep.rates[ev.currency], prep)} received from "
             f"{ev.counterparty_id}, which passed on {hop.out / hop.inflow:.0%} of "
             f"{_money(hop.inflow, prep)} within {_span(hop.ts - hop.first_in)}"
             + (f" ({hop.hops} pass-through accounts in a row: {' -> '.join(hop.path)})"
                if hop.hops > 1 else ""),
-            (*hop.event_ids, ev.event_id)[-MAX_EVIDENCE:], hop))
+            (*hop.event_ids, ev.event_id)[-MAX_EVIDENCE:], edges=hop.edges))
+    return findings
+
+
+def linked(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Prepared
+           ) -> list[Finding]:
+    """NETWORK-LINKED: a transaction of an account that paid or was paid by an account with
+    a confirmed case (its own mark, 1 hop), or with an account that has one (the
+    counterparty's mark: 1 hop from the confirmed account itself, 2 from a linked one).
+    Strength: 1 for one hop, `linked_second_hop` for two; halved every
+    `linked_half_life_days` since the mark; and (amount / `linked_amount_ref`)^0.5 capped
+    at 1. The hit scores `linked_base_score` + strength x `linked_span`, and adds strength x
+    `linked_boost` to the event's other rule hits."""
+    t = prep.cfg.thresholds
+    findings: list[Finding] = []
+    for i, ev in enumerate(events):
+        if not isinstance(ev, Transaction):
+            continue
+        ts = ev.occurred_at.timestamp()
+        amount = float(ev.amount) * prep.rates[ev.currency]
+        best: tuple[float, Link, int] | None = None
+        own = state.get(ev.account_id)
+        other = state.get(ev.counterparty_id) if ev.counterparty_id else None
+        candidates = [(m, m.hops, m.amount) for m in (own.marks if own else ())
+                      if m.hops >= 1 and m.at <= ts]
+        candidates += [(m, m.hops + 1, amount) for m in (other.marks if other else ())
+                       if m.at <= ts + 60.0]
+        for mark, hops, money in candidates:
+            if hops > 2:
+                continue
+            strength = ((1.0 if hops == 1 else t.linked_second_hop)
+                        * 0.5 ** ((ts - mark.at) / (t.linked_half_life_days * DAY))
+                        * min(1.0, money / t.linked_amount_ref) ** 0.5)
+            if strength >= t.linked_min_strength and (best is None or strength > best[0]):
+                best = (strength, mark, hops)
+        if best is None:
+            continue
+        strength, mark, hops = best
+        via_other = bool(other and mark in other.marks)
+        via = f" through {ev.counterparty_id}" if hops == 2 and via_other else ""
+        cp = ev.counterparty_id or "?"
+        now: Edge = ((ev.account_id, cp, amount, ts) if ev.direction == "debit"
+                     else (cp, ev.account_id, amount, ts))
+        if not via_other:  # the mark is on this account: the money with the case account
+            edges: tuple[Edge, ...] = ((mark.case_account, ev.account_id, mark.amount,
+                                        mark.at),)
+        elif mark.hops == 0:
+            edges = (now,)
+        else:
+            edges = ((mark.case_account, cp, mark.amount, mark.at), now)
+        findings.append(Finding(
+            i, LINKED, t.linked_base_score + round(t.linked_span * strength),
+            f"{'one' if hops == 1 else 'two'} hop{'s' if hops > 1 else ''} from "
+            f"{mark.case_account}{via}, confirmed in alert {mark.alert_id} "
+            f"{(ts - mark.at) / DAY:.0f} days ago ({_money(mark.amount, prep)} between "
+            f"them; link strength {strength:.2f})", (ev.event_id,),
+            boost=round(t.linked_boost * strength), edges=edges))
     return findings
 
 

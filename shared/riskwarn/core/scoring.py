@@ -125,6 +125,8 @@ class Scored:
     lowered: tuple[str, ...] = ()
     unlowered: int = 0
     unlowered_tier: Tier | None = None
+    # money between accounts behind a chain or a link (from, to, amount, epoch s)
+    network: tuple[tuple[str, str, float, float], ...] = ()
 
 
 @dataclass(slots=True)
@@ -221,13 +223,15 @@ class Scorer:
         return out
 
     def _link(self, feats: Featurized) -> None:
-        """Chains across customers (the counterparty graph) join the events' rule hits."""
+        """Chains across customers and links to confirmed cases (the counterparty graph)
+        join the events' rule hits."""
         assert self.network is not None
+        severity = self.cfg.severity
         for f in link(feats.events, feats.passages, self.network, self.prep):
-            feats.hits[f.index].append(Hit(
-                "AML-LAYERING-CHAIN",
-                self.cfg.severity["AML-LAYERING-CHAIN"].score if f.score is None else f.score,
-                f.reason, f.evidence, False))
+            score = severity[f.code].score if f.score is None else min(
+                f.score, severity[f.code].score)
+            feats.hits[f.index].append(Hit(f.code, score, f.reason, f.evidence, False,
+                                           f.boost, f.edges))
 
     def _watch(self, feats: Featurized, profiles: Profiles, p: Matrix) -> None:
         """Show the flood rail this batch: per event, its customer-day and the model's risk
@@ -289,6 +293,11 @@ class Scorer:
             rule_side += cfg.extra_typology_bonus * (len(standing) - 1)
         if standing and model_score >= tiers.medium:
             rule_side += cfg.extra_typology_bonus
+        # a confirmed case nearby (NETWORK-LINKED) raises the event's other hits
+        boost = max((h.boost for _, h in ranked), default=0)
+        others = [s for s, h in ranked if not h.boost]
+        if boost and others:
+            rule_side = max(rule_side, others[0] + boost)
         # The model's own side never passes its ceiling (high by default): critical, and
         # the automatic restriction with it, is reached by rules only. Alone, about a
         # customer it has no baseline for, it reaches low at most (queue, no one told).
@@ -316,8 +325,9 @@ class Scorer:
         # _add_model_findings); otherwise the strongest rule's
         category = ranked[0][1].category if ranked and rule_score >= model_score else ""
         lowered = tuple(dict.fromkeys(h.code for s, h in ranked if s < h.score))
+        network = tuple(dict.fromkeys(e for _, h in ranked for e in h.network))
         return Scored(event, score, tier, category, typologies, reasons, evidence, model_score,
-                      None, lowered, score, tier)
+                      None, lowered, score, tier, network)
 
     def _add_model_findings(self, out: list[Scored], rows: Matrix) -> None:
         """The typology model and the explanations, for alert rows only: two ONNX calls."""

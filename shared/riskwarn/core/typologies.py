@@ -41,6 +41,7 @@ CATEGORY = {
     "AML-MULE-FAN-OUT": "aml",
     "AML-PASS-THROUGH": "aml",
     "AML-LAYERING-CHAIN": "aml",
+    "NETWORK-LINKED": "aml",
 }
 TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
 MAX_EVIDENCE = 20
@@ -56,6 +57,10 @@ class Hit:
     reason: str
     evidence: tuple[str, ...]
     tempered: bool
+    boost: int = 0  # added to the event's other hits (NETWORK-LINKED: a confirmed case near)
+    # money between accounts behind the hit (from, to, amount, epoch s): the network a
+    # chain or a link shows on its alert
+    network: tuple[tuple[str, str, float, float], ...] = ()
 
     @property
     def category(self) -> str:
@@ -114,7 +119,7 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         if (row["counterparty_new"]
                 and row["hours_since_credential_change"] <= t.credential_window_h):
             candidates.append(_drain(row, ev, prof, prep))
-        if prep.cfg.customer_baselines:
+        if prep.mules:
             candidates.extend(_mule_hits(row, ev, prof, prep, found))
     if row["counterparty_high_risk"]:
         candidates.append(_high_risk_geo(row, ev, prof, prep))

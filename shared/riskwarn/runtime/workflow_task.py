@@ -16,13 +16,15 @@ def production_steps() -> WorkflowSteps:
     from riskwarn.settings import settings
     from riskwarn.store.cases import CaseStore
     from riskwarn.store.controls import ControlStore
+    from riskwarn.store.network import NetworkStore
     from riskwarn.store.reports import ReportStore
 
     env = settings()
     ddb = aws.dynamodb(env.endpoint_url, env.region)
     return WorkflowSteps(CaseStore(ddb, env.alerts_table, env.history_table),
                          ControlStore(ddb, env.controls_table),
-                         ReportStore(ddb, env.reports_table))
+                         ReportStore(ddb, env.reports_table),
+                         NetworkStore(ddb, env.network_table))
 
 
 def handle_step(event: dict[str, Any], steps: WorkflowSteps | None = None) -> dict[str, Any]:

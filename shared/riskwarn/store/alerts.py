@@ -75,6 +75,9 @@ def to_item(alert: Alert) -> dict[str, Any]:
         "lowered": {"L": [{"S": c} for c in alert.lowered]},
         "evidence": {"L": [{"M": _evidence_item(e.model_dump(mode="json"))}
                            for e in alert.evidence]},
+        "network": {"L": [{"M": {"source": {"S": e.source}, "target": {"S": e.target},
+                                 "amount": {"N": repr(e.amount)}, "at": {"S": iso(e.at)}}}
+                          for e in alert.network]},
     }
     for name in ("account_id", "model_typology", "model_version", "assignee"):
         value = getattr(alert, name)
@@ -121,6 +124,9 @@ def from_item(item: dict[str, Any]) -> Alert:
         model_typology=s("model_typology"),
         model_version=s("model_version"),
         lowered=[c["S"] for c in item.get("lowered", {}).get("L", [])],
+        network=[{"source": e["M"]["source"]["S"], "target": e["M"]["target"]["S"],
+                  "amount": float(e["M"]["amount"]["N"]), "at": e["M"]["at"]["S"]}
+                 for e in item.get("network", {}).get("L", [])],
         occurred_at=item["occurred_at"]["S"],
         last_evidence_at=item["last_evidence_at"]["S"],
         created_at=item["created_at"]["S"],
@@ -198,7 +204,8 @@ class AlertStore:
                 ":s": merged["score"], ":m": merged["model_score"], ":tier": merged["tier"],
                 ":rank": merged["tier_rank"], ":t": merged["last_evidence_at"],
                 ":now": {"S": iso(now)},
-                ":next": {"N": str(seen + 1)}, ":low": merged["lowered"]}
+                ":next": {"N": str(seen + 1)}, ":low": merged["lowered"],
+                ":net": merged["network"]}
             if seen:
                 values[":seen"] = {"N": str(seen)}
             try:
@@ -209,7 +216,7 @@ class AlertStore:
                                      "reason_codes = :r, evidence = :ev, score = :s, "
                                      "model_score = :m, tier = :tier, tier_rank = :rank, "
                                      "last_evidence_at = :t, updated_at = :now, merges = :next, "
-                                     "lowered = :low",
+                                     "lowered = :low, network = :net",
                     ConditionExpression="merges = :seen" if seen
                     else "attribute_not_exists(merges)",
                     ExpressionAttributeValues=values)

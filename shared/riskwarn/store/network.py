@@ -1,7 +1,14 @@
-"""The counterparty graph's state in DynamoDB: one item per account (its recent hops, see
-core/network.py), read with BatchGetItem (100 keys a call) and written with BatchWriteItem
-(25 a call). Only the account's owner writes its item (events are partitioned by customer),
-so plain puts lose nothing. Items expire (TTL) a week after their newest hop.
+"""The counterparty graph's state in DynamoDB: one item per account (see core/network.py),
+read with BatchGetItem (100 keys a call).
+
+- `hops`: written by the score function with UpdateItem, only by the account's owner
+  (events are partitioned by customer), one call per account that took a hop (passages are
+  rare: a batch writes a few, if any);
+- `mark_<alert id>`: a confirmed case's mark, written by the workflow's confirm step with
+  UpdateItem of that one attribute, so neither writer overwrites the other's.
+
+Items expire (TTL `expires_at`) a week after their newest hop, or a year after their
+newest mark (`keep_until`), whichever is later.
 
 A failed read or write raises `Throttled`: the batch fails whole and comes back (hops are
 idempotent by their event ids), rather than scoring on without the graph.
@@ -16,24 +23,32 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from riskwarn.core.network import AccountFlows, Hop
+from riskwarn.core.network import AccountFlows, Hop, Link
 from riskwarn.store import Throttled, throttled_as_named
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 GET_CHUNK = 100
-PUT_CHUNK = 25
 TRIES = 5
 KEEP_S = 7 * 86_400
+MARK_KEEP_S = 365 * 86_400
+MARK = "mark_"
 
 
 def encode(flows: AccountFlows) -> bytes:
     return zlib.compress(orjson.dumps([h.to_json() for h in flows.hops]), 1)
 
 
-def decode(account: str, blob: bytes) -> AccountFlows:
-    return AccountFlows(account, [Hop.from_json(d) for d in orjson.loads(zlib.decompress(blob))])
+def decode(account: str, blob: bytes | None, marks: Iterable[str] = ()) -> AccountFlows:
+    hops = [Hop.from_json(d) for d in orjson.loads(zlib.decompress(blob))] if blob else []
+    return AccountFlows(account, hops, [Link.from_json(orjson.loads(m)) for m in marks])
+
+
+def from_item(item: dict[str, Any]) -> AccountFlows:
+    blob = item.get("hops", {}).get("B")
+    marks = [v["S"] for k, v in sorted(item.items()) if k.startswith(MARK)]
+    return decode(item["account"]["S"], blob, marks)
 
 
 class NetworkStore:
@@ -52,8 +67,7 @@ class NetworkStore:
                 self.calls += 1
                 resp: Any = self.client.batch_get_item(RequestItems={self.table: {"Keys": keys}})
                 for item in resp.get("Responses", {}).get(self.table, []):
-                    account = item["account"]["S"]
-                    found[account] = decode(account, item["hops"]["B"])
+                    found[item["account"]["S"]] = from_item(item)
                 keys = list(resp.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", []))
                 if not keys:
                     break
@@ -64,21 +78,24 @@ class NetworkStore:
 
     @throttled_as_named
     def save(self, flows: Iterable[AccountFlows]) -> None:
-        items = [self._item(f) for f in flows if f.hops]
-        for start in range(0, len(items), PUT_CHUNK):
-            requests: list[Any] = [{"PutRequest": {"Item": i}}
-                                   for i in items[start:start + PUT_CHUNK]]
-            for attempt in range(TRIES):
-                self.calls += 1
-                resp: Any = self.client.batch_write_item(RequestItems={self.table: requests})
-                requests = list(resp.get("UnprocessedItems", {}).get(self.table, []))
-                if not requests:
-                    break
-                time.sleep(0.05 * 2 ** attempt)
-            if requests:
-                raise Throttled(f"network state: {len(requests)} accounts not written")
+        for f in flows:
+            if not f.hops:
+                continue
+            newest = max(h.ts for h in f.hops)
+            self.calls += 1
+            self.client.update_item(
+                TableName=self.table, Key={"account": {"S": f.account}},
+                UpdateExpression="SET hops = :h, expires_at = if_not_exists(keep_until, :e)",
+                ExpressionAttributeValues={":h": {"B": encode(f)},
+                                           ":e": {"N": str(int(newest) + KEEP_S)}})
 
-    def _item(self, flows: AccountFlows) -> dict[str, Any]:
-        newest = max(h.ts for h in flows.hops)
-        return {"account": {"S": flows.account}, "hops": {"B": encode(flows)},
-                "expires_at": {"N": str(int(newest) + KEEP_S)}}
+    @throttled_as_named
+    def mark(self, account: str, link: Link) -> None:
+        keep = {"N": str(int(link.at) + MARK_KEEP_S)}
+        self.calls += 1
+        self.client.update_item(
+            TableName=self.table, Key={"account": {"S": account}},
+            UpdateExpression="SET #m = :m, keep_until = :k, expires_at = :k",
+            ExpressionAttributeNames={"#m": MARK + link.alert_id},
+            ExpressionAttributeValues={":m": {"S": orjson.dumps(link.to_json()).decode()},
+                                       ":k": keep})

@@ -59,7 +59,8 @@ class ReportStore:
             "customer_id": alert["customer_id"], "account_id": {"S": account_id},
             "kind": {"S": STR_KIND}, "status": {"S": "draft"},
             "confirmed_by": {"S": actor}, "note": {"S": note}, "created_at": {"S": iso(now)}}
-        for key in ("typologies", "reason_codes", "event_ids", "evidence", "score"):
+        for key in ("typologies", "reason_codes", "event_ids", "evidence", "score",
+                    "network"):
             if key in alert:
                 item[key] = alert[key]
         self.client.put_item(TableName=self.table, Item=item)

@@ -22,6 +22,7 @@ from riskwarn.offline.synth.population import (
     txn,
     waking,
 )
+from riskwarn.offline.synth.rings import plan_rings
 from riskwarn.offline.synth.scenarios import EPISODES, TRAPS, eligible
 
 __all__ = ["GenerateSpec", "generate", "write_jsonl"]
@@ -36,6 +37,7 @@ class GenerateSpec:
     warmup_days: int = 21  # no episode or trap before this day: profiles learn customers
     episode_rate: float = 0.05  # share of customers with one injected episode
     subtle_share: float = 0.4
+    ring_rate: float = 0.01  # share of customers recruited into mule rings (rings.py)
     randomise: bool = False  # domain randomisation (population.py): wide scales and mixes
 
     def __post_init__(self) -> None:
@@ -43,8 +45,10 @@ class GenerateSpec:
             raise ValueError("customers and days must be at least 1")
         if self.warmup_days >= self.days - 3:  # episodes start before the last 3 days
             raise ValueError("warmup_days must leave at least 4 days for episodes")
-        if not 0 <= self.episode_rate <= 1 or not 0 <= self.subtle_share <= 1:
-            raise ValueError("episode_rate and subtle_share are shares between 0 and 1")
+        if not (0 <= self.episode_rate <= 1 and 0 <= self.subtle_share <= 1
+                and 0 <= self.ring_rate <= 0.2):
+            raise ValueError("episode_rate and subtle_share are shares between 0 and 1, "
+                             "ring_rate between 0 and 0.2")
 
 
 def _label(events: list[tuple[float, dict[str, Any]]], typology: str, episode: str,
@@ -57,7 +61,10 @@ def _plan(spec: GenerateSpec, people: list[Customer], start: float) -> None:
     master = random.Random(f"{spec.seed}:plan")
     for c in people:
         _plan_customer(spec, c, start, master)
-    _plan_episodes(spec, people, start, master)
+    taken = _plan_episodes(spec, people, start, master)
+    if spec.ring_rate:
+        plan_rings(people, taken, spec.seed, spec.warmup_days, spec.days, spec.ring_rate,
+                   spec.subtle_share, start)
 
 
 def _plan_customer(spec: GenerateSpec, c: Customer, start: float, master: random.Random
@@ -91,7 +98,8 @@ def _plan_customer(spec: GenerateSpec, c: Customer, start: float, master: random
 
 
 def _plan_episodes(spec: GenerateSpec, people: list[Customer], start: float,
-                   master: random.Random) -> None:
+                   master: random.Random) -> set[int]:
+    """One-customer episodes; returns the customers taken."""
     n_episodes = round(len(people) * spec.episode_rate)
     taken: set[int] = set()
     codes = list(EPISODES)
@@ -110,6 +118,7 @@ def _plan_episodes(spec: GenerateSpec, people: list[Customer], start: float,
             c.plan(ts, ev, start)
         if typology == "CREDIT-DELINQUENCY":
             c.skip_repayment_days.update(range(day - 15, day + 15))
+    return taken
 
 
 def generate(spec: GenerateSpec) -> Iterator[dict[str, Any]]:
