@@ -85,7 +85,8 @@ def test_needs_info_waits_again_then_a_decision_closes(desk: Desk) -> None:
     desk.port.decide(alert.alert_id, "confirmed", "branch confirmed fraud", "ana")
     eventually(lambda: desk.status(alert.alert_id) == "closed")
     eventually(lambda: desk.history(alert.alert_id) == [
-        "workflow_started", "needs_info", "frozen", "confirmed", "closed"])
+        "workflow_started", "needs_info", "frozen", "confirmed", "network_marked",
+        "closed"])
 
 
 def test_no_decision_within_the_sla_escalates_to_supervisors(desk: Desk) -> None:
