@@ -6,7 +6,7 @@ RW     := $(VENV)/bin/riskwarn
 STAMP  := $(VENV)/.installed
 OUT    := .riskwarn
 
-.PHONY: demo backtest-demo test lint scan fuzz unit bench evaluate train verify-model build-RiskwarnLayer clean openapi
+.PHONY: demo backtest-demo test lint scan fuzz unit bench evaluate train verify-model build-RiskwarnLayer clean openapi console console-shots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## console: the staff console (console/: TypeScript, React, Ant Design, ECharts) built into
+## console/dist from the lock file; the local front door serves it at its address (/)
+CONSOLE_SRC := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts
+console/node_modules/.installed: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+console/dist/index.html: console/node_modules/.installed $(CONSOLE_SRC)
+	cd console && npm run --silent build -- --logLevel error
+	touch $@
+
+console: console/dist/index.html
+
+## console-shots: a screenshot of each console screen into docs/console (browser tests)
+console-shots: $(STAMP) console
+	RISKWARN_CONSOLE_SHOTS=docs/console $(PY) -m pytest -q tests/e2e/test_console.py
+
 ## demo: the whole system on the embedded local stack (moto): stream a generated day,
-## alerts, notifications, workflows, staff decisions through the API; prints a summary.
-## DEMO_ARGS=--serve keeps it running afterwards.
-demo: $(STAMP)
+## alerts, notifications, workflows, staff decisions through the API and the console;
+## prints a summary. DEMO_ARGS=--serve keeps it running afterwards.
+demo: $(STAMP) console
 	$(RW) local demo $(DEMO_ARGS)
 
 ## backtest-demo: a month of synthetic events scored offline, with an HTML report
@@ -51,7 +68,8 @@ scan: $(STAMP) $(CHECKOV)/.installed
 
 ## test: lint, then the whole test suite (the model's byte-for-byte retraining, ~4 min, is
 ## `make verify-model`; CI runs both)
-test: lint
+test: lint console
+	cd console && npm test --silent
 	$(PY) -m pytest -q -m "not slow"
 
 unit: $(STAMP)

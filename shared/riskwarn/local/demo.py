@@ -24,7 +24,7 @@ import orjson
 from riskwarn.cases.alerts import alert_id_for
 from riskwarn.core.config import TIERS
 from riskwarn.local.commands import peek, send, start_stack, wait_for_ctrl_c
-from riskwarn.local.stack import TIER_QUEUES, LocalStack
+from riskwarn.local.stack import CONSOLE_DIST, TIER_QUEUES, LocalStack
 from riskwarn.staff_client import Api
 
 HISTORY_DAYS = 14
@@ -274,6 +274,9 @@ def _summary(stack: LocalStack, api: Api, put_at: dict[str, float], sent: int,
           f"p95 {_pct(queued, .95) * 1000:,.0f} ms   ({len(queued)} notifications)")
     print(f"demo time            {time.monotonic() - t0:,.0f} s")
     print("\nwhere to look next:")
+    print(f"  console      {stack.api_url}/  (sign in as any demo member of staff; with "
+          "--serve, while it runs)" if (CONSOLE_DIST / "index.html").exists() else
+          "  console      not built (make console)")
     print(f"  staff API    {stack.api_url}/openapi.json  (token: riskwarn local token --user "
           "ana --groups analyst)")
     print("  outbox       riskwarn local outbox --tier high   (with --serve, or `riskwarn "

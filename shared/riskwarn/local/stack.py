@@ -28,6 +28,8 @@ from riskwarn.local.pollers import KinesisShardPoller, Mapping, PollerStats, Sqs
 from riskwarn.local.provision import Provisioned, provision
 
 STATE_FILE = Path(".riskwarn") / "local.json"
+# the staff console as `make console` builds it, served by the front door at /
+CONSOLE_DIST = Path(__file__).resolve().parents[3] / "console" / "dist"
 TIER_QUEUES = {"low": "AlertsLowQueue", "medium": "AlertsMediumQueue",
                "high": "AlertsHighQueue", "critical": "AlertsCriticalQueue",
                "supervisor": "SupervisorQueue"}
@@ -243,6 +245,14 @@ class LocalStack:
         functions.register_with_moto(self.client("lambda"), {
             logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
         self.functions = functions
+        # every handler, and what they import lazily, imported here on one thread before
+        # any poller or the front door runs: two threads importing one package for the
+        # first time at once can meet it half-initialised (a circular-import error)
+        for logical in functions.specs:
+            functions.handler(logical)
+        import aws_lambda_powertools.event_handler
+        import aws_lambda_powertools.utilities.batch
+        import aws_lambda_powertools.utilities.data_classes  # noqa: F401
         for m in Mapping.all_in(p):
             stats = self.stats.setdefault(m.logical, PollerStats())
             functions.handler(m.function)  # import now: a broken handler fails start-up
@@ -281,7 +291,8 @@ class LocalStack:
 
         from riskwarn.local.front_door import FrontDoor
 
-        door = FrontDoor(lambda event: self.functions.invoke("ApiFunction", event), self.secret)
+        door = FrontDoor(lambda event: self.functions.invoke("ApiFunction", event), self.secret,
+                         console=CONSOLE_DIST)
         server = make_server("127.0.0.1", self.cfg.api_port, door, threaded=True)
         t = threading.Thread(target=server.serve_forever, name="api", daemon=True)
         t.start()

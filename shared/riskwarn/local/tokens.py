@@ -14,6 +14,12 @@ from typing import Any
 
 from riskwarn.cases.access import ROLES
 
+# The demo staff the local sign-in page offers (the console's sign-in on the local stack):
+# one of each role, and a second analyst and supervisor for four eyes
+DEMO_STAFF: dict[str, tuple[str, ...]] = {
+    "ana": ("analyst",), "al": ("analyst",), "sue": ("supervisor",), "max": ("supervisor",),
+    "aud": ("auditor",), "ada": ("admin",),
+}
 ISSUER = "riskwarn-local"
 AUDIENCE = "riskwarn-staff"  # the app client id of an ID token, as Cognito sets `aud`
 ALGORITHM = "HS256"

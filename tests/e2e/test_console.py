@@ -1,0 +1,198 @@
+"""The staff console in a real browser (Playwright driving the system's Chromium, headless)
+against the embedded local stack: sign-in, the queue and its filters, claiming and deciding,
+four eyes on a critical alert, an auditor's read-only view, the dashboard's charts, the
+language switch. `RISKWARN_CONSOLE_SHOTS=docs/console` keeps a screenshot of each screen
+there (`make console-shots`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import orjson
+import pytest
+
+from riskwarn.local.stack import CONSOLE_DIST, LocalConfig, LocalStack, free_port
+from riskwarn.local.tokens import sign
+from tests.builders import eventually, scenario
+from tests.e2e.test_local_stack import FAST, http
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and (CONSOLE_DIST / "index.html").exists()),
+    reason="needs Chromium and the built console (make console; .ci/run installs both)")
+SHOTS = os.environ.get("RISKWARN_CONSOLE_SHOTS")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    state = tmp_path_factory.mktemp("console") / "local.json"
+    stack = LocalStack(LocalConfig(port=free_port(), api_port=free_port(), state_file=state,
+                                   timing=FAST))
+    stack.start()
+    try:
+        kin = boto3.client("kinesis", endpoint_url=stack.endpoint, region_name="us-east-1",
+                           aws_access_key_id="x", aws_secret_access_key="x")
+        kin.put_records(StreamName=stack.p.ref("EventStream") if stack.p else "", Records=[
+            {"Data": line, "PartitionKey": orjson.loads(line)["customer_id"]}
+            for line in scenario()])
+        eventually(lambda: len(http(stack, "GET", "/alerts?limit=50")[1]["items"]) >= 3)
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _page(browser: Any, local: LocalStack, user: str) -> Any:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(local.api_url + "/")
+    page.get_by_test_id(f"signin-{user}").click()
+    page.get_by_test_id("who").wait_for()
+    return page
+
+
+def _shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(400)  # charts finish their animation
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def _alerts(local: LocalStack) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = http(local, "GET", "/alerts?limit=100")[1]["items"]
+    return items
+
+
+def _waiting(local: LocalStack, alert_id: str) -> bool:
+    return bool(http(local, "GET", f"/alerts/{alert_id}")[1]["waiting_for_decision"])
+
+
+def test_sign_in_shows_the_queue_in_both_languages(browser: Any, local: LocalStack) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(local.api_url + "/")
+    for user in ("ana", "sue", "aud", "ada"):
+        page.get_by_test_id(f"signin-{user}").wait_for()
+    _shot(page, "sign-in")
+    page.get_by_test_id("signin-ana").click()
+    rows = page.locator(".ant-table-row")
+    rows.first.wait_for()
+    assert rows.count() == len(_alerts(local))
+    assert page.get_by_text("Alert queue").count() >= 1
+    _shot(page, "queue")
+    page.get_by_test_id("lang").click()
+    page.get_by_text("预警队列").first.wait_for()
+    assert page.get_by_text("筛选").count() == 1 and page.locator("html").get_attribute(
+        "lang") == "zh-CN"
+    _shot(page, "queue-zh")
+    page.get_by_test_id("lang").click()
+    page.get_by_text("Alert queue").first.wait_for()
+    page.close()
+
+
+def test_the_tier_filter_shows_that_tier_only(browser: Any, local: LocalStack) -> None:
+    page = _page(browser, local, "ana")
+    page.locator(".ant-table-row").first.wait_for()
+    tiers = {a["tier"] for a in _alerts(local)}
+    tier = "medium" if "medium" in tiers else sorted(tiers)[0]
+    page.get_by_test_id("filter-tier").click()
+    page.locator(".ant-select-item-option", has_text=tier).first.click()
+    want = len([a for a in _alerts(local) if a["tier"] == tier])
+    page.get_by_test_id("queue-count").get_by_text(f"{want} alerts shown").wait_for()
+    assert page.locator(".ant-table-row").count() == want
+    page.close()
+
+
+def test_an_analyst_claims_and_decides_a_high_alert(browser: Any, local: LocalStack) -> None:
+    high = next(a for a in _alerts(local) if a["tier"] == "high" and a["status"] == "open")
+    eventually(lambda: _waiting(local, high["alert_id"]))
+    page = _page(browser, local, "ana")
+    page.get_by_test_id(f"claim-{high['alert_id']}").click()
+    page.get_by_text(high["alert_id"]).click()
+    page.get_by_test_id("reasons").wait_for()
+    _shot(page, "alert-detail")
+    page.get_by_label("False positive").check()
+    page.get_by_label("Note").fill("known merchant, customer confirmed by phone")
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("decided").wait_for()
+    assert eventually(lambda: http(local, "GET", f"/alerts/{high['alert_id']}")[1]["status"]
+                      in ("false_positive", "closed"))
+    page.close()
+
+
+def test_a_critical_alert_needs_a_second_person_who_is_a_supervisor(
+        browser: Any, local: LocalStack) -> None:
+    critical = next((a for a in _alerts(local) if a["tier"] == "critical"), None)
+    if critical is None:
+        pytest.skip("the scenario raised no critical alert")
+    page = _page(browser, local, "ana")
+    page.goto(f"{local.api_url}/#/alerts/{critical['alert_id']}")
+    page.get_by_test_id("decision-form").wait_for()
+    page.get_by_label("Confirmed").check()
+    page.get_by_label("Note").fill("structuring across branches")
+    page.get_by_test_id("submit").click()
+    page.get_by_test_id("first-review").wait_for()
+    assert page.get_by_test_id("decision-form").count() == 0  # not the final one: a supervisor
+    page.close()
+    eventually(lambda: _waiting(local, critical["alert_id"]))
+    sue = _page(browser, local, "sue")
+    sue.goto(f"{local.api_url}/#/alerts/{critical['alert_id']}")
+    sue.get_by_test_id("decision-form").wait_for()
+    _shot(sue, "four-eyes")
+    sue.get_by_label("Confirmed").check()
+    sue.get_by_label("Note").fill("agreed: file the report")
+    sue.get_by_test_id("submit").click()
+    sue.get_by_test_id("decided").wait_for()
+    assert eventually(lambda: http(local, "GET", f"/alerts/{critical['alert_id']}", user="sue",
+                                   groups=("supervisor",))[1]["status"] in ("confirmed", "closed"))
+    sue.close()
+
+
+def test_an_auditor_sees_no_decision_controls(browser: Any, local: LocalStack) -> None:
+    page = _page(browser, local, "aud")
+    page.locator(".ant-table-row").first.wait_for()
+    assert page.locator("[data-testid^=claim-]").count() == 0
+    first = _alerts(local)[0]["alert_id"]
+    page.goto(f"{local.api_url}/#/alerts/{first}")
+    page.get_by_test_id("read-only").wait_for()
+    assert page.get_by_test_id("decision-form").count() == 0
+    assert page.get_by_test_id("claim").count() == 0
+    # and the API refuses anyway
+    token = sign("aud", ["auditor"], local.secret)
+    assert http(local, "POST", f"/alerts/{first}/claim", token=token)[0] == 403
+    page.close()
+
+
+def test_the_dashboard_draws_the_numbers_the_api_returns(browser: Any, local: LocalStack) -> None:
+    page = _page(browser, local, "sue")
+    page.goto(f"{local.api_url}/#/dashboard")
+    page.get_by_test_id("chart-tier").locator("svg").first.wait_for()
+    shown = page.get_by_test_id("stat-alerts").locator(".ant-statistic-content-value").inner_text()
+    from datetime import UTC, datetime, timedelta
+    now = datetime.now(UTC)
+    start = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
+    _, summary = http(local, "GET", "/reports/summary?from="
+                      + start.isoformat().replace("+00:00", "Z") + "&to="
+                      + (now + timedelta(days=1)).isoformat().replace("+00:00", "Z"),
+                      user="sue", groups=("supervisor",))
+    assert int(shown.replace(",", "")) == summary["alerts"]
+    for tier, n in summary["by_tier"].items():  # every bar's label is the API's count
+        assert page.get_by_test_id("chart-tier").get_by_text(str(n)).count() >= 1, tier
+    _shot(page, "dashboard")
+    page.close()
