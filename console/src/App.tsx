@@ -7,6 +7,7 @@ import type { Session } from "./auth";
 import { AppContext, translator } from "./context";
 import type { Locale } from "./i18n";
 import { AlertPageView } from "./pages/AlertPage";
+import { CustomerPage } from "./pages/Customer";
 import { Dashboard } from "./pages/Dashboard";
 import { Queue } from "./pages/Queue";
 import { SignIn } from "./pages/SignIn";
@@ -45,6 +46,7 @@ export function App() {
     if (!session) return null;
     const [, page, id] = hash.split("/");
     if (page === "alerts" && id) return <AlertPageView alertId={decodeURIComponent(id)} />;
+    if (page === "customers" && id) return <CustomerPage customerId={decodeURIComponent(id)} />;
     if (page === "dashboard") return <Dashboard />;
     if (page === "thresholds") return <Thresholds />;
     return <Queue />;

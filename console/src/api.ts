@@ -1,3 +1,5 @@
+import type { ThresholdsDoc } from "./thresholds";
+
 // The staff API, typed as docs/openapi.json describes it. Every call carries the bearer
 // token held in memory; an error answer becomes an ApiError with the API's message.
 
@@ -156,7 +158,7 @@ export class Api {
   decide(id: string, outcome: Outcome, note: string): Promise<DecisionOut> {
     return this.call("POST", `/alerts/${encodeURIComponent(id)}/decision`, { outcome, note });
   }
-  customer(id: string): Promise<Record<string, unknown>> {
+  customer(id: string): Promise<CustomerRisk> {
     return this.call("GET", `/customers/${encodeURIComponent(id)}/risk`);
   }
   summary(from: string, to: string): Promise<Summary> {
@@ -165,12 +167,33 @@ export class Api {
   strText(reportId: string): Promise<string> {
     return this.call("GET", `/reports/str/${encodeURIComponent(reportId)}`);
   }
-  thresholds(): Promise<Record<string, unknown>> {
+  thresholds(): Promise<ThresholdsDoc> {
     return this.call("GET", "/config/thresholds");
   }
-  thresholdHistory(): Promise<{ items: Record<string, unknown>[] }> {
+  thresholdHistory(): Promise<{ items: ThresholdsDoc[] }> {
     return this.call("GET", "/config/thresholds/history");
   }
+  putThresholds(body: Record<string, unknown>): Promise<ThresholdsDoc> {
+    return this.call("PUT", "/config/thresholds", body);
+  }
+}
+
+export interface CustomerRisk {
+  customer_id: string;
+  profile: {
+    first_seen: string | null;
+    last_event: string | null;
+    events_seen: number;
+    transactions_last_7_days: number;
+    devices: string[];
+    countries: string[];
+    known_counterparties: number;
+    own_accounts: number;
+    failed_logins_recent: number;
+  } | null;
+  open_alerts: AlertSummary[];
+  active_controls: Control[];
+  highest_open_tier?: Tier | null;
 }
 
 export interface Rate {

@@ -4,6 +4,7 @@ import { summaryCsv } from "./csv";
 import { allowed, fourEyesStage, type Me } from "./decision";
 import { MESSAGES, money, translate } from "./i18n";
 import { countdown, sla } from "./sla";
+import { change, check, type ThresholdsDoc } from "./thresholds";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
@@ -119,5 +120,26 @@ describe("the dashboard's CSV", () => {
     expect(csv).toContain("by_tier,high,2\n");
     expect(csv).toContain('by_typology,"A,B",1\n');
     expect(csv).toContain("false_positive_rate_by_typology,X,0.5\n");
+  });
+});
+
+describe("the thresholds form", () => {
+  const doc: ThresholdsDoc = {
+    version: 3,
+    tiers: { low: 300, medium: 500, high: 700, critical: 850 },
+    typologies: { large_cash: 50000, rapid_out_ratio: 0.8, high_risk_countries: ["KP"] },
+    model: { low: 0.5, medium: 0.8, high: 0.95 },
+  };
+  it("checks as the API does", () => {
+    expect(check(doc, "annual review")).toEqual({});
+    expect(check({ ...doc, tiers: { ...doc.tiers, high: 400 } }, "x")).toEqual({ tiers: "thr.rising" });
+    expect(check({ ...doc, typologies: { ...doc.typologies, large_cash: 0 } }, "x")).toEqual({ "typologies.large_cash": "thr.positive" });
+    expect(check({ ...doc, typologies: { ...doc.typologies, rapid_out_ratio: 1.5 } }, "x")).toEqual({ "typologies.rapid_out_ratio": "thr.share" });
+    expect(check({ ...doc, model: { low: 0.9, medium: 0.8, high: 0.95 } }, "x")).toEqual({ model: "thr.cutoffs" });
+    expect(check(doc, "  ")).toEqual({ note: "thr.why" });
+  });
+  it("sends only what changed, based on the version in force", () => {
+    const after = { ...doc, tiers: { ...doc.tiers, critical: 880 } };
+    expect(change(doc, after, "fewer criticals")).toEqual({ based_on_version: 3, note: "fewer criticals", tiers: after.tiers });
   });
 });

@@ -196,3 +196,73 @@ def test_the_dashboard_draws_the_numbers_the_api_returns(browser: Any, local: Lo
         assert page.get_by_test_id("chart-tier").get_by_text(str(n)).count() >= 1, tier
     _shot(page, "dashboard")
     page.close()
+
+
+def test_the_customer_view_lists_the_customers_alerts(browser: Any, local: LocalStack) -> None:
+    alert = _alerts(local)[0]
+    page = _page(browser, local, "sue")
+    page.goto(f"{local.api_url}/#/alerts/{alert['alert_id']}")
+    page.get_by_test_id("customer-link").click()
+    page.get_by_test_id("customer-title").get_by_text(alert["customer_id"]).wait_for()
+    rows = page.get_by_test_id("customer-alerts").locator(".ant-table-row")
+    rows.first.wait_for()
+    assert rows.count() == len([a for a in _alerts(local)
+                                if a["customer_id"] == alert["customer_id"]])
+    _shot(page, "customer")
+    page.close()
+
+
+def test_an_admin_changes_thresholds_with_a_reason_and_bad_values_are_refused(
+        browser: Any, local: LocalStack) -> None:
+    page = _page(browser, local, "ada")
+    page.goto(f"{local.api_url}/#/thresholds")
+    page.get_by_test_id("thr-form").wait_for()
+    before = http(local, "GET", "/config/thresholds", user="ada", groups=("admin",))[1]
+    critical = page.get_by_test_id("thr-tiers.critical")
+    critical.fill("650")  # under high: tiers must rise
+    page.get_by_test_id("thr-note").fill("fewer critical alerts")
+    page.get_by_test_id("thr-save").click()
+    page.get_by_text("Tiers must rise").wait_for()
+    critical.fill("880")
+    page.get_by_test_id("thr-save").click()
+    page.get_by_test_id("thr-saved").wait_for()
+    after = http(local, "GET", "/config/thresholds", user="ada", groups=("admin",))[1]
+    assert after["version"] == before["version"] + 1 and after["tiers"]["critical"] == 880
+    assert after["changed_by"] == "ada" and after["note"] == "fewer critical alerts"
+    _shot(page, "thresholds")
+    page.close()
+    # an analyst sees them read only: the form is disabled and has no save button
+    ana = _page(browser, local, "ana")
+    ana.goto(f"{local.api_url}/#/thresholds")
+    ana.get_by_test_id("thr-form").wait_for()
+    assert ana.get_by_test_id("thr-save").count() == 0
+    assert ana.get_by_test_id("thr-tiers.critical").is_disabled()
+    ana.close()
+
+
+def test_the_queue_pages_through_many_alerts(browser: Any, local: LocalStack) -> None:
+    """Last in this module: it adds 130 alerts the other tests would see."""
+    from datetime import UTC, datetime, timedelta
+
+    from riskwarn.cases.alerts import Alert
+    from riskwarn.store.alerts import to_item
+
+    ddb = local.client("dynamodb")
+    table = local.p.ref("AlertsTable") if local.p else ""
+    now = datetime.now(UTC)
+    for i in range(130):
+        at = now - timedelta(seconds=i + 60)
+        ddb.put_item(TableName=table, Item=to_item(Alert(
+            alert_id=f"AL-page-{i:04d}", customer_id=f"C-P{i % 7}", tier="low", score=320,
+            risk_category="fraud", typologies=["FRAUD-VELOCITY"], reason_codes=["r"],
+            event_ids=[f"e-p{i}"], occurred_at=at, last_evidence_at=at, created_at=at)))
+    total = len(_alerts(local)) + 0  # the first page's worth, as the console asks
+    page = _page(browser, local, "ana")
+    count = page.get_by_test_id("queue-count")
+    count.get_by_text("100 alerts shown").wait_for()
+    assert total == 100
+    page.get_by_test_id("more").click()
+    n = 130 + 3  # the scenario's alerts and these
+    count.get_by_text(f"{n} alerts shown").wait_for()
+    assert page.get_by_test_id("more").is_disabled()
+    page.close()

@@ -76,3 +76,14 @@ def test_the_local_sign_in_signs_for_demo_staff_only(tmp_path: Path) -> None:
     for bad in (b'{"user": "mallory"}', b"not json", b"{}"):
         status, _, body = _get(door, "/local/token", "POST", bad)
         assert status == "400 Bad Request" and b"one of" in body
+
+
+def test_the_consoles_thresholds_form_knows_the_same_shares_as_the_api() -> None:
+    import re
+
+    from riskwarn.core.config import SHARES
+
+    source = (Path(__file__).resolve().parents[2] / "console" / "src" / "thresholds.ts"
+              ).read_text()
+    block = source.split("export const SHARES = [", 1)[1].split("]", 1)[0]
+    assert tuple(re.findall(r'"(\w+)"', block)) == SHARES

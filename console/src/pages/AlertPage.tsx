@@ -85,7 +85,9 @@ export function AlertPageView({ alertId }: { alertId: string }) {
           <Descriptions.Item label={t("detail.score")}>{alert.score}</Descriptions.Item>
           <Descriptions.Item label={t("detail.modelScore")}>{alert.model_score}</Descriptions.Item>
           <Descriptions.Item label={t("col.category")}>{t(`category.${alert.risk_category}`)}</Descriptions.Item>
-          <Descriptions.Item label={t("col.customer")}>{alert.customer_id}</Descriptions.Item>
+          <Descriptions.Item label={t("col.customer")}>
+            <a href={`#/customers/${encodeURIComponent(alert.customer_id)}`} onClick={(e) => { e.preventDefault(); go(`#/customers/${encodeURIComponent(alert.customer_id)}`); }} data-testid="customer-link">{alert.customer_id}</a>
+          </Descriptions.Item>
           <Descriptions.Item label={t("col.typologies")}>{alert.typologies.join(", ")}</Descriptions.Item>
           <Descriptions.Item label={t("col.assignee")}>{alert.assignee ?? "-"}</Descriptions.Item>
           <Descriptions.Item label={t("col.created")}>{when(locale, alert.created_at)}</Descriptions.Item>

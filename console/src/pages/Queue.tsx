@@ -108,7 +108,12 @@ export function Queue() {
         </a>
       ),
     },
-    { title: t("col.customer"), dataIndex: "customer_id" },
+    {
+      title: t("col.customer"), dataIndex: "customer_id",
+      render: (v: string) => (
+        <a href={`#/customers/${encodeURIComponent(v)}`} onClick={(e) => { e.preventDefault(); go(`#/customers/${encodeURIComponent(v)}`); }}>{v}</a>
+      ),
+    },
     { title: t("col.category"), dataIndex: "risk_category", render: (v: Category) => t(`category.${v}`) },
     { title: t("col.typologies"), dataIndex: "typologies", render: (v: string[]) => v.filter((c) => c !== "MODEL").join(", ") },
     { title: t("col.status"), dataIndex: "status", render: (v: string) => statusLabel(t, v) },
