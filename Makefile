@@ -6,7 +6,7 @@ RW     := $(VENV)/bin/riskwarn
 STAMP  := $(VENV)/.installed
 OUT    := .riskwarn
 
-.PHONY: demo backtest-demo test lint scan fuzz unit bench evaluate train verify-model build-RiskwarnLayer clean openapi console console-shots
+.PHONY: demo backtest-demo test lint scan fuzz unit bench evaluate train verify-model build-RiskwarnLayer clean openapi console console-shots deploy-console
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,19 @@ console/dist/index.html: console/node_modules/.installed $(CONSOLE_SRC)
 	touch $@
 
 console: console/dist/index.html
+
+## deploy-console: STACK=<name> uploads the built console and its config.json (the API's
+## address, Cognito's hosted UI, the app client) to the stack's console bucket (needs the AWS
+## CLI and credentials; after `sam deploy`)
+deploy-console: console
+	@test -n "$(STACK)" || { echo "STACK=<the deployed stack's name> is required"; exit 2; }
+	out() { aws cloudformation describe-stacks --stack-name "$(STACK)" \
+		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	rm -rf $(OUT)/console-upload && mkdir -p $(OUT) && cp -r console/dist $(OUT)/console-upload; \
+	printf '{"api": "%s", "auth": {"url": "%s", "clientId": "%s", "redirectUri": "%s"}}\n' \
+		"$$(out StaffApiUrl)" "$$(out ConsoleAuthUrl)" "$$(out ConsoleClientId)" \
+		"$$(out ConsoleUrl)" > $(OUT)/console-upload/config.json; \
+	aws s3 sync --delete $(OUT)/console-upload "s3://$$(out ConsoleBucketName)/"
 
 ## console-shots: a screenshot of each console screen into docs/console (browser tests)
 console-shots: $(STAMP) console

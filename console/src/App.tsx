@@ -4,6 +4,7 @@ import zhCN from "antd/locale/zh_CN";
 import { useEffect, useMemo, useState } from "react";
 import { Api } from "./api";
 import type { Session } from "./auth";
+import { claims, type ConsoleConfig, finish, logoutUrl, refresh, start, type Tokens } from "./pkce";
 import { AppContext, translator } from "./context";
 import type { Locale } from "./i18n";
 import { AlertPageView } from "./pages/AlertPage";
@@ -13,7 +14,17 @@ import { Queue } from "./pages/Queue";
 import { SignIn } from "./pages/SignIn";
 import { Thresholds } from "./pages/Thresholds";
 
-const BASE = ""; // the API is served beside the console (local front door, CloudFront on AWS)
+// ./config.json (written on deploy: the API's address and Cognito's hosted UI); without it,
+// the console runs beside the API on the local stack and signs in there
+async function loadConfig(): Promise<ConsoleConfig> {
+  try {
+    const resp = await fetch("./config.json");
+    if (resp.ok) return (await resp.json()) as ConsoleConfig;
+  } catch {
+    /* local */
+  }
+  return { api: "" };
+}
 
 function useHash(): [string, (h: string) => void] {
   const [hash, setHash] = useState(window.location.hash || "#/alerts");
@@ -30,7 +41,47 @@ export function App() {
     (localStorage.getItem("riskwarn.locale") as Locale | null) ?? "en",
   );
   const [session, setSession] = useState<Session | null>(null);
+  const [config, setConfig] = useState<ConsoleConfig | null>(null);
+  const [authError, setAuthError] = useState<string | null>(null);
+  const [tokens, setTokens] = useState<Tokens | null>(null);
   const [hash, go] = useHash();
+
+  const adoptTokens = (tk: Tokens) => {
+    const who = claims(tk.id_token);
+    setTokens((old) => ({ ...tk, refresh_token: tk.refresh_token ?? old?.refresh_token }));
+    setSession({ user: who.user, groups: who.groups, token: tk.id_token });
+  };
+  useEffect(() => {
+    loadConfig().then(async (cfg) => {
+      setConfig(cfg);
+      if (!cfg.auth) return;
+      try {
+        const tk = await finish(cfg.auth, window.location.search);
+        if (tk) {
+          window.history.replaceState(null, "", window.location.pathname + window.location.hash);
+          adoptTokens(tk);
+        }
+      } catch (e) {
+        setAuthError((e as Error).message);
+      }
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  // tokens are refreshed a minute before they expire (kept in memory only)
+  useEffect(() => {
+    if (!tokens?.refresh_token || !config?.auth) return;
+    const auth = config.auth;
+    const rt = tokens.refresh_token;
+    const wait = Math.max((claims(tokens.id_token).exp * 1000 - Date.now()) - 60_000, 5_000);
+    const id = setTimeout(() => refresh(auth, rt).then(adoptTokens, (e: Error) => setAuthError(e.message)), wait);
+    return () => clearTimeout(id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tokens, config]);
+  const signOut = () => {
+    setSession(null);
+    setTokens(null);
+    if (config?.auth) window.location.assign(logoutUrl(config.auth));
+  };
   const t = useMemo(() => translator(locale), [locale]);
   useEffect(() => {
     localStorage.setItem("riskwarn.locale", locale);
@@ -54,10 +105,11 @@ export function App() {
   return (
     <ConfigProvider locale={locale === "zh-CN" ? zhCN : enUS} theme={{ token: { colorPrimary: "#1f4e8c" } }}>
       <AntApp>
-        {!session ? (
-          <SignIn base={BASE} t={t} lang={lang} onSignedIn={setSession} />
+        {!config ? null : !session ? (
+          <SignIn base={config.api} t={t} lang={lang} onSignedIn={setSession}
+            hosted={config.auth ? () => start(config.auth!) : undefined} error={authError} />
         ) : (
-          <AppContext.Provider value={{ api: new Api(BASE, session.token), session, locale, t, go }}>
+          <AppContext.Provider value={{ api: new Api(config.api, session.token), session, locale, t, go }}>
             <Layout style={{ minHeight: "100vh" }}>
               <Layout.Header style={{ display: "flex", alignItems: "center", gap: 16 }}>
                 <Typography.Text strong style={{ color: "#fff", whiteSpace: "nowrap" }}>
@@ -80,7 +132,7 @@ export function App() {
                     {session.user} · {session.groups.map((g) => t(`role.${g}`)).join(", ")}
                   </Tag>
                   {lang}
-                  <Button size="small" onClick={() => setSession(null)}>
+                  <Button size="small" onClick={signOut}>
                     {t("nav.signOut")}
                   </Button>
                 </Space>

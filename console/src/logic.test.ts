@@ -5,6 +5,7 @@ import { allowed, fourEyesStage, type Me } from "./decision";
 import { MESSAGES, money, translate } from "./i18n";
 import { countdown, sla } from "./sla";
 import { change, check, type ThresholdsDoc } from "./thresholds";
+import { authorizeUrl, challengeOf, claims } from "./pkce";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
@@ -141,5 +142,19 @@ describe("the thresholds form", () => {
   it("sends only what changed, based on the version in force", () => {
     const after = { ...doc, tiers: { ...doc.tiers, critical: 880 } };
     expect(change(doc, after, "fewer criticals")).toEqual({ based_on_version: 3, note: "fewer criticals", tiers: after.tiers });
+  });
+});
+
+describe("PKCE", () => {
+  it("makes the S256 challenge: base64url(SHA-256(verifier)), unpadded", async () => {
+    // the value Python's hashlib and base64.urlsafe_b64encode give for the same verifier
+    expect(await challengeOf("dBjftJeZ4CVP-mJ92K1qkO4mXz6MgbhdCiNDJ4cyzuyQ")).toBe("2lCY-Z1LjeCgriBwc7F2IJS3C6rABrbcIOT5m6ZQgYQ");
+  });
+  it("asks the hosted UI for a code with the challenge, and reads the ID token's groups", () => {
+    const url = new URL(authorizeUrl({ url: "https://a.auth.x.amazoncognito.com", clientId: "c1", redirectUri: "https://d.cloudfront.net/" }, "CH", "ST"));
+    expect(url.pathname).toBe("/oauth2/authorize");
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ response_type: "code", client_id: "c1", code_challenge: "CH", code_challenge_method: "S256", state: "ST" });
+    const payload = btoa(JSON.stringify({ "cognito:username": "ana", "cognito:groups": ["analyst"], exp: 99 })).replace(/=+$/, "");
+    expect(claims(`h.${payload}.s`)).toEqual({ user: "ana", groups: ["analyst"], exp: 99 });
   });
 });

@@ -144,3 +144,27 @@ def test_disposition_asl_is_what_its_builder_writes() -> None:
     builder = ROOT / "infra" / "statemachine" / "build_disposition.py"
     done = subprocess.run([sys.executable, str(builder), "--check"], timeout=60)
     assert done.returncode == 0, "run infra/statemachine/build_disposition.py and commit"
+
+
+def test_the_console_is_private_behind_cloudfront_with_its_headers_and_pkce_sign_in() -> None:
+    bucket = RES["ConsoleBucket"]["Properties"]
+    sse = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    (read,) = [s for s in RES["ConsoleBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"] if s["Effect"] == "Allow"]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert "ConsoleDistribution" in json.dumps(read["Condition"])  # this distribution only
+    dist = RES["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    assert dist["Origins"][0]["OriginAccessControlId"] == {
+        "Fn::GetAtt": ["ConsoleOriginAccess", "Id"]}
+    assert dist["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    headers = RES["ConsoleHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"]
+    assert "frame-ancestors 'none'" in json.dumps(headers["ContentSecurityPolicy"])
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    client = RES["ConsoleClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"] and client["GenerateSecret"] is False
+    env = RES["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert "ConsoleDistribution" in json.dumps(env["RISKWARN_CONSOLE_ORIGIN"])

@@ -9,11 +9,12 @@ locally signed token and fills the same place, so both go through the same role 
 from __future__ import annotations
 
 import base64
+import os
 import threading
 from typing import Any
 
 import orjson
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
@@ -60,7 +61,17 @@ def production_api_ports() -> ApiPorts:
     return build_api_ports(settings())
 
 
-app = APIGatewayRestResolver(enable_validation=True)
+def cors_for(origin: str | None) -> CORSConfig | None:
+    """CORS for the staff console's origin only (the template sets it on AWS); none when
+    the console is served beside the API (the local front door: the same origin)."""
+    if not origin:
+        return None
+    return CORSConfig(allow_origin=origin, allow_headers=["Authorization", "Content-Type"],
+                      max_age=600)
+
+
+app = APIGatewayRestResolver(enable_validation=True,
+                             cors=cors_for(os.environ.get("RISKWARN_CONSOLE_ORIGIN")))
 app.configure_openapi(
     title=TITLE, version=VERSION,
     description="Alerts, decisions, customers, reports and thresholds for riskwarn staff. "

@@ -53,7 +53,7 @@ class FrontDoor:
                  ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
-        if method == "GET" and (path == "/" or path.startswith("/assets/")):
+        if method == "GET" and (path in ("/", "/config.json") or path.startswith("/assets/")):
             return self._file(start_response, "index.html" if path == "/" else path[1:])
         if path == "/local/staff" and method == "GET":
             return self._reply(start_response, 200, JSON, orjson.dumps({"staff": [

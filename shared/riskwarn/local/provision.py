@@ -25,6 +25,10 @@ STAND_INS = {
     "AWS::Cognito::UserPool": "locally signed tokens instead (riskwarn local token)",
     "AWS::Cognito::UserPoolClient": "locally signed tokens instead",
     "AWS::Cognito::UserPoolGroup": "roles are the token's groups (riskwarn local token)",
+    "AWS::Cognito::UserPoolDomain": "the local sign-in page instead (the console at /)",
+    "AWS::CloudFront::Distribution": "the local front door serves the console at /",
+    "AWS::CloudFront::OriginAccessControl": "the local front door serves the console",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the local front door sends the same headers",
 }
 
 
@@ -256,7 +260,11 @@ def _bucket(p: Provisioned, logical: str, props: dict[str, Any], client: Client)
             "VersioningConfiguration"])
     if "LifecycleConfiguration" in props:
         rules = [{"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": ""},
-                  "Expiration": {"Days": r["ExpirationInDays"]}}
+                  **({"Expiration": {"Days": r["ExpirationInDays"]}}
+                     if "ExpirationInDays" in r else {}),
+                  **({"NoncurrentVersionExpiration": {"NoncurrentDays": r[
+                      "NoncurrentVersionExpiration"]["NoncurrentDays"]}}
+                     if "NoncurrentVersionExpiration" in r else {})}
                  for r in props["LifecycleConfiguration"]["Rules"]]
         s3.put_bucket_lifecycle_configuration(Bucket=name,
                                               LifecycleConfiguration={"Rules": rules})
