@@ -89,13 +89,15 @@ unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 ## bench: scoring-core throughput, cold start, 1M-event backtest, stream handler, local
-## stack end to end (prints figures)
+## stack end to end, the console in Chromium (prints figures)
 bench: $(STAMP)
 	$(PY) -m benchmarks.scoring_core
 	$(PY) -m benchmarks.cold_start
 	$(PY) -m benchmarks.backtest_1m
 	$(PY) -m benchmarks.stream_handler
 	$(PY) -m benchmarks.local_e2e
+	$(MAKE) --no-print-directory console
+	$(PY) -m benchmarks.console
 
 ## evaluate: detection on data riskwarn was not built on: each outside generator (finforge,
 ## synthfin-aml) scored by a model trained without it, against rules only and the

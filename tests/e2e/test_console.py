@@ -198,6 +198,28 @@ def test_the_dashboard_draws_the_numbers_the_api_returns(browser: Any, local: Lo
     page.close()
 
 
+def test_a_medium_alert_is_claimed_and_decided_with_the_keyboard_alone(
+        browser: Any, local: LocalStack) -> None:
+    medium = next(a for a in _alerts(local) if a["tier"] == "medium" and a["status"] == "open")
+    page = _page(browser, local, "al")
+    claim = page.get_by_test_id(f"claim-{medium['alert_id']}")
+    claim.focus()
+    page.keyboard.press("Enter")
+    page.get_by_test_id(f"claim-{medium['alert_id']}").wait_for(state="detached")
+    page.goto(f"{local.api_url}/#/alerts/{medium['alert_id']}")
+    page.get_by_label("Confirmed").focus()
+    page.keyboard.press("ArrowRight")  # the radio group: on to "False positive"
+    assert page.get_by_label("False positive").is_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.type("checked with the customer: a known deposit")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("decided").wait_for()
+    doc = http(local, "GET", f"/alerts/{medium['alert_id']}")[1]
+    assert doc["label"] == "negative" and doc["decided_by"] == "al"
+    page.close()
+
+
 def test_the_customer_view_lists_the_customers_alerts(browser: Any, local: LocalStack) -> None:
     alert = _alerts(local)[0]
     page = _page(browser, local, "sue")
