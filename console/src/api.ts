@@ -219,4 +219,6 @@ export interface Summary {
   confirmed: number;
   missed_cases: number;
   miss_rate: number | null;
+  by_day_tier: Record<string, Record<string, number>>;
+  by_day_typology: Record<string, Record<string, number>>;
 }

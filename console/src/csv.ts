@@ -15,6 +15,9 @@ export function summaryCsv(s: Summary): string {
   for (const [section, values] of [["false_positive_rate_by_typology", s.false_positive_rate_by_typology], ["false_positive_rate_by_model_version", s.false_positive_rate_by_model_version]] as const) {
     for (const [k, v] of Object.entries(values)) rows.push([section, k, v.rate]);
   }
+  for (const [day, tiers] of Object.entries(s.by_day_tier ?? {})) {
+    for (const [k, v] of Object.entries(tiers)) rows.push([`by_day_tier:${day}`, k, v]);
+  }
   rows.push(["quality", "miss_rate", s.miss_rate], ["sla", "breaches", s.sla_breaches],
     ["time", "mean_seconds_to_claim", s.mean_seconds_to_claim], ["time", "mean_seconds_to_decide", s.mean_seconds_to_decide]);
   return rows.map((r) => r.map(cell).join(",")).join("\n") + "\n";

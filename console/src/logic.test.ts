@@ -115,12 +115,14 @@ describe("the dashboard's CSV", () => {
       by_status: {}, mean_seconds_to_claim: 60, mean_seconds_to_decide: null, sla_breaches: 1, alerts_with_sla_breach: 1,
       false_positive_rate_by_typology: { X: { decided: 2, false_positives: 1, rate: 0.5 } },
       false_positive_rate_by_model_version: {}, confirmed: 1, missed_cases: 0, miss_rate: 0,
+      by_day_tier: { "2026-11-10": { high: 2 } }, by_day_typology: {},
     };
     const csv = summaryCsv(s);
     expect(csv.split("\n")[0]).toBe("section,key,value");
     expect(csv).toContain("by_tier,high,2\n");
     expect(csv).toContain('by_typology,"A,B",1\n');
     expect(csv).toContain("false_positive_rate_by_typology,X,0.5\n");
+    expect(csv).toContain("by_day_tier:2026-11-10,high,2\n");
   });
 });
 

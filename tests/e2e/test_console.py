@@ -194,6 +194,11 @@ def test_the_dashboard_draws_the_numbers_the_api_returns(browser: Any, local: Lo
     assert int(shown.replace(",", "")) == summary["alerts"]
     for tier, n in summary["by_tier"].items():  # every bar's label is the API's count
         assert page.get_by_test_id("chart-tier").get_by_text(str(n)).count() >= 1, tier
+    # over time: one column per day the API counts, on the day's axis label
+    days = page.get_by_test_id("chart-tier-days")
+    days.locator("svg").first.wait_for()
+    for day in summary["by_day_tier"]:
+        assert days.get_by_text(day).count() == 1, day
     _shot(page, "dashboard")
     page.close()
 

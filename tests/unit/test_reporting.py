@@ -49,3 +49,12 @@ def test_nothing_decided_gives_no_rates_rather_than_zero() -> None:
     s = summarize([_alert(1)], [], START, END)
     assert s["mean_seconds_to_decide"] is None and s["miss_rate"] is None
     assert s["false_positive_rate_by_typology"] == {}
+
+
+def test_alerts_over_time_by_tier_and_typology_per_day() -> None:
+    alerts = [_alert(1), _alert(2, created_at="2026-11-11T23:59:59.000Z", tier="critical"),
+              _alert(3, created_at="2026-11-11T00:00:00.000Z", typologies=["AML-LARGE-CASH"])]
+    s = summarize(alerts, [], START, END)
+    assert s["by_day_tier"] == {"2026-11-10": {"high": 1},
+                                "2026-11-11": {"critical": 1, "high": 1}}
+    assert s["by_day_typology"]["2026-11-11"] == {"FRAUD-VELOCITY": 1, "AML-LARGE-CASH": 1}

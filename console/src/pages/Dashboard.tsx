@@ -19,6 +19,25 @@ function bars(names: string[], values: number[], color: string, percent = false)
   };
 }
 
+const TIER_COLORS: Record<string, string> = { low: "#8c8c8c", medium: "#d4b106", high: "#d46b08", critical: "#cf1322" };
+
+/** Stacked columns per day: one series per key (tiers in their order, or typologies). */
+export function overTime(byDay: Record<string, Record<string, number>>, keys: string[],
+                         name: (k: string) => string, colors: Record<string, string> = {}): EChartsOption {
+  const days = Object.keys(byDay).sort();
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0, type: "scroll" },
+    grid: { left: 48, right: 24, top: 36, bottom: 32 },
+    xAxis: { type: "category", data: days },
+    yAxis: { type: "value", minInterval: 1 },
+    series: keys.map((k) => ({
+      type: "bar", stack: "alerts", name: name(k), data: days.map((d) => byDay[d][k] ?? 0),
+      ...(colors[k] ? { itemStyle: { color: colors[k] } } : {}),
+    })),
+  };
+}
+
 function duration(seconds: number | null): string {
   if (seconds === null) return "-";
   const h = Math.floor(seconds / 3600);
@@ -67,6 +86,10 @@ export function Dashboard() {
           <Row gutter={16}>
             <Col xs={24} lg={12}><Card size="small" title={t("dash.byTier")}><Chart testId="chart-tier" option={bars(tiers.map((k) => t(`tier.${k as "low"}`)), tiers.map((k) => data.by_tier[k]), "#1f4e8c")} /></Card></Col>
             <Col xs={24} lg={12}><Card size="small" title={t("dash.byTypology")}><Chart testId="chart-typology" option={bars(typologies.map(([k]) => k), typologies.map(([, v]) => v), "#c0392b")} /></Card></Col>
+          </Row>
+          <Row gutter={16}>
+            <Col xs={24} lg={12}><Card size="small" title={t("dash.tierOverTime")}><Chart testId="chart-tier-days" option={overTime(data.by_day_tier, TIER_ORDER.filter((k) => k in data.by_tier), (k) => t(`tier.${k as "low"}`), TIER_COLORS)} /></Card></Col>
+            <Col xs={24} lg={12}><Card size="small" title={t("dash.typologyOverTime")}><Chart testId="chart-typology-days" option={overTime(data.by_day_typology, Object.keys(data.by_typology), (k) => k)} /></Card></Col>
           </Row>
           <Row gutter={16}>
             <Col xs={24} lg={12}><Card size="small" title={t("dash.fpByTypology")}><Chart testId="chart-fp-typology" option={bars(fpTyp.map(([k]) => k), fpTyp.map(([, v]) => v.rate), "#d48806", true)} /></Card></Col>

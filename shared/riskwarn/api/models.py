@@ -178,6 +178,8 @@ class Summary(BaseModel):
     confirmed: int
     missed_cases: int
     miss_rate: float | None
+    by_day_tier: dict[str, dict[str, int]] = Field(default_factory=dict)  # UTC day -> tier
+    by_day_typology: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 class MissedCaseIn(_In):

@@ -10,7 +10,8 @@ local demo and tests compute the same figures. Definitions (docs/api.md):
   false positives — per typology (an alert counts for each of its typologies) and per
   model version;
 - miss rate: missed cases (reported by staff, period overlapping the report's) over missed
-  cases plus confirmed alerts in the period.
+  cases plus confirmed alerts in the period;
+- over time: alerts by tier and by typology per UTC day of creation.
 """
 
 from __future__ import annotations
@@ -51,8 +52,15 @@ def summarize(alerts: Iterable[dict[str, Any]], missed: Iterable[dict[str, Any]]
     breaches = breached = positives = total = 0
     per_typology: dict[str, list[str]] = defaultdict(list)
     per_model: dict[str, list[str]] = defaultdict(list)
+    # over time: per UTC day of creation, alerts by tier and by typology
+    day_tier: dict[str, Counter[str]] = defaultdict(Counter)
+    day_typology: dict[str, Counter[str]] = defaultdict(Counter)
     for a in alerts:
         total += 1
+        day = str(a["created_at"])[:10]
+        day_tier[day][a["tier"]] += 1
+        for code in a.get("typologies", []):
+            day_typology[day][code] += 1
         by["tier"][a["tier"]] += 1
         by["category"][a["risk_category"]] += 1
         by["status"][a["status"]] += 1
@@ -84,4 +92,6 @@ def summarize(alerts: Iterable[dict[str, Any]], missed: Iterable[dict[str, Any]]
         "false_positive_rate_by_model_version": _rates(per_model),
         "confirmed": positives, "missed_cases": len(cases),
         "miss_rate": round(len(cases) / found, 4) if found else None,
+        "by_day_tier": {d: dict(c) for d, c in sorted(day_tier.items())},
+        "by_day_typology": {d: dict(c) for d, c in sorted(day_typology.items())},
     }
