@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,7 @@ def test_the_dashboard_draws_the_numbers_the_api_returns(browser: Any, local: Lo
     page.goto(f"{local.api_url}/#/dashboard")
     page.get_by_test_id("chart-tier").locator("svg").first.wait_for()
     shown = page.get_by_test_id("stat-alerts").locator(".ant-statistic-content-value").inner_text()
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
     now = datetime.now(UTC)
     start = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
     _, summary = http(local, "GET", "/reports/summary?from="
@@ -222,6 +223,26 @@ def test_a_medium_alert_is_claimed_and_decided_with_the_keyboard_alone(
     page.get_by_test_id("decided").wait_for()
     doc = http(local, "GET", f"/alerts/{medium['alert_id']}")[1]
     assert doc["label"] == "negative" and doc["decided_by"] == "al"
+    page.close()
+
+
+def test_a_new_alert_appears_in_the_open_queue_without_a_reload(
+        browser: Any, local: LocalStack) -> None:
+    page = _page(browser, local, "ana")
+    page.locator(".ant-table-row").first.wait_for()
+    before = page.locator(".ant-table-row").count()
+    kin = boto3.client("kinesis", endpoint_url=local.endpoint, region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    line = orjson.dumps({
+        "event_id": "e-live-1", "event_type": "transaction", "customer_id": "C-LIVE",
+        "occurred_at": datetime.now(UTC).isoformat(), "account_id": "C-LIVE-01",
+        "amount": "80000.00", "currency": "CNY", "direction": "credit", "method": "cash",
+        "channel": "branch"})
+    kin.put_records(StreamName=local.p.ref("EventStream") if local.p else "",
+                    Records=[{"Data": line, "PartitionKey": "C-LIVE"}])
+    page.get_by_text("C-LIVE").first.wait_for(timeout=30_000)  # polled, no reload
+    assert page.locator(".ant-table-row").count() == before + 1
+    page.get_by_text("1 new alerts").wait_for()
     page.close()
 
 
@@ -269,7 +290,7 @@ def test_an_admin_changes_thresholds_with_a_reason_and_bad_values_are_refused(
 
 def test_the_queue_pages_through_many_alerts(browser: Any, local: LocalStack) -> None:
     """Last in this module: it adds 130 alerts the other tests would see."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from riskwarn.cases.alerts import Alert
     from riskwarn.store.alerts import to_item
@@ -289,7 +310,14 @@ def test_the_queue_pages_through_many_alerts(browser: Any, local: LocalStack) ->
     count.get_by_text("100 alerts shown").wait_for()
     assert total == 100
     page.get_by_test_id("more").click()
-    n = 130 + 3  # the scenario's alerts and these
+    n, cursor = 0, ""
+    while True:  # every alert the API holds, page by page
+        doc = http(local, "GET", "/alerts?limit=100" + (f"&cursor={cursor}" if cursor else ""))[1]
+        n += len(doc["items"])
+        cursor = doc.get("next_cursor") or ""
+        if not cursor:
+            break
+    assert n > 130
     count.get_by_text(f"{n} alerts shown").wait_for()
     assert page.get_by_test_id("more").is_disabled()
     page.close()
