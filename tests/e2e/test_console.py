@@ -17,10 +17,10 @@ import boto3
 import orjson
 import pytest
 
-from riskwarn.local.stack import CONSOLE_DIST, LocalConfig, LocalStack, free_port
+from riskwarn.local.stack import CONSOLE_DIST, LocalStack
 from riskwarn.local.tokens import sign
 from tests.builders import eventually, scenario
-from tests.e2e.test_local_stack import FAST, http
+from tests.e2e.test_local_stack import http, started
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -33,20 +33,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    state = tmp_path_factory.mktemp("console") / "local.json"
-    stack = LocalStack(LocalConfig(port=free_port(), api_port=free_port(), state_file=state,
-                                   timing=FAST))
-    stack.start()
-    try:
+    for stack in started(tmp_path_factory, "console"):
         kin = boto3.client("kinesis", endpoint_url=stack.endpoint, region_name="us-east-1",
                            aws_access_key_id="x", aws_secret_access_key="x")
         kin.put_records(StreamName=stack.p.ref("EventStream") if stack.p else "", Records=[
             {"Data": line, "PartitionKey": orjson.loads(line)["customer_id"]}
             for line in scenario()])
-        eventually(lambda: len(http(stack, "GET", "/alerts?limit=50")[1]["items"]) >= 3)
+        eventually(lambda s=stack: len(http(s, "GET", "/alerts?limit=50")[1]["items"]) >= 3)
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,9 @@ FAST = {"RISKWARN_REVIEW_SLA_HIGH_SECONDS": "60", "RISKWARN_REVIEW_SLA_CRITICAL_
         "RISKWARN_RESTRICTION_HOURS": "1"}
 
 
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    state = tmp_path_factory.mktemp("local") / "local.json"
+def started(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[LocalStack]:
+    """A local stack on free ports with fast workflow clocks, stopped afterwards."""
+    state = tmp_path_factory.mktemp(name) / "local.json"
     stack = LocalStack(LocalConfig(port=free_port(), api_port=free_port(), state_file=state,
                                    timing=FAST))
     stack.start()
@@ -35,6 +35,11 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    yield from started(tmp_path_factory, "local")
 
 
 def http(stack: LocalStack, method: str, path: str, user: str = "ana",
