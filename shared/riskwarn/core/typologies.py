@@ -7,10 +7,9 @@ customer's own accounts; off, they are the plain fixed-threshold comparator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
+from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.features import FeatureRow, Prepared, typical_amount
+from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit, money
 from riskwarn.core.mule import MuleFinding, Passage, fan_in, fan_out, pass_through
 from riskwarn.core.profile import (
     CASH,
@@ -22,62 +21,9 @@ from riskwarn.core.profile import (
     TRANSFER,
     CustomerProfile,
 )
+from riskwarn.core.typologies_access import credential_change, delinquency, login_burst
 
-CATEGORY = {
-    "AML-LARGE-CASH": "aml",
-    "AML-STRUCTURING": "aml",
-    "AML-RAPID-MOVEMENT": "aml",
-    "AML-HIGH-RISK-GEO": "aml",
-    "AML-DORMANT-REACTIVATION": "aml",
-    "FRAUD-VELOCITY": "fraud",
-    "FRAUD-UNUSUAL-AMOUNT": "fraud",
-    "FRAUD-CARD-TESTING": "fraud",
-    "ATO-LOGIN-BURST": "account_takeover",
-    "ATO-CREDENTIAL-CHANGE": "account_takeover",
-    "ATO-DRAIN": "account_takeover",
-    "CREDIT-DELINQUENCY": "credit",
-    # appended, not interleaved: the typology model's class indices follow this order
-    "AML-MULE-FAN-IN": "aml",
-    "AML-MULE-FAN-OUT": "aml",
-    "AML-PASS-THROUGH": "aml",
-    "AML-LAYERING-CHAIN": "aml",
-    "NETWORK-LINKED": "aml",
-}
-TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
-MAX_EVIDENCE = 20
-HOUR = 3600.0
-DAY = 86_400.0
-
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    code: str
-    score: int
-    reason: str
-    evidence: tuple[str, ...]
-    tempered: bool
-    boost: int = 0  # added to the event's other hits (NETWORK-LINKED: a confirmed case near)
-    # money between accounts behind the hit (from, to, amount, epoch s): the network a
-    # chain or a link shows on its alert
-    network: tuple[tuple[str, str, float, float], ...] = ()
-
-    @property
-    def category(self) -> str:
-        return CATEGORY[self.code]
-
-
-def _money(v: float) -> str:
-    return f"{v:,.0f} {'CNY'}"
-
-
-def _hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
-         score: int | None = None, tempered: bool = False, firm: bool = False) -> Hit:
-    """`tempered`: the model may lower this hit even if its typology is not tempered;
-    `firm`: it may not, whatever the typology (the pattern is unusual for anyone)."""
-    sev = prep.cfg.severity[code]
-    return Hit(code, sev.score if score is None else score, reason, evidence[-MAX_EVIDENCE:],
-               (sev.tempered or tempered) and not firm and prep.cfg.use_model)
+__all__ = ["CATEGORY", "TYPOLOGIES", "Hit", "evaluate"]
 
 
 def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepared,
@@ -87,13 +33,14 @@ def evaluate(row: FeatureRow, event: Event, prof: CustomerProfile, prep: Prepare
     this debit completes (core/mule.passage), if any."""
     if isinstance(event, Transaction):
         return _transaction_hits(row, event, prof, prep, found)
+    one: Hit | None
     if isinstance(event, Login):
-        hit = _login_burst(row, event, prof, prep)
+        one = login_burst(row, event, prof, prep)
     elif isinstance(event, ProfileChange):
-        hit = _credential_change(row, event, prof, prep)
+        one = credential_change(row, event, prof, prep)
     else:
-        hit = _delinquency(row, event, prep)
-    return [] if hit is None else [hit]
+        one = delinquency(row, event, prep)
+    return [] if one is None else [one]
 
 
 def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -140,7 +87,7 @@ def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Pr
         findings.append(fan_in(prof, ev, prep))
     if row["counterparty_new"] and row["credit_sum_72h"] >= t.fan_floor:
         findings.append(fan_out(prof, ev, prep))
-    return [None if f is None else _hit(prep, f.code, f.reason, f.evidence, score=f.score)
+    return [None if f is None else hit(prep, f.code, f.reason, f.evidence, score=f.score)
             for f in findings]
 
 
@@ -155,9 +102,9 @@ def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         return None
     kind = "withdrawal" if ev.direction == "debit" else "deposit"
     if amount >= limit:
-        return _hit(prep, "AML-LARGE-CASH",
-                    f"cash {kind} of {_money(amount)}, at or above the {_money(limit)} "
-                    "reporting threshold", (ev.event_id,))
+        return hit(prep, "AML-LARGE-CASH",
+                   f"cash {kind} of {money(amount)}, at or above the {money(limit)} "
+                   "reporting threshold", (ev.event_id,))
     if not prep.cfg.customer_baselines:
         return None  # the plain comparator reads DESIGN's table literally: one transaction
     led = prof.ledger
@@ -170,10 +117,10 @@ def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     total = sum(led.amounts[i] for i in picked)
     if len(picked) < 2 or total < limit:
         return None
-    return _hit(prep, "AML-LARGE-CASH",
-                f"{len(picked)} cash {kind}s totalling {_money(total)} on one day, at or above "
-                f"the {_money(limit)} reporting threshold (cumulative in a day)",
-                tuple(led.event_ids[i] for i in picked))
+    return hit(prep, "AML-LARGE-CASH",
+               f"{len(picked)} cash {kind}s totalling {money(total)} on one day, at or above "
+               f"the {money(limit)} reporting threshold (cumulative in a day)",
+               tuple(led.event_ids[i] for i in picked))
 
 
 def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -200,13 +147,13 @@ def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     span_h = max((led.ts[picked[-1]] - led.ts[picked[0]]) / HOUR, 0.1)
     kind = "withdrawals" if debit else "deposits"
     usual = prep.cfg.customer_baselines and row["band_usual"] >= t.structuring_usual_per_month
-    return _hit(prep, "AML-STRUCTURING",
-                f"{len(picked)} {kind} of {min(amounts):,.0f}-{max(amounts):,.0f} CNY within "
-                f"{span_h:.0f} h, total {_money(total)}, each just under the "
-                f"{_money(high)} threshold" + (
+    return hit(prep, "AML-STRUCTURING",
+               f"{len(picked)} {kind} of {min(amounts):,.0f}-{max(amounts):,.0f} CNY within "
+               f"{span_h:.0f} h, total {money(total)}, each just under the "
+               f"{money(high)} threshold" + (
                     f" (the customer usually banks {row['band_usual']:.0f} such amounts a month)"
                     if usual else ""),
-                tuple(led.event_ids[i] for i in picked), tempered=usual)
+               tuple(led.event_ids[i] for i in picked), tempered=usual)
 
 
 def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -228,14 +175,14 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
     ids = tuple(led.event_ids[i] for i in range(lo, hi)
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
-    reason = (f"{_money(inflow)} received and {out / inflow:.0%} of it ({_money(out)}) sent "
+    reason = (f"{money(inflow)} received and {out / inflow:.0%} of it ({money(out)}) sent "
               f"on to other parties within {t.rapid_window_h:.0f} h")
     if prep.cfg.customer_baselines and _familiar_flow(row, out, t.rapid_new_share):
-        return _hit(prep, "AML-RAPID-MOVEMENT",
-                    reason + ", from and to parties the customer has dealt with before", ids,
-                    score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
+        return hit(prep, "AML-RAPID-MOVEMENT",
+                   reason + ", from and to parties the customer has dealt with before", ids,
+                   score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
                               prep.cfg.tiers.high - 1), tempered=True)
-    return _hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
+    return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
 
 
 def _familiar_flow(row: FeatureRow, out: float, new_share: float) -> bool:
@@ -264,13 +211,13 @@ def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         lo, hi = led.window(ev.occurred_at.timestamp() - 7 * 24 * HOUR,
                             ev.occurred_at.timestamp())
         ids = tuple(led.event_ids[i] for i in range(lo, hi) if led.bits[i] & HIGH_RISK)
-        return _hit(prep, "AML-HIGH-RISK-GEO",
-                    f"{repeats:.0f} transfers with counterparties in high-risk jurisdictions "
-                    f"within 7 days, each under {_money(floor)} (the latest "
-                    f"{_money(row['amount'])} {way} {ev.counterparty_country})", ids)
-    return _hit(prep, "AML-HIGH-RISK-GEO",
-                f"{ev.method} of {_money(row['amount'])} {way} a counterparty in "
-                f"{ev.counterparty_country}, a high-risk jurisdiction", (ev.event_id,))
+        return hit(prep, "AML-HIGH-RISK-GEO",
+                   f"{repeats:.0f} transfers with counterparties in high-risk jurisdictions "
+                   f"within 7 days, each under {money(floor)} (the latest "
+                   f"{money(row['amount'])} {way} {ev.counterparty_country})", ids)
+    return hit(prep, "AML-HIGH-RISK-GEO",
+               f"{ev.method} of {money(row['amount'])} {way} a counterparty in "
+               f"{ev.counterparty_country}, a high-risk jurisdiction", (ev.event_id,))
 
 
 def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -283,12 +230,12 @@ def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     woke = prof.woke_at
     if woke and ev.occurred_at.timestamp() > woke:
         after = (ev.occurred_at.timestamp() - woke) / HOUR
-        why = (f"{_money(row['amount'])} {ev.direction} {after:.0f} h after the account woke "
+        why = (f"{money(row['amount'])} {ev.direction} {after:.0f} h after the account woke "
                f"from {prof.dormant_spell_days:.0f} days without any transaction")
     else:
-        why = (f"{_money(row['amount'])} {ev.direction} after "
+        why = (f"{money(row['amount'])} {ev.direction} after "
                f"{row['days_since_last_txn']:.0f} days without any transaction")
-    return _hit(prep, "AML-DORMANT-REACTIVATION", why, (ev.event_id,))
+    return hit(prep, "AML-DORMANT-REACTIVATION", why, (ev.event_id,))
 
 
 def _baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
@@ -306,12 +253,12 @@ def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
         by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
         by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
-        why = (f"{n:.0f} debits totalling {_money(s)} in the last hour, "
+        why = (f"{n:.0f} debits totalling {money(s)} in the last hour, "
                f"{max(n_vs, s_vs):.1f}x the customer's usual hour")
     else:
         by_count = n >= t.velocity_fixed_count
         by_sum = n >= 3 and s >= t.velocity_fixed_sum
-        why = f"{n:.0f} debits totalling {_money(s)} in the last hour"
+        why = f"{n:.0f} debits totalling {money(s)} in the last hour"
     if not (by_count or by_sum):
         return None
     led = prof.ledger
@@ -325,7 +272,7 @@ def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     firm = 2 * new >= len(debits) >= 3
     if firm:
         why += f"; {new} of them to payees new to the customer"
-    return _hit(prep, "FRAUD-VELOCITY", why, ids, firm=firm)
+    return hit(prep, "FRAUD-VELOCITY", why, ids, firm=firm)
 
 
 def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -354,14 +301,14 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 or 0 < largest < t.unusual_largest_multiple):
             return None
         why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
-               f"({_money(amount)})" + (
+               f"({money(amount)})" + (
                    f", {largest:.1f}x the largest it has paid recently" if largest else "") + (
                    f" at a high-risk merchant category ({ev.merchant_category})"
                    if listed else "") + (" to a payee paid before" if known else ""))
     else:
         if amount < t.unusual_fixed_amount:
             return None
-        why = f"a single debit of {_money(amount)}"
+        why = f"a single debit of {money(amount)}"
         if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
             # no history of this kind, but a customer we know: compare with its largest
             # typical amount of any kind (a salary, a usual transfer)
@@ -370,7 +317,7 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 return None
             why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
                 typical) else ""
-    return _hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
+    return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
 
 
 def _card_testing(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -396,10 +343,10 @@ def _card_testing(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                              if led.bits[i] & NEW_CP}) < len(merchants):
             continue
         new = " new to the customer" if only_new else ""
-        return _hit(prep, "FRAUD-CARD-TESTING",
-                    f"{len(picked)} card payments of at most {_money(t.card_testing_small)} at "
-                    f"{len(merchants)} merchants{new} within {minutes:.0f} minutes",
-                    tuple(led.event_ids[i] for i in picked))
+        return hit(prep, "FRAUD-CARD-TESTING",
+                   f"{len(picked)} card payments of at most {money(t.card_testing_small)} at "
+                   f"{len(merchants)} merchants{new} within {minutes:.0f} minutes",
+                   tuple(led.event_ids[i] for i in picked))
     return None
 
 
@@ -419,53 +366,6 @@ def _drain(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         amount = row["amount"]
     if amount < t.drain_floor:
         return None
-    return _hit(prep, "ATO-DRAIN",
-                f"{_money(amount)} sent to payees never paid before, "
-                f"{since_cred:.1f} h after a credential change", (ev.event_id,))
-
-
-def _login_burst(row: FeatureRow, ev: Login, prof: CustomerProfile,
-                 prep: Prepared) -> Hit | None:
-    t = prep.cfg.thresholds
-    if ev.success or row["failed_logins_10m"] < t.login_burst_count:
-        return None
-    return _hit(prep, "ATO-LOGIN-BURST",
-                f"{row['failed_logins_10m']:.0f} failed logins within "
-                f"{t.login_burst_window_min:.0f} minutes",
-                (ev.event_id,))
-
-
-def _credential_change(row: FeatureRow, ev: ProfileChange, prof: CustomerProfile,
-                       prep: Prepared) -> Hit | None:
-    t = prep.cfg.thresholds
-    since = row["hours_since_new_access"]
-    if ev.field == "address" or since > t.credential_window_h:
-        return None
-    why = f"{ev.field.replace('_', ' ')} changed {since:.1f} h after a login from a new device"
-    if (prep.cfg.customer_baselines and not row["new_access_strong"]
-            and ev.field == "device_binding"):
-        # A new phone bound in the home country with no failed logins: the usual story.
-        return _hit(prep, "ATO-CREDENTIAL-CHANGE", why + " (looks like a new phone)", (
-            ev.event_id,), score=prep.cfg.tiers.low + 50)
-    if row["new_access_strong"]:
-        why += " (new country or after failed logins)"
-    return _hit(prep, "ATO-CREDENTIAL-CHANGE", why, (ev.event_id,))
-
-
-def _delinquency(row: FeatureRow, ev: Repayment, prep: Prepared) -> Hit | None:
-    t = prep.cfg.thresholds
-    dpd, partial = row["days_past_due"], row["partial_in_row"]
-    if dpd >= t.delinquency_severe_dpd:
-        return _hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
-                    (ev.event_id,), score=prep.cfg.severe_delinquency_score)
-    if dpd >= t.delinquency_dpd:
-        return _hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
-                    (ev.event_id,))
-    if partial >= t.partial_in_row:
-        return _hit(prep, "CREDIT-DELINQUENCY", f"{partial:.0f} partial repayments in a row",
-                    (ev.event_id,))
-    if dpd >= t.delinquency_early_dpd and row["repay_ratio"] < t.delinquency_partial_share:
-        return _hit(prep, "CREDIT-DELINQUENCY",
-                    f"instalment {dpd:.0f} days past due and only {row['repay_ratio']:.0%} "
-                    "of it paid", (ev.event_id,))
-    return None
+    return hit(prep, "ATO-DRAIN",
+               f"{money(amount)} sent to payees never paid before, "
+               f"{since_cred:.1f} h after a credential change", (ev.event_id,))

@@ -1,0 +1,64 @@
+"""What a typology rule returns when it fires (`Hit`), the typology codes and their risk
+categories, and the one way a rule makes a hit (severity from the config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from riskwarn.core.features import Prepared
+
+CATEGORY = {
+    "AML-LARGE-CASH": "aml",
+    "AML-STRUCTURING": "aml",
+    "AML-RAPID-MOVEMENT": "aml",
+    "AML-HIGH-RISK-GEO": "aml",
+    "AML-DORMANT-REACTIVATION": "aml",
+    "FRAUD-VELOCITY": "fraud",
+    "FRAUD-UNUSUAL-AMOUNT": "fraud",
+    "FRAUD-CARD-TESTING": "fraud",
+    "ATO-LOGIN-BURST": "account_takeover",
+    "ATO-CREDENTIAL-CHANGE": "account_takeover",
+    "ATO-DRAIN": "account_takeover",
+    "CREDIT-DELINQUENCY": "credit",
+    # appended, not interleaved: the typology model's class indices follow this order
+    "AML-MULE-FAN-IN": "aml",
+    "AML-MULE-FAN-OUT": "aml",
+    "AML-PASS-THROUGH": "aml",
+    "AML-LAYERING-CHAIN": "aml",
+    "NETWORK-LINKED": "aml",
+}
+TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
+MAX_EVIDENCE = 20
+HOUR = 3600.0
+DAY = 86_400.0
+
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    code: str
+    score: int
+    reason: str
+    evidence: tuple[str, ...]
+    tempered: bool
+    boost: int = 0  # added to the event's other hits (NETWORK-LINKED: a confirmed case near)
+    # money between accounts behind the hit (from, to, amount, epoch s): the network a
+    # chain or a link shows on its alert
+    network: tuple[tuple[str, str, float, float], ...] = ()
+
+    @property
+    def category(self) -> str:
+        return CATEGORY[self.code]
+
+
+def money(v: float) -> str:
+    return f"{v:,.0f} {'CNY'}"
+
+
+def hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
+         score: int | None = None, tempered: bool = False, firm: bool = False) -> Hit:
+    """`tempered`: the model may lower this hit even if its typology is not tempered;
+    `firm`: it may not, whatever the typology (the pattern is unusual for anyone)."""
+    sev = prep.cfg.severity[code]
+    return Hit(code, sev.score if score is None else score, reason, evidence[-MAX_EVIDENCE:],
+               (sev.tempered or tempered) and not firm and prep.cfg.use_model)

@@ -1,0 +1,56 @@
+"""Typology rules on logins, profile changes and repayments: account takeover and credit
+(the transaction rules are in core/typologies.py)."""
+
+from __future__ import annotations
+
+from riskwarn.core.events import Login, ProfileChange, Repayment
+from riskwarn.core.features import FeatureRow, Prepared
+from riskwarn.core.hits import Hit, hit
+from riskwarn.core.profile import CustomerProfile
+
+
+def login_burst(row: FeatureRow, ev: Login, prof: CustomerProfile,
+                 prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if ev.success or row["failed_logins_10m"] < t.login_burst_count:
+        return None
+    return hit(prep, "ATO-LOGIN-BURST",
+               f"{row['failed_logins_10m']:.0f} failed logins within "
+               f"{t.login_burst_window_min:.0f} minutes",
+               (ev.event_id,))
+
+
+def credential_change(row: FeatureRow, ev: ProfileChange, prof: CustomerProfile,
+                       prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    since = row["hours_since_new_access"]
+    if ev.field == "address" or since > t.credential_window_h:
+        return None
+    why = f"{ev.field.replace('_', ' ')} changed {since:.1f} h after a login from a new device"
+    if (prep.cfg.customer_baselines and not row["new_access_strong"]
+            and ev.field == "device_binding"):
+        # A new phone bound in the home country with no failed logins: the usual story.
+        return hit(prep, "ATO-CREDENTIAL-CHANGE", why + " (looks like a new phone)", (
+            ev.event_id,), score=prep.cfg.tiers.low + 50)
+    if row["new_access_strong"]:
+        why += " (new country or after failed logins)"
+    return hit(prep, "ATO-CREDENTIAL-CHANGE", why, (ev.event_id,))
+
+
+def delinquency(row: FeatureRow, ev: Repayment, prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    dpd, partial = row["days_past_due"], row["partial_in_row"]
+    if dpd >= t.delinquency_severe_dpd:
+        return hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
+                   (ev.event_id,), score=prep.cfg.severe_delinquency_score)
+    if dpd >= t.delinquency_dpd:
+        return hit(prep, "CREDIT-DELINQUENCY", f"instalment {dpd:.0f} days past due",
+                   (ev.event_id,))
+    if partial >= t.partial_in_row:
+        return hit(prep, "CREDIT-DELINQUENCY", f"{partial:.0f} partial repayments in a row",
+                   (ev.event_id,))
+    if dpd >= t.delinquency_early_dpd and row["repay_ratio"] < t.delinquency_partial_share:
+        return hit(prep, "CREDIT-DELINQUENCY",
+                   f"instalment {dpd:.0f} days past due and only {row['repay_ratio']:.0%} "
+                   "of it paid", (ev.event_id,))
+    return None
