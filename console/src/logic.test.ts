@@ -6,6 +6,7 @@ import { MESSAGES, money, translate } from "./i18n";
 import { countdown, sla } from "./sla";
 import { change, check, type ThresholdsDoc } from "./thresholds";
 import { authorizeUrl, challengeOf, claims } from "./pkce";
+import { TIER_STYLE, contrast } from "./palette";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
@@ -158,5 +159,14 @@ describe("PKCE", () => {
     expect(Object.fromEntries(url.searchParams)).toMatchObject({ response_type: "code", client_id: "c1", code_challenge: "CH", code_challenge_method: "S256", state: "ST" });
     const payload = btoa(JSON.stringify({ "cognito:username": "ana", "cognito:groups": ["analyst"], exp: 99 })).replace(/=+$/, "");
     expect(claims(`h.${payload}.s`)).toEqual({ user: "ana", groups: ["analyst"], exp: 99 });
+  });
+});
+
+describe("the tier colours", () => {
+  it("meet WCAG AA contrast (4.5:1) on their tags", () => {
+    for (const [tier, s] of Object.entries(TIER_STYLE)) {
+      expect(contrast(s.color, s.background), tier).toBeGreaterThanOrEqual(4.5);
+    }
+    expect(contrast("#000000", "#ffffff")).toBeCloseTo(21, 5);
   });
 });

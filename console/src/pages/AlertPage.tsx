@@ -2,11 +2,11 @@ import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Form, Input, List,
 import { useCallback, useEffect, useState } from "react";
 import type { AlertDetail, Evidence, Outcome } from "../api";
 import { NetworkChart } from "../components/NetworkChart";
+import { TierTag } from "../components/TierTag";
 import { useApp } from "../context";
 import { allowed, fourEyesStage, reviewer } from "../decision";
 import { money, when } from "../i18n";
 import { label, statusLabel } from "../labels";
-import { TIER_COLOR } from "./Queue";
 
 const OUTCOMES: Outcome[] = ["confirmed", "false_positive", "needs_info"];
 
@@ -78,7 +78,7 @@ export function AlertPageView({ alertId }: { alertId: string }) {
     <Space direction="vertical" size="middle" style={{ width: "100%" }}>
       <Button onClick={() => go("#/alerts")}>{t("detail.back")}</Button>
       <Card
-        title={<Space><Tag color={TIER_COLOR[alert.tier]}>{t(`tier.${alert.tier}`)}</Tag>{alert.alert_id}</Space>}
+        title={<Space><TierTag tier={alert.tier} />{alert.alert_id}</Space>}
         extra={<Tag data-testid="status">{statusLabel(t, alert.status)}</Tag>}
       >
         <Descriptions size="small" column={{ xs: 1, md: 3 }}>

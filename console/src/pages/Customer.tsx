@@ -1,10 +1,10 @@
 import { Alert, Card, Col, Descriptions, Empty, List, Row, Space, Table, Tag, Typography } from "antd";
 import { useEffect, useState } from "react";
 import type { AlertSummary, CustomerRisk, Tier } from "../api";
+import { TierTag } from "../components/TierTag";
 import { useApp } from "../context";
 import { when } from "../i18n";
 import { statusLabel } from "../labels";
-import { TIER_COLOR } from "./Queue";
 
 export function CustomerPage({ customerId }: { customerId: string }) {
   const { api, t, go, locale } = useApp();
@@ -29,7 +29,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
           <Card size="small" title={t("cust.profile")}>
             {p ? (
               <Descriptions size="small" column={1}>
-                <Descriptions.Item label={t("cust.highest")}>{risk.highest_open_tier ? <Tag color={TIER_COLOR[risk.highest_open_tier]}>{t(`tier.${risk.highest_open_tier}`)}</Tag> : "-"}</Descriptions.Item>
+                <Descriptions.Item label={t("cust.highest")}>{risk.highest_open_tier ? <TierTag tier={risk.highest_open_tier} /> : "-"}</Descriptions.Item>
                 <Descriptions.Item label={t("cust.firstSeen")}>{p.first_seen ? when(locale, p.first_seen) : "-"}</Descriptions.Item>
                 <Descriptions.Item label={t("cust.lastEvent")}>{p.last_event ? when(locale, p.last_event) : "-"}</Descriptions.Item>
                 <Descriptions.Item label={t("cust.events")}>{p.events_seen}</Descriptions.Item>
@@ -55,7 +55,7 @@ export function CustomerPage({ customerId }: { customerId: string }) {
           size="small" rowKey="alert_id" pagination={false} dataSource={past} data-testid="customer-alerts"
           columns={[
             { title: t("col.created"), dataIndex: "created_at", render: (v: string) => when(locale, v) },
-            { title: t("col.tier"), dataIndex: "tier", render: (v: Tier) => <Tag color={TIER_COLOR[v]}>{t(`tier.${v}`)}</Tag> },
+            { title: t("col.tier"), dataIndex: "tier", render: (v: Tier) => <TierTag tier={v} /> },
             { title: t("col.alert"), dataIndex: "alert_id", render: link },
             { title: t("col.typologies"), dataIndex: "typologies", render: (v: string[]) => v.join(", ") },
             { title: t("col.status"), dataIndex: "status", render: (v: string) => statusLabel(t, v) },

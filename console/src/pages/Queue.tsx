@@ -2,13 +2,13 @@ import { Alert, Badge, Button, Card, Checkbox, Flex, Input, Select, Space, Stati
 import type { ColumnsType } from "antd/es/table";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { AlertQuery, AlertSummary, Category, Tier } from "../api";
+import { TierTag } from "../components/TierTag";
 import { useApp } from "../context";
 import { reviewer } from "../decision";
 import { when } from "../i18n";
 import { statusLabel } from "../labels";
 import { countdown, sla } from "../sla";
 
-export const TIER_COLOR: Record<Tier, string> = { low: "default", medium: "gold", high: "orange", critical: "red" };
 const TIERS: Tier[] = ["low", "medium", "high", "critical"];
 const STATUSES = ["open", "in_review", "escalated", "confirmed", "false_positive", "closed", "workflow_failed"] as const;
 const CATEGORIES: Category[] = ["fraud", "aml", "account_takeover", "credit"];
@@ -97,7 +97,7 @@ export function Queue() {
     {
       title: t("col.tier"), dataIndex: "tier", width: 90,
       sorter: (a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier),
-      render: (v: Tier) => <Tag color={TIER_COLOR[v]}>{t(`tier.${v}`)}</Tag>,
+      render: (v: Tier) => <TierTag tier={v} />,
     },
     { title: t("col.score"), dataIndex: "score", width: 80, sorter: (a, b) => a.score - b.score },
     {
@@ -143,7 +143,7 @@ export function Queue() {
       <Flex gap={12} wrap>
         {counts.map(([tier, n]) => (
           <Card key={tier} size="small" style={{ minWidth: 120 }}>
-            <Statistic title={<Tag color={TIER_COLOR[tier]}>{t(`tier.${tier}`)}</Tag>} value={n} />
+            <Statistic title={<TierTag tier={tier} />} value={n} />
           </Card>
         ))}
       </Flex>
