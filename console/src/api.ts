@@ -190,6 +190,7 @@ export interface CustomerRisk {
     known_counterparties: number;
     own_accounts: number;
     failed_logins_recent: number;
+    recent_transactions: Evidence[];
   } | null;
   open_alerts: AlertSummary[];
   active_controls: Control[];

@@ -121,6 +121,8 @@ def test_an_analyst_claims_and_decides_a_high_alert(browser: Any, local: LocalSt
     page.get_by_test_id(f"claim-{high['alert_id']}").click()
     page.get_by_text(high["alert_id"]).click()
     page.get_by_test_id("reasons").wait_for()
+    # the customer's transactions around the alert, drawn from the API's timeline
+    page.get_by_test_id("timeline").locator("svg").first.wait_for()
     _shot(page, "alert-detail")
     page.get_by_label("False positive").check()
     page.get_by_label("Note").fill("known merchant, customer confirmed by phone")

@@ -325,12 +325,20 @@ def test_customer_risk_reads_the_scored_profile_and_masks_devices_for_auditors(
 
     lines = [orjson.dumps(raw("login", customer_id="C-42", device_id="d-7f3a9c21",
                               occurred_at=f"2026-11-0{d}T09:00:00Z")) for d in range(1, 4)]
+    lines.append(orjson.dumps(raw(customer_id="C-42", occurred_at="2026-11-03T10:00:00Z",
+                                  device_id="d-7f3a9c21",
+                                  amount="250.00", counterparty_id="SHOP-0042")))
     score_batch(stack.send(lines), generate_context(), stack.ports)
     _, clear, _ = api.call("GET", "/customers/C-42/risk")
-    assert clear["profile"]["events_seen"] == 3 and clear["profile"]["devices"] == ["d-7f3a9c21"]
+    assert clear["profile"]["events_seen"] == 4 and clear["profile"]["devices"] == ["d-7f3a9c21"]
+    # the timeline around an alert: the ledger's last 7 days
+    (txn,) = clear["profile"]["recent_transactions"]
+    assert (txn["amount"], txn["counterparty"]) == (250.0, "SHOP-0042")
     status, masked, _ = api.call("GET", "/customers/C-42/risk", user="aud", groups=("auditor",))
     assert status == 200 and masked["profile"]["devices"] != ["d-7f3a9c21"]
     assert masked["profile"]["devices"][0].endswith("21") and "*" in masked["profile"]["devices"][0]
+    hidden = masked["profile"]["recent_transactions"][0]["counterparty"]
+    assert hidden != "SHOP-0042" and "*" in hidden
 
 
 def test_fifty_requests_at_once_each_answer_is_the_callers_own(api: Client, desk: Desk) -> None:

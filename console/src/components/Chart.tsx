@@ -1,14 +1,15 @@
 // Apache ECharts in a div: the option is set whenever it changes; the chart is disposed with
 // the component and follows the container's size.
-import { BarChart, GraphChart } from "echarts/charts";
-import { GridComponent, TooltipComponent } from "echarts/components";
+import { BarChart, GraphChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { SVGRenderer } from "echarts/renderers";
 import type { EChartsOption } from "echarts";
 import { useEffect, useRef } from "react";
 
-// only what the console draws: bars and the network graph, rendered as SVG
-echarts.use([BarChart, GraphChart, GridComponent, TooltipComponent, SVGRenderer]);
+// only what the console draws: bars, the network graph, the timeline, rendered as SVG
+echarts.use([BarChart, GraphChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent,
+  TooltipComponent, SVGRenderer]);
 
 export function Chart({ option, height = 320, testId }: { option: EChartsOption; height?: number; testId?: string }) {
   const ref = useRef<HTMLDivElement>(null);

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Form, Input, List,
 import { useCallback, useEffect, useState } from "react";
 import type { AlertDetail, Evidence, Outcome } from "../api";
 import { NetworkChart } from "../components/NetworkChart";
+import { TimelineChart } from "../components/TimelineChart";
 import { TierTag } from "../components/TierTag";
 import { useApp } from "../context";
 import { allowed, fourEyesStage, reviewer } from "../decision";
@@ -17,6 +18,7 @@ export function AlertPageView({ alertId }: { alertId: string }) {
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [str, setStr] = useState<string | null>(null);
+  const [txns, setTxns] = useState<Evidence[]>([]);
   const [form] = Form.useForm<{ outcome: Outcome; note: string }>();
 
   const load = useCallback(async () => {
@@ -30,6 +32,10 @@ export function AlertPageView({ alertId }: { alertId: string }) {
   useEffect(() => {
     void load();
   }, [load]);
+  const customerId = alert?.customer_id;
+  useEffect(() => {
+    if (customerId) api.customer(customerId).then((c) => setTxns(c.profile?.recent_transactions ?? []), () => setTxns([]));
+  }, [api, customerId]);
   useEffect(() => {
     if (alert && (alert.status === "confirmed" || alert.status === "closed") && alert.risk_category === "aml") {
       api.strText(`STR-${alert.alert_id}`).then(setStr, () => setStr(null));
@@ -112,6 +118,11 @@ export function AlertPageView({ alertId }: { alertId: string }) {
                 ]}
               />
             </Card>
+            {txns.length > 0 && (
+              <Card size="small" title={t("tl.title")}>
+                <TimelineChart txns={txns} evidenceIds={alert.evidence.map((e) => e.event_id)} at={alert.occurred_at} />
+              </Card>
+            )}
             {alert.network && (
               <Card size="small" title={t("detail.network")}>
                 <NetworkChart graph={alert.network} />

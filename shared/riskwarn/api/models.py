@@ -143,6 +143,9 @@ class ProfileSummary(BaseModel):
     known_counterparties: int
     own_accounts: int
     failed_logins_recent: int
+    # the ledger's last 7 days (the timeline around an alert); counterparties masked for
+    # roles that see masked data
+    recent_transactions: list[Evidence] = Field(default_factory=list)
 
 
 class CustomerRisk(BaseModel):

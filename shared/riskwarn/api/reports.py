@@ -14,6 +14,7 @@ from riskwarn.api.common import ApiPorts, answers, caller, errors, ports
 from riskwarn.api.models import (
     Control,
     CustomerRisk,
+    Evidence,
     MissedCase,
     MissedCaseIn,
     ProfileSummary,
@@ -53,7 +54,10 @@ def _profile(prof: CustomerProfile, masked: bool) -> ProfileSummary:
         events_seen=prof.n_events, transactions_last_7_days=len(prof.ledger),
         devices=[mask(d) for d in devices] if masked else devices,
         countries=sorted(prof.countries), known_counterparties=len(prof.counterparties),
-        own_accounts=len(prof.own_accounts), failed_logins_recent=len(prof.failed_logins))
+        own_accounts=len(prof.own_accounts), failed_logins_recent=len(prof.failed_logins),
+        recent_transactions=[
+            Evidence.model_validate({**e, "counterparty": mask(e["counterparty"]) or None}
+                                    if masked else e) for e in prof.transactions()])
 
 
 def _active_controls(p: ApiPorts, customer_id: str) -> list[Control]:

@@ -262,14 +262,15 @@ class CustomerProfile:
             del seen[next(iter(seen))]
         return "new"
 
-    def transactions(self, event_ids: Iterable[str]) -> list[dict[str, Any]]:
-        """What the ledger knows of these events (amount in the reporting currency,
-        direction, method, counterparty, time): the evidence an investigator needs."""
-        wanted = set(event_ids)
+    def transactions(self, event_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """What the ledger knows of these events (all of its last 7 days when None: amount
+        in the reporting currency, direction, method, counterparty, time): the evidence an
+        investigator needs, and the customer's timeline around an alert."""
+        wanted = None if event_ids is None else set(event_ids)
         led = self.ledger
         out: list[dict[str, Any]] = []
         for i, eid in enumerate(led.event_ids):
-            if eid in wanted:
+            if wanted is None or eid in wanted:
                 bits = led.bits[i]
                 method = "cash" if bits & CASH else "card" if bits & CARD else "transfer"
                 out.append({
