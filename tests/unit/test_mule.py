@@ -219,3 +219,12 @@ def test_a_link_raises_the_customers_other_alert() -> None:
     assert max(s.score for s in raised) > max(s.score for s in plain)
     top = max(raised, key=lambda s: s.score)
     assert {"FRAUD-VELOCITY", "NETWORK-LINKED"} <= set(top.typologies)
+
+
+def test_card_spending_after_pay_day_is_not_money_sent_on() -> None:
+    # a big inflow, then a shopping spree at six shops new to the card: consumption
+    spree = [txn(2.0 + i * 0.5, 5_500, customer_id="SHOPPER", account_id="SHOPPER-01",
+                 method="card", counterparty_id=f"NEW-SHOP-{i}") for i in range(6)]
+    scored = _score([*_history("SHOPPER"), _t("SHOPPER", 1.0, 40_000, "credit", "EMPLOYER"),
+                     *spree])
+    assert not _codes(scored) & {"AML-MULE-FAN-OUT", "AML-PASS-THROUGH", "AML-LAYERING-CHAIN"}

@@ -4,6 +4,7 @@ new payers in and sent on (AML-MULE-FAN-IN), one inflow split to many new payees
 (AML-PASS-THROUGH). The passage found here (money in from other parties, most of it sent on
 within hours) is also what the counterparty graph links across customers (core/network.py).
 
+Money to and from the customer's own accounts, and card spending, never count as sent on.
 Counts of distinct payers and payees are exact over the ledger's window: the ledger is the
 bounded sketch (7 days, MAX_TXNS rows; a customer with more transactions in a week than that
 has its oldest rows dropped first, so counts can only be under-stated, never inflated).
@@ -15,7 +16,11 @@ from dataclasses import dataclass
 
 from riskwarn.core.events import Transaction
 from riskwarn.core.features import FeatureRow, Prepared
-from riskwarn.core.profile import DEBIT, NEW_CP, OWN, CustomerProfile
+from riskwarn.core.profile import CARD, DEBIT, NEW_CP, OWN, CustomerProfile
+
+# Card spending at shops is consumption, not money sent on (as for rapid movement): it is
+# left out of every "sent on" and "paid to" below, with the customer's own accounts
+SKIP = OWN | CARD
 
 HOUR = 3600.0
 DAY = 86_400.0
@@ -44,7 +49,7 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
     came in from other parties within the pass window, and not much more than came in (the
     customer's own accounts do not count on either side)."""
     t = prep.cfg.thresholds
-    if (ev.direction != "debit" or not prep.mules
+    if (ev.direction != "debit" or not prep.mules or ev.method == "card"
             or row["credit_sum_24h"] < t.pass_floor
             or (ev.counterparty_id and ev.counterparty_id in prof.own_accounts)):
         return None
@@ -58,7 +63,7 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
     inflows: list[tuple[str, float, float]] = []
     for i in range(lo, hi):
         bits = led.bits[i]
-        if bits & OWN:
+        if bits & SKIP:
             continue
         if bits & DEBIT:
             if inflow:  # sent on after money came in
@@ -107,7 +112,7 @@ def fan_in(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFindin
     ids: list[str] = []
     for i in range(lo, hi):
         bits = led.bits[i]
-        if bits & OWN:
+        if bits & SKIP:
             continue
         if bits & DEBIT:
             if payers:
@@ -148,7 +153,7 @@ def fan_out(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFindi
     ids = [led.event_ids[big_at]]
     for i in range(big_at + 1, hi):
         bits = led.bits[i]
-        if bits & DEBIT and bits & NEW_CP and not bits & OWN:
+        if bits & DEBIT and bits & NEW_CP and not bits & SKIP:
             payees[led.counterparties[i] or led.event_ids[i]] = None
             out += led.amounts[i]
             ids.append(led.event_ids[i])
@@ -171,7 +176,7 @@ def pass_through(prof: CustomerProfile, ev: Transaction, found: Passage, prep: P
     led = prof.ledger
     week_in = week_out = 0.0
     for amount, bits in zip(led.amounts, led.bits, strict=True):
-        if bits & OWN:
+        if bits & SKIP:
             continue
         if bits & DEBIT:
             week_out += amount

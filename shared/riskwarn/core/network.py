@@ -190,7 +190,7 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     for ev in events:
         if isinstance(ev, Transaction):
             names.add(ev.account_id)
-            if ev.counterparty_id:
+            if ev.counterparty_id and ev.method != "card":  # shops are no mule's account
                 names.add(ev.counterparty_id)
     for found in passages:  # payers of earlier batches' inflows, too
         if found is not None:
