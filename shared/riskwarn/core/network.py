@@ -228,7 +228,7 @@ def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
                 before = hop
         onward: Edge = (ev.account_id, found.payee or "?", found.out, found.ts)
         if before is None:
-            edges = tuple((p or "?", ev.account_id, m, t) for p, m, t in found.inflows)
+            edges = tuple((p or "?", ev.account_id, m, at) for p, m, at in found.inflows)
             hop = Hop(ev.account_id, ev.customer_id, found.ts, found.first_in, found.inflow,
                       found.out, found.payers, found.payee, 1, (ev.account_id,),
                       found.event_ids[-MAX_EVIDENCE:], (*edges, onward)[-MAX_EDGES:])
