@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,6 @@ def test_the_dashboard_draws_the_numbers_the_api_returns(browser: Any, local: Lo
     page.goto(f"{local.api_url}/#/dashboard")
     page.get_by_test_id("chart-tier").locator("svg").first.wait_for()
     shown = page.get_by_test_id("stat-alerts").locator(".ant-statistic-content-value").inner_text()
-    from datetime import timedelta
     now = datetime.now(UTC)
     start = (now - timedelta(days=30)).replace(hour=0, minute=0, second=0, microsecond=0)
     _, summary = http(local, "GET", "/reports/summary?from="
@@ -242,6 +241,45 @@ def test_a_new_alert_appears_in_the_open_queue_without_a_reload(
     page.close()
 
 
+def test_a_chain_alert_draws_its_network_masked_for_an_auditor(
+        browser: Any, local: LocalStack) -> None:
+    kin = boto3.client("kinesis", endpoint_url=local.endpoint, region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    now = datetime.now(UTC)
+
+    def move(cid: str, minutes: int, amount: str, direction: str, cp: str) -> bytes:
+        return orjson.dumps({
+            "event_id": f"e-net-{cid}-{minutes}-{direction}", "event_type": "transaction",
+            "customer_id": cid, "account_id": f"{cid}-01", "channel": "mobile",
+            "occurred_at": (now + timedelta(minutes=minutes - 90)).isoformat(),
+            "amount": amount, "currency": "CNY", "direction": direction,
+            "method": "transfer", "counterparty_id": cp})
+
+    chain = [move("NA", 0, "60000.00", "credit", "SRC-01"),
+             move("NA", 30, "57000.00", "debit", "NB-01"),
+             move("NB", 30, "57000.00", "credit", "NA-01"),
+             move("NB", 60, "55000.00", "debit", "NC-01"),
+             move("NC", 60, "55000.00", "credit", "NB-01")]
+    kin.put_records(StreamName=local.p.ref("EventStream") if local.p else "", Records=[
+        {"Data": line, "PartitionKey": orjson.loads(line)["customer_id"]} for line in chain])
+    alert = eventually(lambda: next((a for a in _alerts(local) if a["customer_id"] == "NC"
+                                     and "AML-LAYERING-CHAIN" in a["typologies"]), None))
+    page = _page(browser, local, "ana")
+    page.goto(f"{local.api_url}/#/alerts/{alert['alert_id']}")
+    graph = page.get_by_test_id("network-graph")
+    graph.locator("svg").first.wait_for()
+    for account in ("NA-01", "NB-01", "NC-01"):
+        graph.get_by_text(account, exact=True).first.wait_for()
+    _shot(page, "network")
+    page.close()
+    aud = _page(browser, local, "aud")
+    aud.goto(f"{local.api_url}/#/alerts/{alert['alert_id']}")
+    graph = aud.get_by_test_id("network-graph")
+    graph.get_by_text("NC-01", exact=True).first.wait_for()  # the alert's own account
+    assert graph.get_by_text("NA-01", exact=True).count() == 0
+    aud.close()
+
+
 def test_the_customer_view_lists_the_customers_alerts(browser: Any, local: LocalStack) -> None:
     alert = _alerts(local)[0]
     page = _page(browser, local, "sue")
@@ -286,8 +324,6 @@ def test_an_admin_changes_thresholds_with_a_reason_and_bad_values_are_refused(
 
 def test_the_queue_pages_through_many_alerts(browser: Any, local: LocalStack) -> None:
     """Last in this module: it adds 130 alerts the other tests would see."""
-    from datetime import timedelta
-
     from riskwarn.cases.alerts import Alert
     from riskwarn.store.alerts import to_item
 
