@@ -1,5 +1,6 @@
 """The counterparty graph's state in DynamoDB: one item per account (see core/network.py),
-read with BatchGetItem (100 keys a call).
+read with BatchGetItem (100 keys a call, consistent reads: a hop another shard wrote a moment
+ago must be seen).
 
 - `hops`: written by the score function with UpdateItem, only by the account's owner
   (events are partitioned by customer), one call per account that took a hop (passages are
@@ -65,7 +66,8 @@ class NetworkStore:
             keys: list[Any] = [{"account": {"S": a}} for a in ids[start:start + GET_CHUNK]]
             for attempt in range(TRIES):
                 self.calls += 1
-                resp: Any = self.client.batch_get_item(RequestItems={self.table: {"Keys": keys}})
+                resp: Any = self.client.batch_get_item(RequestItems={self.table: {
+                    "Keys": keys, "ConsistentRead": True}})
                 for item in resp.get("Responses", {}).get(self.table, []):
                     found[item["account"]["S"]] = from_item(item)
                 keys = list(resp.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", []))
