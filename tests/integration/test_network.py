@@ -105,3 +105,36 @@ def test_the_chain_is_a_graph_in_the_api_and_a_confirmed_mule_links_its_payers(
               if i["customer_id"]["S"] == "NE"]
     assert linked and "NETWORK-LINKED" in linked[0].typologies
     assert any("one hop from NB-01" in r for r in linked[0].reason_codes)
+
+
+@pytest.mark.parametrize("stack", ["put"], indirect=True)
+def test_a_medium_mule_alert_confirmed_on_the_alert_itself_marks_the_graph(
+        stack: Stack) -> None:
+    from riskwarn.cases.alerts import Alert, EvidenceItem, alert_id_for
+    from riskwarn.store.alerts import to_item
+
+    ddb = stack.client("dynamodb")
+    now = datetime.now(UTC)
+    aid = alert_id_for("e-p2")
+    alert = Alert(alert_id=aid, customer_id="NP", account_id="NP-01", tier="medium",
+                  score=600, risk_category="aml", typologies=["AML-PASS-THROUGH"],
+                  reason_codes=["passes money through"], event_ids=["e-p1", "e-p2"],
+                  occurred_at=now, last_evidence_at=now, created_at=now, evidence=[
+                      EvidenceItem(event_id="e-p1", at=now, amount=30_000.0,
+                                   direction="credit", method="transfer",
+                                   counterparty="PAYER-01"),
+                      EvidenceItem(event_id="e-p2", at=now, amount=29_000.0,
+                                   direction="debit", method="transfer",
+                                   counterparty="PAYEE-01")])
+    ddb.put_item(TableName=stack.p.ref("AlertsTable"), Item=to_item(alert))
+    api = Client(stack)
+    status, doc, _ = api.call("POST", f"/alerts/{aid}/decision",
+                              body={"outcome": "confirmed", "note": "a mule, by its own story"})
+    assert status == 200 and doc["state"] == "recorded", doc
+    for account, hops in (("NP-01", 0), ("PAYER-01", 1), ("PAYEE-01", 1)):
+        item = ddb.get_item(TableName=stack.p.ref("NetworkTable"),
+                            Key={"account": {"S": account}})["Item"]
+        (mark,) = decode(account, None, [item[f"mark_{aid}"]["S"]]).marks
+        assert (mark.hops, mark.case_account) == (hops, "NP-01")
+    history = [h["action"] for h in api.call("GET", f"/alerts/{aid}")[1]["history"]]
+    assert history[-2:] == ["confirmed", "network_marked"]

@@ -30,6 +30,7 @@ from riskwarn.store.alert_queries import AlertQueries, BadQuery
 from riskwarn.store.alerts import AlertStore
 from riskwarn.store.cases import CaseStore
 from riskwarn.store.controls import ControlStore
+from riskwarn.store.network import NetworkStore
 from riskwarn.store.profiles import ProfileStore
 from riskwarn.store.reports import ReportStore
 from riskwarn.store.thresholds import StaleVersion, Thresholds, ThresholdStore
@@ -45,7 +46,7 @@ def build_api_ports(env: Settings) -> ApiPorts:
     cases = CaseStore(ddb, env.alerts_table, env.history_table)
     disposition = Disposition(cases, aws.sfn(env.endpoint_url, env.region))
     return ApiPorts(
-        settings=env, review=Review(cases, disposition),
+        settings=env, review=Review(cases, disposition, NetworkStore(ddb, env.network_table)),
         alerts=AlertStore(ddb, env.alerts_table, env.history_table),
         controls=ControlStore(ddb, env.controls_table),
         queries=AlertQueries(ddb, env.alerts_table),

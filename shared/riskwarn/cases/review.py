@@ -14,13 +14,15 @@ Every write appends to the alert's history with the caller's name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from riskwarn.cases import lifecycle
 from riskwarn.cases.access import Caller
 from riskwarn.cases.disposition import Disposition
 from riskwarn.cases.lifecycle import Case, Outcome
+from riskwarn.cases.network_marks import mark_confirmed
+from riskwarn.core.network import NetworkPort
 
 State = Literal["completed", "recorded", "awaiting_second_review"]
 
@@ -45,9 +47,11 @@ class DecisionResult:
 
 
 class Review:
-    def __init__(self, cases: Cases, disposition: Disposition) -> None:
+    def __init__(self, cases: Cases, disposition: Disposition,
+                 network: NetworkPort | None = None) -> None:
         self.cases = cases
         self.disposition = disposition
+        self.network = network  # a confirmed mule or fraud case marks the graph
 
     def load(self, alert_id: str) -> dict[str, Any]:
         return self.cases.load(alert_id)
@@ -65,7 +69,13 @@ class Review:
         if step == "direct":
             self.cases.decide_direct(alert_id, caller.user, outcome, now)
             self.cases.record(alert_id, caller.user, outcome, note, now)
-            return DecisionResult("recorded", self.cases.load(alert_id))
+            alert = self.cases.load(alert_id)
+            if outcome == "confirmed" and self.network is not None and alert.get("account_id"):
+                done = mark_confirmed(self.network, alert, alert["account_id"], now)
+                if done is not None:  # a millisecond on: the history keeps the order
+                    self.cases.record(alert_id, "riskwarn", "network_marked", done[1],
+                                      now + timedelta(milliseconds=1))
+            return DecisionResult("recorded", alert)
         if step == "first_review":
             self.cases.first_review(alert_id, caller.user, outcome, note, now)
             self.cases.record(alert_id, caller.user, "first_review",

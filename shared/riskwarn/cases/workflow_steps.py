@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 from riskwarn.cases import lifecycle
 from riskwarn.cases.lifecycle import Case
-from riskwarn.core.network import MARKING_CATEGORIES, MULE_TYPOLOGIES, Link, NetworkPort
+from riskwarn.cases.network_marks import mark_confirmed
+from riskwarn.core.network import NetworkPort
 
 ACTOR = "disposition"
 RESTRICT = "restrict_outgoing"
@@ -207,24 +208,12 @@ class WorkflowSteps:
     def _mark_network(self, call: StepCall) -> int:
         if self.network is None:
             return 0
-        alert = self.cases.load(call.alert_id)
-        if not (alert.get("risk_category") in MARKING_CATEGORIES
-                or MULE_TYPOLOGIES & set(alert.get("typologies") or ())):
+        done = mark_confirmed(self.network, self.cases.load(call.alert_id), call.account_id,
+                              call.at)
+        if done is None:
             return 0
-        at = call.at.timestamp()
-        between: dict[str, float] = {}
-        for item in alert.get("evidence") or ():
-            cp = item.get("counterparty")
-            if cp and not item.get("own_account"):
-                between[cp] = between.get(cp, 0.0) + float(item.get("amount") or 0)
-        total = sum(between.values())
-        self.network.mark(call.account_id, Link(call.account_id, call.alert_id, at, 0, total))
-        for cp, amount in sorted(between.items()):
-            self.network.mark(cp, Link(call.account_id, call.alert_id, at, 1, amount))
-        self._record(call, "network_marked",
-                     f"{call.account_id} marked as a confirmed case; {len(between)} accounts "
-                     "it paid or was paid by marked as linked to it")
-        return len(between) + 1
+        self._record(call, "network_marked", done[1])
+        return done[0]
 
     def _change(self, call: StepCall, rule: Callable[[Case], str | None],
                 label: str | None = None, decided_at: datetime | None = None,
