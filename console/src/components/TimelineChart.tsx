@@ -23,7 +23,12 @@ export function TimelineChart({ txns, evidenceIds, at }: { txns: Evidence[]; evi
       legend: { top: 0 },
       grid: { left: 64, right: 24, top: 32, bottom: 32 },
       xAxis: { type: "time" },
-      yAxis: { type: "log", name: t("ev.amount") },
+      // a log scale over the decades the amounts span (not ECharts' default 1..10^k)
+      yAxis: {
+        type: "log", name: t("ev.amount"),
+        min: 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...txns.map((e) => e.amount))))),
+        max: 10 ** Math.ceil(Math.log10(Math.max(10, ...txns.map((e) => e.amount)))),
+      },
       series: [
         { type: "scatter", name: t("tl.debit"), data: txns.filter((e) => e.direction === "debit").map(point), itemStyle: { color: "#1f4e8c" },
           markLine: { symbol: "none", data: [{ xAxis: Date.parse(at) }], lineStyle: { color: "#a8071a" }, label: { formatter: t("tl.alert") } } },
