@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskwarn.core.features import Prepared
+from riskwarn.core.network import Edge
 
 CATEGORY = {
     "AML-LARGE-CASH": "aml",
@@ -44,7 +45,7 @@ class Hit:
     boost: int = 0  # added to the event's other hits (NETWORK-LINKED: a confirmed case near)
     # money between accounts behind the hit (from, to, amount, epoch s): the network a
     # chain or a link shows on its alert
-    network: tuple[tuple[str, str, float, float], ...] = ()
+    network: tuple[Edge, ...] = ()
 
     @property
     def category(self) -> str:

@@ -91,7 +91,8 @@ class MuleFinding:
     score: int | None = None  # None: the typology's configured severity
 
 
-def _money(v: float, prep: Prepared) -> str:
+def money_text(v: float, prep: Prepared) -> str:
+    """An amount in the reporting currency, as the mule and network reasons say it."""
     return f"{v:,.0f} {prep.cfg.reporting_currency}"
 
 
@@ -129,7 +130,7 @@ def fan_in(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFindin
         return None
     return MuleFinding(
         "AML-MULE-FAN-IN",
-        f"{len(payers)} payers new to this account sent {_money(inflow, prep)} within "
+        f"{len(payers)} payers new to this account sent {money_text(inflow, prep)} within "
         f"{_hours(max(last - first, HOUR))}; {out / inflow:.0%} of it left within "
         f"{_hours(ts - first)}", tuple(ids))
 
@@ -161,8 +162,8 @@ def fan_out(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFindi
         return None
     return MuleFinding(
         "AML-MULE-FAN-OUT",
-        f"{_money(inflow, prep)} received and split to {len(payees)} payees new to this "
-        f"account ({_money(out, prep)}, {out / inflow:.0%} of it) within "
+        f"{money_text(inflow, prep)} received and split to {len(payees)} payees new to this "
+        f"account ({money_text(out, prep)}, {out / inflow:.0%} of it) within "
         f"{_hours(ts - led.ts[big_at])}", tuple(ids))
 
 
@@ -187,9 +188,9 @@ def pass_through(prof: CustomerProfile, ev: Transaction, found: Passage, prep: P
     age_days = (found.ts - prof.first_seen) / DAY
     young = age_days < t.young_account_days
     sev = prep.cfg.severity["AML-PASS-THROUGH"].score
-    reason = (f"{_money(week_in, prep)} in and {_money(week_out, prep)} out within 7 days "
+    reason = (f"{money_text(week_in, prep)} in and {money_text(week_out, prep)} out within 7 days "
               f"({max(0.0, 1 - week_out / week_in):.0%} kept); the latest "
-              f"{_money(found.inflow, prep)} was {found.out / found.inflow:.0%} sent on within "
+              f"{money_text(found.inflow, prep)} was {found.out / found.inflow:.0%} sent on within "
               f"{_hours(found.ts - found.first_in)}")
     if young:
         reason += f"; the account is {age_days:.0f} days old"

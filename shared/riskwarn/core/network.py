@@ -28,7 +28,7 @@ from typing import Protocol
 
 from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
-from riskwarn.core.mule import MAX_PARTIES, Passage
+from riskwarn.core.mule import MAX_PARTIES, Passage, money_text
 
 HOUR = 3600.0
 DAY = 86_400.0
@@ -172,10 +172,6 @@ class Finding:
     edges: tuple[Edge, ...] = ()  # the money between the accounts involved
 
 
-def _money(v: float, prep: Prepared) -> str:
-    return f"{v:,.0f} {prep.cfg.reporting_currency}"
-
-
 def _span(seconds: float) -> str:
     h = seconds / HOUR
     return f"{h * 60:.0f} min" if h < 1 else f"{h:.1f} h"
@@ -263,9 +259,9 @@ def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: 
         score = None if hop.hops >= t.chain_min_hops else t.chain_receive_score
         findings.append(Finding(
             i, CHAIN, score,
-            f"{_money(float(ev.amount) * prep.rates[ev.currency], prep)} received from "
+            f"{money_text(float(ev.amount) * prep.rates[ev.currency], prep)} received from "
             f"{ev.counterparty_id}, which passed on {hop.out / hop.inflow:.0%} of "
-            f"{_money(hop.inflow, prep)} within {_span(hop.ts - hop.first_in)}"
+            f"{money_text(hop.inflow, prep)} within {_span(hop.ts - hop.first_in)}"
             + (f" ({hop.hops} pass-through accounts in a row: {' -> '.join(hop.path)})"
                if hop.hops > 1 else ""),
             (*hop.event_ids, ev.event_id)[-MAX_EVIDENCE:], edges=hop.edges))
@@ -322,7 +318,7 @@ def linked(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Pre
             i, LINKED, t.linked_base_score + round(t.linked_span * strength),
             f"{'one' if hops == 1 else 'two'} hop{'s' if hops > 1 else ''} from "
             f"{mark.case_account}{via}, confirmed in alert {mark.alert_id} "
-            f"{(ts - mark.at) / DAY:.0f} days ago ({_money(mark.amount, prep)} between "
+            f"{(ts - mark.at) / DAY:.0f} days ago ({money_text(mark.amount, prep)} between "
             f"them; link strength {strength:.2f})", (ev.event_id,),
             boost=round(t.linked_boost * strength), edges=edges))
     return findings
@@ -331,5 +327,5 @@ def linked(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Pre
 def _chain_reason(hop: Hop, before: Hop, prep: Prepared) -> str:
     return (f"money passed through {hop.hops} accounts in a row within "
             f"{_span(hop.ts - before.first_in)}: {' -> '.join(hop.path)} -> {hop.payee or '?'}"
-            f"; {_money(before.inflow, prep)} in at {before.account}, "
-            f"{_money(hop.out, prep)} sent on from this account")
+            f"; {money_text(before.inflow, prep)} in at {before.account}, "
+            f"{money_text(hop.out, prep)} sent on from this account")

@@ -26,7 +26,7 @@ from riskwarn.core.features import FEATURE_NAMES, FeatureRow, Prepared, observe
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.mule import Passage, passage
-from riskwarn.core.network import NetworkPort, link
+from riskwarn.core.network import Edge, NetworkPort, link
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.typologies import CATEGORY, Hit, evaluate
 
@@ -126,7 +126,7 @@ class Scored:
     unlowered: int = 0
     unlowered_tier: Tier | None = None
     # money between accounts behind a chain or a link (from, to, amount, epoch s)
-    network: tuple[tuple[str, str, float, float], ...] = ()
+    network: tuple[Edge, ...] = ()
 
 
 @dataclass(slots=True)
@@ -161,7 +161,11 @@ class Scorer:
         self._use_cutoffs(cfg.model_cutoffs)
         self.regulatory = frozenset(cfg.regulatory_typologies)
         self.network_port = network  # kept for the next config, whatever this one says
-        self.network = network if cfg.network_typologies else None
+
+    @property
+    def network(self) -> NetworkPort | None:
+        """The graph this config looks for chains in (none with network typologies off)."""
+        return self.network_port if self.cfg.network_typologies else None
 
     def _use_cutoffs(self, cut: ModelCutoffs) -> None:
         tiers = self.cfg.tiers

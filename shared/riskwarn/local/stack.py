@@ -245,9 +245,10 @@ class LocalStack:
         functions.register_with_moto(self.client("lambda"), {
             logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
         self.functions = functions
-        # every handler, and what they import lazily, imported here on one thread before
-        # any poller or the front door runs: two threads importing one package for the
-        # first time at once can meet it half-initialised (a circular-import error)
+        # every handler (a broken one fails start-up), and what they import lazily,
+        # imported here on one thread before any poller or the front door runs: two
+        # threads importing one package for the first time at once can meet it
+        # half-initialised (a circular-import error)
         for logical in functions.specs:
             functions.handler(logical)
         import aws_lambda_powertools.event_handler
@@ -255,7 +256,6 @@ class LocalStack:
         import aws_lambda_powertools.utilities.data_classes  # noqa: F401
         for m in Mapping.all_in(p):
             stats = self.stats.setdefault(m.logical, PollerStats())
-            functions.handler(m.function)  # import now: a broken handler fails start-up
             if m.kind == "kinesis":
                 kin = self.client("kinesis")
                 stream = m.source_arn.rsplit("/", 1)[1]
