@@ -13,7 +13,8 @@ import pytest
 
 from riskwarn import process_cache
 from riskwarn.core.config import DEFAULT_MODEL_PATH
-from riskwarn.local.atomic import serialise_dynamodb_writes
+from riskwarn.local import moto_speed
+from riskwarn.local.atomic import keep_aws_semantics
 from riskwarn.local.provision import Provisioned, provision
 from riskwarn.local.template import transform
 from riskwarn.runtime.stream import StreamPorts, build_ports
@@ -105,7 +106,8 @@ def stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     """Both ways of writing profiles (store/profiles.py) go through every test."""
     from moto import mock_aws
 
-    serialise_dynamodb_writes()  # DynamoDB's conditional writes are atomic; moto's are not
+    keep_aws_semantics()  # atomic conditional writes, all-or-nothing transactions
+    moto_speed.apply()  # the moto the local stack runs
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         p = provision(TEMPLATE, lambda s: boto3.client(s, region_name=REGION), region=REGION)
         _functions_in_process(p, monkeypatch)

@@ -9,8 +9,8 @@ records older than `MaximumRecordAgeInSeconds`, the batch's `KinesisBatchInfo` g
 on-failure destination and the shard moves on. `ParallelizationFactor` is taken as 1 (one
 batch per shard at a time; docs/local.md).
 
-SQS: up to `BatchSize` messages; the ones the handler does not report as failed are deleted;
-the others come back after their visibility timeout.
+SQS: long polls for up to `BatchSize` messages; the ones the handler does not report as
+failed are deleted; the others come back after their visibility timeout.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from riskwarn.runtime.lambda_shapes import kinesis_event, sqs_event
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
 IDLE_S = 0.05
+# SQS: long polls, short enough that a stopping stack waits at most this long for a poller
+LONG_POLL_S = 1
 
 
 @dataclass(frozen=True)
@@ -212,12 +214,14 @@ class SqsPoller:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            if not self.poll_once():
-                stop.wait(IDLE_S)
+            self.poll_once(wait_s=LONG_POLL_S)
 
-    def poll_once(self) -> int:
+    def poll_once(self, wait_s: int = 0) -> int:
+        """One receive (a long poll of `wait_s` seconds, as Lambda's pollers make: moto
+        answers the moment a message arrives) and its invocation."""
         msgs = self.sqs.receive_message(QueueUrl=self.url,
                                         MaxNumberOfMessages=min(self.m.batch_size, 10),
+                                        WaitTimeSeconds=wait_s,
                                         AttributeNames=["All"]).get("Messages", [])
         if not msgs:
             return 0

@@ -44,29 +44,6 @@ class PortInUse(Exception):
     pass
 
 
-def _parse_each_definition_once() -> None:
-    """moto parses a state machine's ASL again for every execution (~0.2 s of CPU, holding
-    the GIL while the score function waits). The parsed program keeps no execution state
-    (retry counts live in the execution's own heap), so the local stack parses each
-    definition once."""
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-
-    original = AmazonStateLanguageParser.parse
-    if getattr(original, "riskwarn_cached", False):
-        return
-    cache: dict[str, Any] = {}
-    lock = threading.Lock()
-
-    def parse(definition: str) -> Any:
-        with lock:
-            if definition not in cache:
-                cache[definition] = original(definition)
-            return cache[definition]
-
-    parse.riskwarn_cached = True  # type: ignore[attr-defined]
-    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
-
-
 @dataclass
 class LocalConfig:
     port: int = 4566
@@ -116,7 +93,8 @@ class LocalStack:
     def start(self) -> Provisioned:
         from moto.server import ThreadedMotoServer
 
-        from riskwarn.local.atomic import serialise_dynamodb_writes
+        from riskwarn.local import moto_speed
+        from riskwarn.local.atomic import keep_aws_semantics
         from riskwarn.local.template import transform
         from riskwarn.local.tokens import new_secret
 
@@ -134,8 +112,8 @@ class LocalStack:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         # metrics are off locally (nothing collects EMF): no warning per invocation about it
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        _parse_each_definition_once()
-        serialise_dynamodb_writes()
+        moto_speed.apply()
+        keep_aws_semantics()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.cfg.port, verbose=False)
         server.start()
         self._servers.append(server)
@@ -215,7 +193,6 @@ class LocalStack:
         env.update(self.cfg.timing)
         env.update({"RISKWARN_ENDPOINT_URL": self.endpoint,
                     "RISKWARN_MODEL_PATH": str(DEFAULT_MODEL_PATH),
-                    "RISKWARN_PROFILE_WRITES": "put",  # store/profiles.py: moto's transactions
                     # RISKWARN_LOCAL_LOG_LEVEL=INFO: the log lines production writes
                     "POWERTOOLS_LOG_LEVEL": os.environ.get("RISKWARN_LOCAL_LOG_LEVEL",
                                                            "WARNING"),

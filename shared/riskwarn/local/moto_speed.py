@@ -1,0 +1,183 @@
+"""Work moto's server repeats on every request though its answer cannot change while the
+local stack runs: done once. Semantics are untouched (those are in atomic.py); each patch is
+idempotent and applies to this process only.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import threading
+from typing import Any
+
+import orjson
+
+
+def apply() -> None:
+    _parse_each_definition_once()
+    _list_moto_modules_once()
+    _dynamodb_items_as_json()
+    _parse_each_update_expression_once()
+    _one_client_per_workflow_service()
+
+
+def _parse_each_definition_once() -> None:
+    """moto parses a state machine's ASL again for every execution (~0.2 s of CPU, holding
+    the GIL while the score function waits). The parsed program keeps no execution state
+    (retry counts live in the execution's own heap), so the local stack parses each
+    definition once."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.parse
+    if getattr(original, "riskwarn_cached", False):
+        return
+    cache: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def parse(definition: str) -> Any:
+        with lock:
+            if definition not in cache:
+                cache[definition] = original(definition)
+            return cache[definition]
+
+    parse.riskwarn_cached = True  # type: ignore[attr-defined]
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+
+
+def _list_moto_modules_once() -> None:
+    """moto's server finds the service of every request by listing its own package directory
+    (~150 `isdir` calls) under the dispatcher's one lock: a tenth of the stack's CPU at a
+    burst, and every request waits on it. The package does not change while it runs."""
+    from moto import backends
+
+    if getattr(backends.list_of_moto_modules, "riskwarn_cached", False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+
+    @functools.wraps(backends.list_of_moto_modules)
+    def listed() -> tuple[str, ...]:
+        return modules
+
+    listed.riskwarn_cached = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = listed
+
+
+# DynamoDB operations whose answers are items (or nothing): their wire form is the result's
+# JSON as it stands
+ITEM_OPERATIONS = frozenset({
+    "GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem",
+    "BatchWriteItem", "TransactGetItems", "TransactWriteItems"})
+
+
+def _base64(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+def _wire(value: Any) -> Any:
+    """The result as DynamoDB's JSON protocol writes it: absent (None) members left out."""
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
+
+
+def _json(result: dict[str, Any]) -> str:
+    """Binary values in base64. Items hold no None (DynamoDB's null is {"NULL": true}), so
+    the result is written as it stands; only when a null shows in the text (an absent
+    member, or a string that merely looks like one) is it walked to leave members out."""
+    body = orjson.dumps(result, default=_base64)
+    if b":null" in body or b"[null" in body or b",null" in body:
+        body = orjson.dumps(_wire(result), default=_base64)
+    return body.decode()
+
+
+def _dynamodb_items_as_json() -> None:
+    """moto writes every answer through a serializer driven by the API's shapes: for an item
+    that walks each attribute value's ten possible members, about half of a DynamoDB call's
+    time at a burst. An answer of items is already in its wire shape; it is written as JSON
+    directly. Anything else (table descriptions with dates, errors) goes the shapes' way."""
+    from moto.dynamodb.responses import DynamoResult
+
+    original = DynamoResult.execute_result
+    if getattr(original, "riskwarn_cached", False):
+        return
+
+    @functools.wraps(original)
+    def execute_result(self: Any, context: Any) -> Any:
+        if context.operation_model.name in ITEM_OPERATIONS and isinstance(self.result, dict):
+            try:
+                body = _json(self.result)
+            except TypeError:
+                return original(self, context)
+            version = context.service_model.metadata.get("jsonVersion", "1.0")
+            return 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
+        return original(self, context)
+
+    execute_result.riskwarn_cached = True  # type: ignore[attr-defined]
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+def _parse_each_update_expression_once() -> None:
+    """moto tokenises and parses an UpdateItem's expression on every call (a third of the
+    call's time); its validator and executor work on a deep copy of the tree, and the other
+    readers only read it, so one tree per expression serves every call."""
+    from moto.dynamodb.parsing import expressions
+
+    parser: Any = expressions.UpdateExpressionParser  # type: ignore[attr-defined]
+
+    if getattr(parser.make, "riskwarn_cached", False):
+        return
+    parsed = functools.lru_cache(maxsize=4096)(parser.make)
+
+    def make(cls: type, expression_str: str) -> Any:
+        return parsed(expression_str)
+
+    make.riskwarn_cached = True  # type: ignore[attr-defined]
+    parser.make = classmethod(make)
+
+
+# moto's workflow modules that make a client for a task: each imported the maker by name
+_TASK_MODULES = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_sqs",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_sns",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_dynamodb",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_sfn")
+
+
+def _one_client_per_workflow_service() -> None:
+    """moto's Step Functions builds a new boto3 client (and a new connection) for every task
+    it runs; a client is thread-safe and its endpoint does not change while the stack runs,
+    so each (region, service) gets one."""
+    import importlib
+
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    if getattr(original, "riskwarn_cached", False):
+        return
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(original)
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is not None:  # a task run as another role: its own client
+            return original(region, service, state_credentials)
+        with lock:
+            if (region, service) not in clients:
+                clients[(region, service)] = original(region, service)
+            return clients[(region, service)]
+
+    client_for.riskwarn_cached = True  # type: ignore[attr-defined]
+    boto_client.boto_client_for = client_for
+    for name in _TASK_MODULES:
+        module = importlib.import_module(name)
+        if getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = client_for  # type: ignore[attr-defined]

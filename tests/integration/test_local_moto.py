@@ -1,0 +1,159 @@
+"""What the local stack changes in moto (local/atomic.py, local/moto_speed.py) keeps
+DynamoDB's answers: a cancelled transaction leaves every item it named as it was, without
+copying a table, and the answers written the fast way equal moto's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from riskwarn.local import moto_speed
+from riskwarn.local.atomic import keep_aws_semantics
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from moto import mock_aws
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    keep_aws_semantics()
+    moto_speed.apply()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(TableName="one", BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+        client.create_table(TableName="two", BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"},
+                                       {"AttributeName": "r", "KeyType": "RANGE"}],
+                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                                  {"AttributeName": "r", "AttributeType": "N"}])
+        yield client
+
+
+def _items(client: Any) -> dict[str, list[Any]]:
+    return {t: sorted((i for i in client.scan(TableName=t, ConsistentRead=True)["Items"]),
+                      key=repr) for t in ("one", "two")}
+
+
+def _transaction(failing: bool) -> list[dict[str, Any]]:
+    return [
+        {"Put": {"TableName": "one", "Item": {"k": {"S": "new"}, "v": {"N": "1"}},
+                 "ConditionExpression": "attribute_not_exists(k)"}},
+        {"Update": {"TableName": "one", "Key": {"k": {"S": "old"}},
+                    "UpdateExpression": "SET v = v + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"Delete": {"TableName": "two", "Key": {"k": {"S": "a"}, "r": {"N": "1"}}}},
+        {"Put": {"TableName": "two", "Item": {"k": {"S": "a"}, "r": {"N": "2"},
+                                              "b": {"B": b"\x00\xff"}},
+                 "ConditionExpression": "attribute_exists(k)" if failing
+                 else "attribute_not_exists(k)"}},
+    ]
+
+
+def _seed(client: Any) -> None:
+    client.put_item(TableName="one", Item={"k": {"S": "old"}, "v": {"N": "5"}})
+    client.put_item(TableName="two", Item={"k": {"S": "a"}, "r": {"N": "1"}})
+
+
+def test_a_cancelled_transaction_leaves_every_item_it_named_as_it_was(ddb: Any) -> None:
+    _seed(ddb)
+    before = _items(ddb)
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=_transaction(failing=True))
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = [r["Code"] for r in err.value.response["CancellationReasons"]]
+    assert reasons == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert _items(ddb) == before  # the put, the update and the delete undone
+
+
+def test_a_transaction_that_holds_writes_every_item(ddb: Any) -> None:
+    _seed(ddb)
+    ddb.transact_write_items(TransactItems=_transaction(failing=False))
+    after = _items(ddb)
+    assert [i["k"]["S"] for i in after["one"]] == ["new", "old"]
+    assert next(i for i in after["one"] if i["k"]["S"] == "old")["v"] == {"N": "6"}
+    assert after["two"] == [{"k": {"S": "a"}, "r": {"N": "2"}, "b": {"B": b"\x00\xff"}}]
+
+
+def test_the_backup_copies_no_table(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.table import Table
+
+    def refuse(self: Any, memo: Any) -> Any:
+        raise AssertionError("a whole table was copied")
+
+    monkeypatch.setattr(Table, "__deepcopy__", refuse, raising=False)
+    _seed(ddb)
+    before = _items(ddb)
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=_transaction(failing=True))
+    assert _items(ddb) == before
+    ddb.transact_write_items(TransactItems=_transaction(failing=False))
+    assert len(_items(ddb)["one"]) == 2
+
+
+def _conversation(client: Any) -> list[Any]:
+    """Every item-answering operation once, binary values and absent members included."""
+    def answer(resp: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in resp.items() if k != "ResponseMetadata"}
+
+    out = []
+    for i in range(5):
+        out.append(answer(client.put_item(
+            TableName="two", Item={"k": {"S": "c"}, "r": {"N": str(i)}, "blob": {"B": bytes([i])},
+                                   "m": {"M": {"l": {"L": [{"NULL": True}, {"BOOL": False}]}}},
+                                   "tags": {"SS": ["x", "null"]}})))
+    out.append(answer(client.put_item(TableName="one", Item={"k": {"S": "p"}, "n": {"N": "1"}},
+                                      ReturnValues="ALL_OLD")))
+    out.append(answer(client.put_item(TableName="one", Item={"k": {"S": "p"}, "n": {"N": "2"}},
+                                      ReturnValues="ALL_OLD")))
+    for value in ("3", "4"):  # one expression, two values: the parsed expression holds none
+        out.append(answer(client.update_item(
+            TableName="one", Key={"k": {"S": "p"}}, UpdateExpression="SET n = n + :d, s = :s",
+            ExpressionAttributeValues={":d": {"N": value}, ":s": {"S": value}},
+            ReturnValues="ALL_NEW")))
+    out.append(answer(client.get_item(TableName="two", Key={"k": {"S": "c"}, "r": {"N": "1"}})))
+    out.append(answer(client.get_item(TableName="two", Key={"k": {"S": "c"}, "r": {"N": "9"}})))
+    out.append(answer(client.batch_get_item(RequestItems={"two": {"Keys": [
+        {"k": {"S": "c"}, "r": {"N": str(i)}} for i in range(3)]}})))
+    out.append(answer(client.query(TableName="two", KeyConditionExpression="k = :k",
+                                   ExpressionAttributeValues={":k": {"S": "c"}}, Limit=2)))
+    out.append(answer(client.query(TableName="two", KeyConditionExpression="k = :k",
+                                   ExpressionAttributeValues={":k": {"S": "c"}},
+                                   ReturnConsumedCapacity="TOTAL")))
+    out.append(answer(client.scan(TableName="one")))
+    out.append(answer(client.transact_get_items(TransactItems=[
+        {"Get": {"TableName": "one", "Key": {"k": {"S": "p"}}}}])))
+    out.append(answer(client.batch_write_item(RequestItems={"one": [
+        {"PutRequest": {"Item": {"k": {"S": "q"}}}}]})))
+    out.append(answer(client.delete_item(TableName="one", Key={"k": {"S": "q"}},
+                                         ReturnValues="ALL_OLD")))
+    return out
+
+
+def test_fast_answers_equal_moto_own(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.table import Table  # noqa: F401 - the backend is loaded
+    from moto.dynamodb.responses import DynamoResult
+
+    fast = _conversation(ddb)
+    for table in ("one", "two"):
+        ddb.delete_table(TableName=table)
+    fast_path: Any = DynamoResult.execute_result
+    monkeypatch.setattr(DynamoResult, "execute_result", fast_path.__wrapped__)
+    ddb.create_table(TableName="one", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+    ddb.create_table(TableName="two", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"},
+                                {"AttributeName": "r", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
+                                           {"AttributeName": "r", "AttributeType": "N"}])
+    assert fast == _conversation(ddb)
+    assert fast[7]["Attributes"]["n"] == {"N": "5"} and fast[8]["Attributes"]["n"] == {"N": "9"}
