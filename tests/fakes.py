@@ -27,6 +27,7 @@ class FakeModel:
     def typologies(self, rows: Matrix) -> list[str]:
         return [self.typology] * len(rows)
 
-    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]:
+    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02,
+                currency: str = "CNY") -> list[list[str]]:
         self.explained += len(rows)
         return [["amount stood out"] for _ in range(len(rows))]

@@ -19,7 +19,7 @@ from tests.builders import eventually
 from tests.integration.conftest import Stack
 from tests.integration.desk import Desk
 
-pytestmark = pytest.mark.parametrize("stack", ["put"], indirect=True)
+pytestmark = pytest.mark.parametrize("stack", ["transact"], indirect=True)
 
 ROLES = ("analyst", "supervisor", "auditor", "admin")
 

@@ -29,7 +29,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
-@pytest.fixture(params=["put"])
+@pytest.fixture(params=["transact"])
 def door(stack: Stack) -> Iterator[tuple[FrontDoor, dict[str, str]]]:
     secret = new_secret()
     token = sign("tess", ["analyst", "supervisor", "admin"], secret)
@@ -44,7 +44,7 @@ def door(stack: Stack) -> Iterator[tuple[FrontDoor, dict[str, str]]]:
 @settings(max_examples=40, deadline=None,
           derandomize=not os.environ.get("RISKWARN_FRESH_EXAMPLES"),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@pytest.mark.parametrize("stack", ["put"], indirect=True)
+@pytest.mark.parametrize("stack", ["transact"], indirect=True)
 def test_api_matches_its_spec(case: schemathesis.Case,
                               door: tuple[FrontDoor, dict[str, str]]) -> None:
     app, auth = door

@@ -41,7 +41,7 @@ def _decide(url: str, alert_id: str, user: str, *groups: str) -> int:
                  "--api-url", url, "--token", sign(user, groups, SECRET)])
 
 
-@pytest.mark.parametrize("stack", ["put"], indirect=True)
+@pytest.mark.parametrize("stack", ["transact"], indirect=True)
 def test_a_critical_alert_is_never_closed_by_one_person_from_the_cli(
         stack: Stack, front_door: str, capsys: pytest.CaptureFixture[str]) -> None:
     desk = Desk(stack)

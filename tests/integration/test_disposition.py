@@ -21,7 +21,7 @@ def desk(stack: Stack) -> Desk:
     return Desk(stack)
 
 
-pytestmark = pytest.mark.parametrize("stack", ["put"], indirect=True)
+pytestmark = pytest.mark.parametrize("stack", ["transact"], indirect=True)
 
 
 def test_confirmed_critical_aml_alert_is_frozen_reported_followed_up_and_closed(

@@ -27,15 +27,19 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     moto_speed.apply()
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(TableName="one", BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
-        client.create_table(TableName="two", BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"},
-                                       {"AttributeName": "r", "KeyType": "RANGE"}],
-                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
-                                                  {"AttributeName": "r", "AttributeType": "N"}])
+        _tables(client)
         yield client
+
+
+def _tables(client: Any) -> None:
+    """`one` keyed by a hash key, `two` by a hash and a range key."""
+    for name, keys in (("one", {"k": "S"}), ("two", {"k": "S", "r": "N"})):
+        client.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": k, "KeyType": "HASH" if i == 0 else "RANGE"}
+                       for i, k in enumerate(keys)],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": t}
+                                  for k, t in keys.items()])
 
 
 def _items(client: Any) -> dict[str, list[Any]]:
@@ -139,7 +143,6 @@ def _conversation(client: Any) -> list[Any]:
 
 
 def test_fast_answers_equal_moto_own(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.dynamodb.models.table import Table  # noqa: F401 - the backend is loaded
     from moto.dynamodb.responses import DynamoResult
 
     fast = _conversation(ddb)
@@ -147,13 +150,6 @@ def test_fast_answers_equal_moto_own(ddb: Any, monkeypatch: pytest.MonkeyPatch) 
         ddb.delete_table(TableName=table)
     fast_path: Any = DynamoResult.execute_result
     monkeypatch.setattr(DynamoResult, "execute_result", fast_path.__wrapped__)
-    ddb.create_table(TableName="one", BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
-    ddb.create_table(TableName="two", BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"},
-                                {"AttributeName": "r", "KeyType": "RANGE"}],
-                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"},
-                                           {"AttributeName": "r", "AttributeType": "N"}])
+    _tables(ddb)
     assert fast == _conversation(ddb)
     assert fast[7]["Attributes"]["n"] == {"N": "5"} and fast[8]["Attributes"]["n"] == {"N": "9"}

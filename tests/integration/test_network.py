@@ -48,7 +48,7 @@ def test_a_chain_split_over_two_batches_is_found_through_the_network_table(
     assert any("NA-01 -> NB-01" in r for r in chained["NB"].reason_codes)
 
 
-@pytest.mark.parametrize("stack", ["put"], indirect=True)
+@pytest.mark.parametrize("stack", ["transact"], indirect=True)
 def test_the_chain_is_a_graph_in_the_api_and_a_confirmed_mule_links_its_payers(
         stack: Stack) -> None:
     ddb = stack.client("dynamodb")
@@ -107,7 +107,7 @@ def test_the_chain_is_a_graph_in_the_api_and_a_confirmed_mule_links_its_payers(
     assert any("one hop from NB-01" in r for r in linked[0].reason_codes)
 
 
-@pytest.mark.parametrize("stack", ["put"], indirect=True)
+@pytest.mark.parametrize("stack", ["transact"], indirect=True)
 def test_a_medium_mule_alert_confirmed_on_the_alert_itself_marks_the_graph(
         stack: Stack) -> None:
     from riskwarn.cases.alerts import Alert, EvidenceItem, alert_id_for

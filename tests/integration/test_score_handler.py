@@ -27,7 +27,7 @@ def _load_app() -> Any:
     return module
 
 
-@pytest.mark.parametrize("stack", ["put"], indirect=True)
+@pytest.mark.parametrize("stack", ["transact"], indirect=True)
 def test_handler_runs_with_the_templates_environment_and_emits_metrics(
         stack: Stack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         caplog: pytest.LogCaptureFixture) -> None:
@@ -35,7 +35,6 @@ def test_handler_runs_with_the_templates_environment_and_emits_metrics(
     for key, value in stack.p.function_env("ScoreFunction").items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("RISKWARN_MODEL_PATH", str(DEFAULT_MODEL_PATH))  # not /opt locally
-    monkeypatch.setenv("RISKWARN_PROFILE_WRITES", "put")
     process_cache.reset()  # the function builds its settings and ports afresh
     app = _load_app()
     event = stack.send([b"not json", *scenario()])

@@ -79,7 +79,8 @@ class QuantileModel:
     def typologies(self, rows: Matrix) -> list[str]:
         return ["FRAUD-UNUSUAL-AMOUNT"] * len(rows)
 
-    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]:
+    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02,
+                currency: str = "CNY") -> list[list[str]]:
         return [[] for _ in range(len(rows))]
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import pytest
 
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Event
 from riskwarn.core.features import Prepared
+from riskwarn.core.model import describe
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import featurize
 from riskwarn.core.typologies import Hit
@@ -327,3 +329,20 @@ def test_a_burst_to_new_payees_is_firm_one_to_known_payees_the_model_may_temper(
     known = [txn(0.1 * i, 150, counterparty_id=f"M{i % 3}") for i in range(5)]
     (hit,) = [h for h in hits([*card_history(), *known], cfg) if h.code == "FRAUD-VELOCITY"]
     assert hit.tempered
+
+
+def test_reasons_speak_the_books_reporting_currency() -> None:
+    # Given a book that reports in US dollars (its rates into USD)
+    usd = ScoringConfig(use_model=False, reporting_currency="USD",
+                        rates={"USD": Decimal("1"), "CNY": Decimal("0.14")})
+    # When a cash deposit passes the large-cash threshold (50,000 in the reporting currency)
+    (hit,) = hits([txn(0, 52000, currency="USD", method="cash", direction="credit")], usd)
+    # Then the reason's amounts are in USD, not the shipped default
+    assert hit.reason == ("cash deposit of 52,000 USD, at or above the 50,000 USD reporting "
+                          "threshold")
+
+
+def test_model_explanations_speak_the_reporting_currency() -> None:
+    assert describe("debit_sum_1h", 12_345.0, "EUR") == "12,345 EUR debited in the last hour"
+    assert describe("amount_vs_p95", 4.0, "EUR") == (
+        "amount 4.0x the customer's 90-day 95th percentile")

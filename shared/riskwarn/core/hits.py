@@ -52,10 +52,6 @@ class Hit:
         return CATEGORY[self.code]
 
 
-def money(v: float) -> str:
-    return f"{v:,.0f} {'CNY'}"
-
-
 def hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
          score: int | None = None, tempered: bool = False, firm: bool = False) -> Hit:
     """`tempered`: the model may lower this hit even if its typology is not tempered;

@@ -48,7 +48,8 @@ class ModelPort(Protocol):
 
     def typologies(self, rows: Matrix) -> list[str]: ...
 
-    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]: ...
+    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02,
+                currency: str = "CNY") -> list[list[str]]: ...
 
 
 def card_path(model_path: Path) -> Path:
@@ -122,7 +123,8 @@ class RiskModel:
         probs = self.typology_probabilities(rows)
         return [self.classes[1 + int(i)] for i in np.argmax(probs[:, 1:], axis=1)]
 
-    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02) -> list[list[str]]:
+    def explain(self, rows: Matrix, top: int = 3, min_drop: float = 0.02,
+                currency: str = "CNY") -> list[list[str]]:
         """For each row, the features whose return to the population baseline lowers its
         risk most, as sentences. One ONNX call for all rows."""
         if not len(rows):
@@ -137,15 +139,15 @@ class RiskModel:
         out: list[list[str]] = []
         for r in range(n):
             order = np.argsort(-drops[r])[:top]
-            out.append([describe(self.features[int(j)], float(rows[r, j]))
+            out.append([describe(self.features[int(j)], float(rows[r, j]), currency)
                         for j in order if drops[r, j] >= min_drop])
         return out
 
 
-def describe(feature: str, value: float) -> str:
-    """A feature's value as a person reads it."""
+def describe(feature: str, value: float, currency: str = "CNY") -> str:
+    """A feature's value as a person reads it; amounts in the reporting currency."""
     template = DESCRIPTIONS[feature]
-    return template.format(v=value) if "{v" in template else template
+    return template.format(v=value, cur=currency) if "{" in template else template
 
 
 @lru_cache(maxsize=4)

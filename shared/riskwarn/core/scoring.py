@@ -337,7 +337,7 @@ class Scorer:
         """The typology model and the explanations, for alert rows only: two ONNX calls."""
         assert self.model is not None
         names = self.model.typologies(rows)
-        explained = self.model.explain(rows)
+        explained = self.model.explain(rows, currency=self.prep.cfg.reporting_currency)
         with_model = [s for s in out if "MODEL" in s.typologies]
         for scored, name, why in zip(with_model, names, explained, strict=True):
             scored.model_typology = name

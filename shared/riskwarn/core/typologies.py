@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.features import FeatureRow, Prepared, typical_amount
-from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit, money
+from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit
 from riskwarn.core.mule import MuleFinding, Passage, fan_in, fan_out, pass_through
+from riskwarn.core.mule import money_text as money  # in the reporting currency
 from riskwarn.core.profile import (
     CASH,
     DEBIT,
@@ -103,7 +104,7 @@ def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     kind = "withdrawal" if ev.direction == "debit" else "deposit"
     if amount >= limit:
         return hit(prep, "AML-LARGE-CASH",
-                   f"cash {kind} of {money(amount)}, at or above the {money(limit)} "
+                   f"cash {kind} of {money(amount, prep)}, at or above the {money(limit, prep)} "
                    "reporting threshold", (ev.event_id,))
     if not prep.cfg.customer_baselines:
         return None  # the plain comparator reads DESIGN's table literally: one transaction
@@ -118,8 +119,8 @@ def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if len(picked) < 2 or total < limit:
         return None
     return hit(prep, "AML-LARGE-CASH",
-               f"{len(picked)} cash {kind}s totalling {money(total)} on one day, at or above "
-               f"the {money(limit)} reporting threshold (cumulative in a day)",
+               f"{len(picked)} cash {kind}s totalling {money(total, prep)} on one day, at or above "
+               f"the {money(limit, prep)} reporting threshold (cumulative in a day)",
                tuple(led.event_ids[i] for i in picked))
 
 
@@ -148,9 +149,9 @@ def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     kind = "withdrawals" if debit else "deposits"
     usual = prep.cfg.customer_baselines and row["band_usual"] >= t.structuring_usual_per_month
     return hit(prep, "AML-STRUCTURING",
-               f"{len(picked)} {kind} of {min(amounts):,.0f}-{max(amounts):,.0f} CNY within "
-               f"{span_h:.0f} h, total {money(total)}, each just under the "
-               f"{money(high)} threshold" + (
+               f"{len(picked)} {kind} of {min(amounts):,.0f}-{money(max(amounts), prep)} within "
+               f"{span_h:.0f} h, total {money(total, prep)}, each just under the "
+               f"{money(high, prep)} threshold" + (
                     f" (the customer usually banks {row['band_usual']:.0f} such amounts a month)"
                     if usual else ""),
                tuple(led.event_ids[i] for i in picked), tempered=usual)
@@ -175,8 +176,8 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
     ids = tuple(led.event_ids[i] for i in range(lo, hi)
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
-    reason = (f"{money(inflow)} received and {out / inflow:.0%} of it ({money(out)}) sent "
-              f"on to other parties within {t.rapid_window_h:.0f} h")
+    reason = (f"{money(inflow, prep)} received and {out / inflow:.0%} of it "
+              f"({money(out, prep)}) sent on to other parties within {t.rapid_window_h:.0f} h")
     if prep.cfg.customer_baselines and _familiar_flow(row, out, t.rapid_new_share):
         return hit(prep, "AML-RAPID-MOVEMENT",
                    reason + ", from and to parties the customer has dealt with before", ids,
@@ -213,10 +214,10 @@ def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         ids = tuple(led.event_ids[i] for i in range(lo, hi) if led.bits[i] & HIGH_RISK)
         return hit(prep, "AML-HIGH-RISK-GEO",
                    f"{repeats:.0f} transfers with counterparties in high-risk jurisdictions "
-                   f"within 7 days, each under {money(floor)} (the latest "
-                   f"{money(row['amount'])} {way} {ev.counterparty_country})", ids)
+                   f"within 7 days, each under {money(floor, prep)} (the latest "
+                   f"{money(row['amount'], prep)} {way} {ev.counterparty_country})", ids)
     return hit(prep, "AML-HIGH-RISK-GEO",
-               f"{ev.method} of {money(row['amount'])} {way} a counterparty in "
+               f"{ev.method} of {money(row['amount'], prep)} {way} a counterparty in "
                f"{ev.counterparty_country}, a high-risk jurisdiction", (ev.event_id,))
 
 
@@ -230,10 +231,10 @@ def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     woke = prof.woke_at
     if woke and ev.occurred_at.timestamp() > woke:
         after = (ev.occurred_at.timestamp() - woke) / HOUR
-        why = (f"{money(row['amount'])} {ev.direction} {after:.0f} h after the account woke "
+        why = (f"{money(row['amount'], prep)} {ev.direction} {after:.0f} h after the account woke "
                f"from {prof.dormant_spell_days:.0f} days without any transaction")
     else:
-        why = (f"{money(row['amount'])} {ev.direction} after "
+        why = (f"{money(row['amount'], prep)} {ev.direction} after "
                f"{row['days_since_last_txn']:.0f} days without any transaction")
     return hit(prep, "AML-DORMANT-REACTIVATION", why, (ev.event_id,))
 
@@ -253,12 +254,12 @@ def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
         by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
         by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
-        why = (f"{n:.0f} debits totalling {money(s)} in the last hour, "
+        why = (f"{n:.0f} debits totalling {money(s, prep)} in the last hour, "
                f"{max(n_vs, s_vs):.1f}x the customer's usual hour")
     else:
         by_count = n >= t.velocity_fixed_count
         by_sum = n >= 3 and s >= t.velocity_fixed_sum
-        why = f"{n:.0f} debits totalling {money(s)} in the last hour"
+        why = f"{n:.0f} debits totalling {money(s, prep)} in the last hour"
     if not (by_count or by_sum):
         return None
     led = prof.ledger
@@ -301,14 +302,14 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 or 0 < largest < t.unusual_largest_multiple):
             return None
         why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
-               f"({money(amount)})" + (
+               f"({money(amount, prep)})" + (
                    f", {largest:.1f}x the largest it has paid recently" if largest else "") + (
                    f" at a high-risk merchant category ({ev.merchant_category})"
                    if listed else "") + (" to a payee paid before" if known else ""))
     else:
         if amount < t.unusual_fixed_amount:
             return None
-        why = f"a single debit of {money(amount)}"
+        why = f"a single debit of {money(amount, prep)}"
         if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
             # no history of this kind, but a customer we know: compare with its largest
             # typical amount of any kind (a salary, a usual transfer)
@@ -344,7 +345,7 @@ def _card_testing(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
             continue
         new = " new to the customer" if only_new else ""
         return hit(prep, "FRAUD-CARD-TESTING",
-                   f"{len(picked)} card payments of at most {money(t.card_testing_small)} at "
+                   f"{len(picked)} card payments of at most {money(t.card_testing_small, prep)} at "
                    f"{len(merchants)} merchants{new} within {minutes:.0f} minutes",
                    tuple(led.event_ids[i] for i in picked))
     return None
@@ -367,5 +368,5 @@ def _drain(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if amount < t.drain_floor:
         return None
     return hit(prep, "ATO-DRAIN",
-               f"{money(amount)} sent to payees never paid before, "
+               f"{money(amount, prep)} sent to payees never paid before, "
                f"{since_cred:.1f} h after a credential change", (ev.event_id,))

@@ -154,26 +154,31 @@ _TASK_MODULES = (
 
 def _one_client_per_workflow_service() -> None:
     """moto's Step Functions builds a new boto3 client (and a new connection) for every task
-    it runs; a client is thread-safe and its endpoint does not change while the stack runs,
-    so each (region, service) gets one."""
+    it runs; a client is thread-safe, so each (region, service) gets one — per place moto
+    would point it: its in-process interception or the server on MOTO_PORT (a process that
+    runs a local stack and then tests under mock_aws must not hand one's client to the
+    other)."""
     import importlib
 
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     original = boto_client.boto_client_for
     if getattr(original, "riskwarn_cached", False):
         return
-    clients: dict[tuple[str, str], Any] = {}
+    clients: dict[tuple[str, str, bool, str], Any] = {}
     lock = threading.Lock()
 
     @functools.wraps(original)
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         if state_credentials is not None:  # a task run as another role: its own client
             return original(region, service, state_credentials)
+        key = (region, service, bool(botocore_stubber.enabled), moto_server_port())
         with lock:
-            if (region, service) not in clients:
-                clients[(region, service)] = original(region, service)
-            return clients[(region, service)]
+            if key not in clients:
+                clients[key] = original(region, service)
+            return clients[key]
 
     client_for.riskwarn_cached = True  # type: ignore[attr-defined]
     boto_client.boto_client_for = client_for
