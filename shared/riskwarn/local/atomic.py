@@ -8,7 +8,6 @@
   once per item: a TransactWriteItems of 100 puts into a table of 50,000 profiles copies the
   table 100 times. `transactions_back_up_their_items()` keeps the same all-or-nothing rule
   by copying only the items the transaction names, and putting them back if it is cancelled.
-
 - A Kinesis shard takes puts while it is read. moto's shard reads its records by iterating
   the dict a put adds to ("OrderedDict mutated during iteration": a 500 the client retries);
   `serialise_kinesis_shards()` gives each read and put the shard to itself.
