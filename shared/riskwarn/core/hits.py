@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from riskwarn.core.features import Prepared
-from riskwarn.core.network import Edge
+from riskwarn.core.network import MAX_EVIDENCE, Edge  # one bound for a hit's evidence
 
 CATEGORY = {
     "AML-LARGE-CASH": "aml",
@@ -29,10 +29,8 @@ CATEGORY = {
     "NETWORK-LINKED": "aml",
 }
 TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
-MAX_EVIDENCE = 20
 HOUR = 3600.0
 DAY = 86_400.0
-
 
 
 @dataclass(frozen=True, slots=True)

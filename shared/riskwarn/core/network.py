@@ -42,7 +42,7 @@ MAX_MARKS = 8
 Edge = tuple[str, str, float, float]  # money moved: from account, to account, amount, when
 MAX_EDGES = 24  # the chain's latest moves, kept with each hop and shown on its alerts
 MAX_HOPS = 16  # hops kept per account (the newest): a busy pass-through account's last ones
-MAX_EVIDENCE = 20
+MAX_EVIDENCE = 20  # event ids a hit (and the hop it comes from) carries as evidence
 
 
 @dataclass(frozen=True, slots=True)
