@@ -109,6 +109,20 @@ def test_a_confident_model_lowers_a_tempered_rule_by_one_tier_only() -> None:
     assert high.tier == "medium" and high.score == CFG.tiers.high - 1
 
 
+def test_the_model_lowers_the_alert_by_one_tier_only_however_many_hits_it_lowers() -> None:
+    # Three debits in an hour, the last 58x the median: FRAUD-VELOCITY and
+    # FRAUD-UNUSUAL-AMOUNT, each medium, together high
+    burst = [*KNOWN, txn(0, 3000), txn(0.1, 3000), txn(0.2, 10_000)]
+    (firm,) = score(burst, FakeModel({10_000.0: 0.2, 3000.0: 0.2}))
+    assert firm.tier == "high" and len(firm.typologies) == 2
+    # a confident model lowers each hit to low, and the alert from high to medium, no lower
+    (calm,) = score(burst, FakeModel({10_000.0: 0.05, 3000.0: 0.05}))
+    assert calm.tier == "medium" and calm.score == CFG.tiers.high - 1
+    assert set(calm.lowered) == {"FRAUD-VELOCITY", "FRAUD-UNUSUAL-AMOUNT"}
+    assert calm.unlowered_tier == "high"
+    assert all("held back: the model sees this as usual" in r for r in calm.reasons)
+
+
 def test_a_regulatory_typology_is_never_lowered_below_medium() -> None:
     from riskwarn.core.config import Severity
 

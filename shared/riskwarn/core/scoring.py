@@ -268,13 +268,35 @@ class Scorer:
     def _lowered(self, hit: Hit, score: int) -> int:
         """A confident model lowers a tempered hit by one tier at most: to the top of the
         tier below; a regulatory typology never below medium."""
+        if hit.code in self.regulatory and self.cfg.tiers.tier_for(score) == "medium":
+            return score
+        return self._lowered_tier(score)
+
+    def _lowered_tier(self, score: int) -> int:
+        """The top of the tier below `score`'s (a score in the lowest tier stays)."""
         tiers = self.cfg.tiers
         tier = tiers.tier_for(score)
         if tier is None or tier == "low":
             return score
-        if hit.code in self.regulatory and tier == "medium":
-            return score
         return int(getattr(tiers, tier)) - 1
+
+    def _rule_side(self, ranked: list[tuple[int, Hit]], model_score: int) -> int:
+        """The rules' score of an event from its hits (strongest first, as they stand):
+        each further typology the model did not hold back, and a model that agrees, add
+        weight; typologies the model lowered add none."""
+        cfg = self.cfg
+        rule_side = ranked[0][0] if ranked else 0
+        standing = {h.code for s, h in ranked if s >= h.score or not h.tempered}
+        if len(standing) > 1:
+            rule_side += cfg.extra_typology_bonus * (len(standing) - 1)
+        if standing and model_score >= cfg.tiers.medium:
+            rule_side += cfg.extra_typology_bonus
+        # a confirmed case nearby (NETWORK-LINKED) raises the event's other hits
+        boost = max((h.boost for _, h in ranked), default=0)
+        others = [s for s, h in ranked if not h.boost]
+        if boost and others:
+            rule_side = max(rule_side, others[0] + boost)
+        return rule_side
 
     def _combine(self, event: Event, hits: list[Hit], model_score: int, calm: bool,
                  based: bool = True) -> Scored | None:
@@ -289,19 +311,13 @@ class Scorer:
             ranked.append((s, hit))
         ranked.sort(key=lambda p: -p[0])
         rule_score = ranked[0][0] if ranked else 0
-        # Each further typology (not held back by the model) and a model that agrees add
-        # weight to the rules' side; typologies the model lowered add none.
-        rule_side = rule_score
-        standing = {h.code for s, h in ranked if s >= h.score or not h.tempered}
-        if len(standing) > 1:
-            rule_side += cfg.extra_typology_bonus * (len(standing) - 1)
-        if standing and model_score >= tiers.medium:
-            rule_side += cfg.extra_typology_bonus
-        # a confirmed case nearby (NETWORK-LINKED) raises the event's other hits
-        boost = max((h.boost for _, h in ranked), default=0)
-        others = [s for s, h in ranked if not h.boost]
-        if boost and others:
-            rule_side = max(rule_side, others[0] + boost)
+        rule_side = self._rule_side(ranked, model_score)
+        if any(s < h.score for s, h in ranked):
+            # the rail holds for the alert as for each hit: the model lowers what the rules
+            # make of the event (two typologies together: high) by one tier at most
+            firm = self._rule_side(sorted(((h.score, h) for _, h in ranked),
+                                          key=lambda p: -p[0]), model_score)
+            rule_side = max(rule_side, self._lowered_tier(firm))
         # The model's own side never passes its ceiling (high by default): critical, and
         # the automatic restriction with it, is reached by rules only. Alone, about a
         # customer it has no baseline for, it reaches low at most (queue, no one told).
@@ -317,8 +333,11 @@ class Scorer:
                 typologies.append(hit.code)
             held = ""
             if s < hit.score:  # only the model's lowering makes a hit score less
-                held = (f" (lowered to {tiers.tier_for(s) or 'no tier'}: the model sees this "
-                        "as usual for the customer)")
+                to = tiers.tier_for(s)
+                held = (f" (lowered to {to or 'no tier'}: the model sees this as usual for "
+                        "the customer)" if to == tier or to is None else
+                        " (held back: the model sees this as usual for the customer; the alert "
+                        "stands one tier below the rules' together)")
             reasons.append(hit.reason + held)
             evidence.extend(e for e in hit.evidence if e not in evidence)
         if event.event_id not in evidence:
