@@ -65,11 +65,9 @@ def _event(lines: list[bytes], start: int) -> dict[str, Any]:
 def run(batch: int, lines: list[bytes], writes: str) -> dict[str, float]:
     from moto import mock_aws
 
-    from riskwarn.local import moto_speed
-    from riskwarn.local.atomic import keep_aws_semantics
+    from riskwarn.local.cloud import prepare_moto
 
-    keep_aws_semantics()  # the moto the local stack runs (docs/local.md)
-    moto_speed.apply()
+    prepare_moto()  # the moto the local stack runs (docs/local.md)
     with mock_aws():
         process_cache.reset()
         p = provision(transform(), lambda s: aws.any_client(s, None, "us-east-1"))

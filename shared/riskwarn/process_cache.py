@@ -9,19 +9,49 @@ reaching into the modules that keep them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 _CACHES: list[Any] = []
+# Which execution environment the running code belongs to. In Lambda that is the process;
+# the embedded local stack runs several instances of a function in one process (a pool, as
+# Lambda scales out) and gives each its own key, so each builds and keeps its own.
+_INSTANCE: ContextVar[str] = ContextVar("riskwarn_instance", default="")
+
+
+@contextmanager
+def instance(key: str) -> Iterator[None]:
+    """Run as the execution environment `key` (the local stack's function instances)."""
+    token = _INSTANCE.set(key)
+    try:
+        yield
+    finally:
+        _INSTANCE.reset(token)
 
 
 def once_per_process(maxsize: int = 1) -> Callable[[F], F]:
-    """`functools.lru_cache`, registered with `reset()`."""
+    """`functools.lru_cache` per execution environment, registered with `reset()`."""
 
     def wrap(fn: F) -> F:
-        cached = lru_cache(maxsize=maxsize)(fn)
+        caches: dict[str, Callable[..., Any]] = {}
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            key = _INSTANCE.get()
+            mine = caches.get(key)
+            if mine is None:
+                with lock:
+                    mine = caches.setdefault(key, lru_cache(maxsize=maxsize)(fn))
+            return mine(*args, **kwargs)
+
+        cached.cache_clear = caches.clear  # type: ignore[attr-defined]
         _CACHES.append(cached)
         return cached  # type: ignore[return-value]
 

@@ -13,8 +13,7 @@ import pytest
 
 from riskwarn import process_cache
 from riskwarn.core.config import DEFAULT_MODEL_PATH
-from riskwarn.local import moto_speed
-from riskwarn.local.atomic import keep_aws_semantics
+from riskwarn.local.cloud import prepare_moto
 from riskwarn.local.provision import Provisioned, provision
 from riskwarn.local.template import transform
 from riskwarn.runtime.stream import StreamPorts, build_ports
@@ -96,9 +95,18 @@ def _functions_in_process(p: Provisioned, monkeypatch: pytest.MonkeyPatch) -> No
     for key, value in p.function_env("DispositionStepsFunction").items():
         monkeypatch.setenv(key, value)
     process_cache.reset()
-    InProcessFunctions(p.stack, REGION).register_with_moto(
-        boto3.client("lambda", region_name=REGION),
-        {logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
+    functions = InProcessFunctions(p.stack, REGION)
+    functions.register(boto3.client("lambda", region_name=REGION),
+                       {logical: arn for (logical, attr), arn in p.attrs.items()
+                        if attr == "Arn"})
+
+    def invoke(fn: Any, event: Any = None) -> tuple[str, bool, str]:
+        body, errored = functions.answer(fn.function_name, event)
+        return body.decode(), errored, ""
+
+    # moto's one invoke path: to the handlers in this process (the local stack's emulator
+    # sends it to the stack's functions endpoint instead, through the same `answer`)
+    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke)
 
 
 @pytest.fixture(params=["transact", "put"])
@@ -106,8 +114,7 @@ def stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     """Both ways of writing profiles (store/profiles.py) go through every test."""
     from moto import mock_aws
 
-    keep_aws_semantics()  # atomic conditional writes, all-or-nothing transactions
-    moto_speed.apply()  # the moto the local stack runs
+    prepare_moto()  # the moto the local stack runs: AWS's atomic writes, the speed-ups
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         p = provision(TEMPLATE, lambda s: boto3.client(s, region_name=REGION), region=REGION)
         _functions_in_process(p, monkeypatch)

@@ -11,8 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from riskwarn.local import moto_speed
-from riskwarn.local.atomic import keep_aws_semantics
+from riskwarn.local.cloud import prepare_moto
 
 REGION = "us-east-1"
 
@@ -23,8 +22,7 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
-    keep_aws_semantics()
-    moto_speed.apply()
+    prepare_moto()
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
         _tables(client)

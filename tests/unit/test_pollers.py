@@ -176,3 +176,68 @@ def test_records_older_than_the_maximum_age_go_to_the_failure_queue_unprocessed(
     body = orjson.loads(aws[1].receive_message(QueueUrl=aws[2])["Messages"][0]["Body"])
     assert body["requestContext"]["condition"] == "RecordAgeExceeded"
     assert body["KinesisBatchInfo"]["batchSize"] == 3
+
+
+def _run_until(poller: KinesisShardPoller, stats: PollerStats, records: int) -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=poller.run, args=(stop,))
+    t.start()
+    for _ in range(200):
+        if stats.records >= records:
+            break
+        stop.wait(0.05)
+    stop.set()
+    t.join()
+
+
+def test_parallelization_runs_batches_at_once_and_keeps_each_key_in_order(aws: Any) -> None:
+    kin = aws[0]
+    for i in range(40):  # k0 and k5 fall in different lanes (md5, as Kinesis hashes keys)
+        kin.put_record(StreamName="s", Data=orjson.dumps({"n": i}), PartitionKey=f"k{i % 10}")
+    running, most = [0], [0]
+    lock = threading.Lock()
+    inner = Handler()
+
+    def handler(function: str, event: dict[str, Any]) -> Any:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        threading.Event().wait(0.05)
+        try:
+            return inner(function, event)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    poller, stats = _poller(aws, handler, batch_size=4, parallelization=2)  # type: ignore[arg-type]
+    _run_until(poller, stats, 40)
+    seen = [n for call in inner.calls for n in call]
+    assert sorted(seen) == list(range(40))  # each record once
+    assert max(len(c) for c in inner.calls) <= 4
+    for key in range(10):  # a partition key's records in order, whatever the lane
+        mine = [n for n in seen if n % 10 == key]
+        assert mine == sorted(mine)
+    assert most[0] == 2  # two batches of the shard at once, never more
+
+
+def test_a_new_poller_resumes_after_the_checkpoint(aws: Any) -> None:
+    from riskwarn.local.pollers import Checkpoints
+
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    Checkpoints.create(ddb, "checkpoints")
+    checkpoints = Checkpoints(ddb, "checkpoints")
+    kin, sqs, url, shard = aws
+    first = Handler()
+    stats = PollerStats()
+    _records(kin, 6)
+    _run_until(KinesisShardPoller(_mapping(batch_size=3), shard, kin, sqs, first,
+                                  lambda arn: url, stats, checkpoints), stats, 6)
+    assert [n for call in first.calls for n in call] == list(range(6))
+    for i in range(6, 9):
+        kin.put_record(StreamName="s", Data=orjson.dumps({"n": i}), PartitionKey="k")
+    # a stack started again: a new poller, the same checkpoints
+    second = Handler()
+    stats = PollerStats()
+    _run_until(KinesisShardPoller(_mapping(batch_size=3), shard, kin, sqs, second,
+                                  lambda arn: url, stats, checkpoints), stats, 3)
+    assert [n for call in second.calls for n in call] == [6, 7, 8]

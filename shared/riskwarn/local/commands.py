@@ -27,6 +27,9 @@ def add_parsers(sub: Any) -> None:
     cmds = local.add_subparsers(dest="local_command", required=True)
     up = cmds.add_parser("up", help="start moto, create every resource, run the functions")
     _ports(up)
+    up.add_argument("--resume", action="store_true",
+                    help="start again on the emulator a stack killed hard left running "
+                         "(its tables, streams, queues, workflows; the pollers' checkpoints)")
     s = cmds.add_parser("send", help="put events onto the local stream")
     s.add_argument("events", help="JSON Lines events file, - for stdin")
     s.add_argument("--rate", type=POSITIVE, help="events per second (default: at once)")
@@ -100,14 +103,17 @@ def client(state: dict[str, Any], service: str) -> Any:
 
 # ---- up ----------------------------------------------------------------------------------
 def start_stack(args: argparse.Namespace) -> Any:
-    from riskwarn.local.stack import LocalConfig, LocalStack, PortInUse
+    from riskwarn.local.stack import LocalConfig, LocalStack, NothingToResume, PortInUse
 
     stack = LocalStack(LocalConfig(port=args.port, api_port=args.api_port,
-                                   state_file=args.state))
+                                   state_file=args.state,
+                                   resume=getattr(args, "resume", False)))
     try:
         p = stack.start()
-    except PortInUse as exc:
+    except (PortInUse, NothingToResume) as exc:
         raise LocalUsageError(f"riskwarn local: {exc}") from None
+    if stack.cfg.resume and stack.cloud is not None:
+        print(f"resumed on the emulator at {stack.endpoint} (process {stack.cloud.pid})")
     print(f"moto (the local AWS)   {stack.endpoint}   region {stack.cfg.region}")
     print(f"staff API              {stack.api_url}   (spec: {stack.api_url}/openapi.json)")
     print(f"state                  {stack.cfg.state_file}")

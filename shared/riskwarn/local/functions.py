@@ -2,8 +2,9 @@
 
 Each `AWS::Serverless::Function` is loaded from its `CodeUri` and `Handler` exactly as Lambda
 would (`functions/score/app.py` → `lambda_handler`). The functions are also registered with
-moto's Lambda, and moto's one invoke path is pointed here, so `aws lambda invoke` and Step
-Functions `lambda:invoke` tasks run the same handlers.
+the emulator's Lambda, which sends its invokes to this process's functions endpoint
+(cloud.py), so `aws lambda invoke` and Step Functions `lambda:invoke` tasks run the same
+handlers.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import queue
 import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from riskwarn import process_cache
 from riskwarn.local.template import TEMPLATE, load_sam
 from riskwarn.runtime.lambda_shapes import LambdaContext
 
@@ -24,7 +27,8 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 
 class InProcessFunctions:
-    def __init__(self, stack: str, region: str, template: Path = TEMPLATE) -> None:
+    def __init__(self, stack: str, region: str, template: Path = TEMPLATE,
+                 instances: dict[str, int] | None = None) -> None:
         self.stack = stack
         self.region = region
         self.root = template.parent
@@ -33,23 +37,23 @@ class InProcessFunctions:
                       if res["Type"] == "AWS::Serverless::Function"}
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
-        # Lambda's model: a function instance serves one invocation at a time. Each function
-        # here is one instance (its handler module holds process-wide state, such as the
-        # powertools resolver's current event), so its invocations queue behind this lock.
-        self._instances = {logical: threading.Lock() for logical in self.specs}
+        # Lambda's model: an instance serves one invocation at a time, and a function scales
+        # out to more instances. Each instance here keeps its own settings, clients and ports
+        # (process_cache, keyed by instance); an invocation waits for a free one. One each
+        # but where the stack asks for more (the score function: one per shard, as many as
+        # Lambda runs at once): the API function's resolver is module state, shared.
+        self._pools: dict[str, queue.SimpleQueue[str]] = {}
+        for logical in self.specs:
+            pool: queue.SimpleQueue[str] = queue.SimpleQueue()
+            for n in range((instances or {}).get(logical, 1)):
+                pool.put(f"{logical}#{n}")
+            self._pools[logical] = pool
         self.closed = False
-        self._moto_invoke: Any = None  # moto's own invoke, put back on close()
 
     def close(self) -> None:
-        """The stack has stopped: moto's workflow threads still waiting (a task token, a
-        wait state) may wake later; their invocations fail here instead of running a
-        handler in a process that has moved on (and sharing its logger and metrics)."""
+        """The stack has stopped: invocations still arriving (a workflow waking) fail here
+        instead of running a handler in a process that has moved on."""
         self.closed = True
-        if self._moto_invoke is not None:
-            from moto.awslambda.models import LambdaFunction
-
-            LambdaFunction._invoke_lambda = self._moto_invoke  # type: ignore[method-assign]
-            self._moto_invoke = None
 
     def name(self, logical: str) -> str:
         return f"{self.stack}-{logical}"
@@ -76,10 +80,13 @@ class InProcessFunctions:
         ctx = LambdaContext(function_name=self.name(logical), region=self.region,
                             timeout_ms=timeout * 1000)
         handler = self.handler(logical)
+        pool = self._pools[logical]
+        key = pool.get()
         try:
-            with self._instances[logical]:
+            with process_cache.instance(key):
                 return handler(event, ctx)
         finally:
+            pool.put(key)
             # Metrics are off locally (POWERTOOLS_METRICS_DISABLED): nothing flushes them, so
             # drop what the invocation added instead of letting it pile up. (With metrics on,
             # each handler's decorator flushes its own; clearing here would race with it.)
@@ -93,33 +100,50 @@ class InProcessFunctions:
     def _global(self, key: str, default: Any) -> Any:
         return self.sam.get("Globals", {}).get("Function", {}).get(key, default)
 
-    def register_with_moto(self, lam: Any, role_arns: dict[str, str]) -> None:
-        """Create each function in moto's Lambda (a placeholder package) and send moto's
-        invokes to the in-process handlers."""
-        from moto.awslambda.models import LambdaFunction
-
+    def register(self, lam: Any, role_arns: dict[str, str]) -> None:
+        """Create each function in the emulator's Lambda (a placeholder package): the
+        emulator sends its invokes to `endpoint()` (cloud.forward_invokes)."""
         package = io.BytesIO()
         with zipfile.ZipFile(package, "w") as z:
             z.writestr("README.txt", "riskwarn local stack: this function runs in-process")
-        by_name = {self.name(logical): logical for logical in self.specs}
         for logical, props in self.specs.items():
             lam.create_function(
                 FunctionName=self.name(logical), Runtime=self._global("Runtime", "python3.11"),
                 Role=role_arns[f"{logical}Role"], Handler=props["Handler"],
+                Timeout=int(props.get("Timeout", self._global("Timeout", 3))),
                 Code={"ZipFile": package.getvalue()})
-        functions = self
 
-        def invoke_in_process(fn: Any, event: Any = None) -> tuple[str, bool, str]:
-            logical = by_name.get(fn.function_name)
-            if logical is None:
-                return json.dumps({"errorMessage": "not a riskwarn function"}), True, ""
-            try:
-                payload = event if isinstance(event, dict) else json.loads(event or "{}")
-                result = functions.invoke(logical, payload)
-            except Exception as exc:  # Lambda reports a handler error as an errored invoke
-                return (json.dumps({"errorType": type(exc).__name__,
-                                    "errorMessage": str(exc)}), True, "")
-            return json.dumps(result), False, ""
+    def answer(self, name: str, payload: bytes | str | dict[str, Any] | None) -> tuple[bytes, bool]:
+        """An invoke of the function `name` as Lambda answers it: the result as JSON, or the
+        handler's error as the payload with the invoke marked errored."""
+        logical = {self.name(lg): lg for lg in self.specs}.get(name)
+        if logical is None:
+            return json.dumps({"errorType": "ResourceNotFoundException",
+                               "errorMessage": f"no function {name}"}).encode(), True
+        try:
+            event = payload if isinstance(payload, dict) else json.loads(payload or b"{}")
+            return json.dumps(self.invoke(logical, event)).encode(), False
+        except Exception as exc:  # Lambda reports a handler error as an errored invoke
+            return json.dumps({"errorType": type(exc).__name__,
+                               "errorMessage": str(exc)}).encode(), True
 
-        self._moto_invoke = LambdaFunction._invoke_lambda
-        LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign,assignment]
+    def endpoint(self) -> Callable[[dict[str, Any], Callable[..., Any]], list[bytes]]:
+        """The functions' invoke endpoint (WSGI) the emulator calls (cloud.forward_invokes):
+        `POST /invoke/<function name>` with the event; an errored invoke is answered with
+        `X-Amz-Function-Error`, as Lambda's API does."""
+
+        def app(environ: dict[str, Any], start: Callable[..., Any]) -> list[bytes]:
+            path = str(environ.get("PATH_INFO", ""))
+            if environ.get("REQUEST_METHOD") != "POST" or not path.startswith("/invoke/"):
+                start("404 Not Found", [("Content-Type", "application/json")])
+                return [b'{"message": "POST /invoke/<function name>"}']
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            body, errored = self.answer(path.removeprefix("/invoke/"),
+                                        environ["wsgi.input"].read(size))
+            headers = [("Content-Type", "application/json")]
+            if errored:
+                headers.append(("X-Amz-Function-Error", "Unhandled"))
+            start("200 OK", headers)
+            return [body]
+
+        return app

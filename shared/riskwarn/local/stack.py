@@ -1,7 +1,11 @@
-"""The embedded local stack: moto's server, every resource from template.yaml, the Lambda
-handlers in-process behind event-source mappings, the staff API on localhost.
+"""The embedded local stack: moto's server in a process of its own (cloud.py), every resource
+from template.yaml, the Lambda handlers in this process behind event-source mappings, the
+staff API on localhost.
 
     stack = LocalStack(LocalConfig(port=4566, api_port=8080)); stack.start() ... stack.stop()
+
+A stack killed hard leaves the emulator running with its state; `LocalConfig(resume=True)`
+(`riskwarn local up --resume`) starts the functions, mappings and API again on it.
 
 `start` writes the endpoints, resource names and the token secret to
 `.riskwarn/local.json` (mode 0600) so any AWS client and `riskwarn local …` can use it.
@@ -15,7 +19,6 @@ import os
 import socket
 import threading
 import time
-import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,14 @@ from typing import Any
 import orjson
 
 from riskwarn.core.config import DEFAULT_MODEL_PATH
-from riskwarn.local.pollers import KinesisShardPoller, Mapping, PollerStats, SqsPoller
+from riskwarn.local.cloud import Cloud
+from riskwarn.local.pollers import (
+    Checkpoints,
+    KinesisShardPoller,
+    Mapping,
+    PollerStats,
+    SqsPoller,
+)
 from riskwarn.local.provision import Provisioned, provision
 
 STATE_FILE = Path(".riskwarn") / "local.json"
@@ -40,8 +50,26 @@ LOCAL_TIMING = {"RISKWARN_REVIEW_SLA_HIGH_SECONDS": "120",
                 "RISKWARN_FOLLOW_UP_SECONDS": "20", "RISKWARN_RESTRICTION_HOURS": "1"}
 
 
+_AWS_ENV = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local"}
+
+
 class PortInUse(Exception):
     pass
+
+
+class NothingToResume(Exception):
+    pass
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        doc: dict[str, Any] = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise NothingToResume(f"no stack to resume: {path}: {exc}") from None
+    if "provisioned" not in doc or "cloud" not in doc:
+        raise NothingToResume(f"no stack to resume: {path} is not a local stack's state")
+    return doc
 
 
 @dataclass
@@ -53,6 +81,8 @@ class LocalConfig:
     state_file: Path = STATE_FILE
     timing: dict[str, str] = field(default_factory=lambda: dict(LOCAL_TIMING))
     batching_window_s: int = 0  # the template's default is 1 s; 0 locally for latency
+    functions_port: int = 0  # where the emulator sends Lambda invokes (0: any free port)
+    resume: bool = False  # start on the emulator a killed stack left (from state_file)
 
 
 def _free(port: int) -> bool:
@@ -88,42 +118,70 @@ class LocalStack:
         self._servers: list[Any] = []
         self._saved_env: dict[str, str | None] = {}
         self._saved_log_level: int | None = None
+        self.cloud: Cloud | None = None
+        self.functions_port = 0
 
     # ---- start / stop ---------------------------------------------------------------------
     def start(self) -> Provisioned:
-        from moto.server import ThreadedMotoServer
-
-        from riskwarn.local import moto_speed
-        from riskwarn.local.atomic import keep_aws_semantics
+        """The emulator (a process of its own: cloud.py), every resource, the functions, the
+        mappings, the front door; with `resume`, the functions, mappings and front door on
+        the emulator a stack that was killed left running."""
         from riskwarn.local.template import transform
         from riskwarn.local.tokens import new_secret
 
+        if self.cfg.resume:
+            return self._resume()
         for port in (self.cfg.port, self.cfg.api_port):
             if not _free(port):
                 raise PortInUse(f"port {port} on 127.0.0.1 is in use: pick another "
                                 f"with --port / --api-port")
-        self._setenv({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                      "AWS_DEFAULT_REGION": self.cfg.region, "MOTO_PORT": str(self.cfg.port),
-                      "AWS_SESSION_TOKEN": "local"})
-        for name in ("werkzeug", "moto.stepfunctions", "moto"):
-            logging.getLogger(name).setLevel(logging.ERROR)
-        # an SLA passing is a task timeout to moto's executor, which logs it as an error with
-        # the whole state's repr: expected flow here (the alert's history records it)
-        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-        # metrics are off locally (nothing collects EMF): no warning per invocation about it
-        warnings.filterwarnings("ignore", message="No application metrics to publish")
-        moto_speed.apply()
-        keep_aws_semantics()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.cfg.port, verbose=False)
-        server.start()
-        self._servers.append(server)
-        self._moto_api("config", {"stepfunctions": {"execute_state_machine": True}})
+        self.functions_port = self.cfg.functions_port or free_port()
+        self._quiet()
+        self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
+                                 "MOTO_PORT": str(self.cfg.port)})
+        self.cloud = Cloud.start(self.cfg.port, self.functions_port,
+                                 self.cfg.state_file.parent)
         self.p = p = provision(transform(region=self.cfg.region), self.client,
                                stack=self.cfg.stack, region=self.cfg.region, capture=True,
                                parameters={"BatchingWindowSeconds": self.cfg.batching_window_s})
+        Checkpoints.create(self.client("dynamodb"), self.checkpoints_table)
         self._function_environment(p)
         self.secret = new_secret()
-        self._start_functions(p)
+        self._start_functions(p, register=True)
+        self._start_api()
+        self._write_state(p)
+        return p
+
+    def _resume(self) -> Provisioned:
+        from riskwarn.local.template import transform
+
+        state = _read_state(self.cfg.state_file)
+        self.endpoint, self.api_url = state["endpoint"], state["api"]
+        self.cfg.port = int(self.endpoint.rsplit(":", 1)[1])
+        self.cfg.api_port = int(self.api_url.rsplit(":", 1)[1])
+        self.cfg.stack, self.cfg.region = state["stack"], state["region"]
+        self.functions_port = int(state["cloud"]["functions_port"])
+        self.cloud = Cloud(self.cfg.port, self.functions_port, int(state["cloud"]["pid"]))
+        if not self.cloud.answers():
+            raise NothingToResume(f"no emulator answers at {self.endpoint} (its process "
+                                  f"{self.cloud.pid} is gone): start a new stack")
+        for port in (self.cfg.api_port, self.functions_port):
+            if not _free(port):
+                raise PortInUse(f"port {port} on 127.0.0.1 is in use: is the stack running "
+                                "already?")
+        self._quiet()
+        self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
+                                 "MOTO_PORT": str(self.cfg.port)})
+        saved = state["provisioned"]
+        self.p = p = Provisioned(
+            stack=self.cfg.stack, region=self.cfg.region, template=transform(
+                region=self.cfg.region), refs=saved["refs"],
+            attrs={(logical, attr): value for logical, attr, value in saved["attrs"]},
+            not_created=state["not_created"], adjusted=state["adjusted"], capture=True,
+            captures=state["captures"])
+        self._function_environment(p)
+        self.secret = state["token_secret"]  # tokens issued before the crash still hold
+        self._start_functions(p, register=False)
         self._start_api()
         self._write_state(p)
         return p
@@ -136,14 +194,11 @@ class LocalStack:
                 logging.getLogger("riskwarn.local").warning("%s did not stop", t.name)
         if self.functions is not None:
             self.functions.close()
-        self._stop_executions()
-        # the emulator's state lives in this process's moto backends, not in the server:
-        # emptied with it, so a stack started after this one starts from nothing
-        with contextlib.suppress(Exception):
-            self._moto_api("reset")
         for server in reversed(self._servers):
             with contextlib.suppress(Exception):
-                server.stop() if hasattr(server, "stop") else server.shutdown()
+                server.shutdown()
+        if self.cloud is not None:  # the emulator and its state go with the stack
+            self.cloud.stop()
         with contextlib.suppress(FileNotFoundError):  # its endpoints are gone with it
             if self.secret and orjson.loads(self.cfg.state_file.read_bytes()).get(
                     "token_secret") == self.secret:
@@ -172,14 +227,16 @@ class LocalStack:
 
         return aws.any_client(service, self.endpoint, self.cfg.region)
 
-    def _moto_api(self, path: str, body: dict[str, Any] | None = None) -> None:
-        """POST to moto's own API (`config`, `reset`)."""
-        req = urllib.request.Request(f"{self.endpoint}/moto-api/{path}",
-                                     data=orjson.dumps(body) if body is not None else None,
-                                     method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            resp.read()
+    @property
+    def checkpoints_table(self) -> str:
+        """The event-source mappings' positions (pollers.Checkpoints), in the emulator."""
+        return f"{self.cfg.stack}-local-esm-checkpoints"
+
+    def _quiet(self) -> None:
+        for name in ("werkzeug",):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        # metrics are off locally (nothing collects EMF): no warning per invocation about it
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
 
     def _setenv(self, values: dict[str, str]) -> None:
         for key, value in values.items():
@@ -215,13 +272,33 @@ class LocalStack:
 
         process_cache.reset()
 
-    def _start_functions(self, p: Provisioned) -> None:
+    def _start_functions(self, p: Provisioned, register: bool) -> None:
+        from werkzeug.serving import make_server
+
         from riskwarn.local.functions import InProcessFunctions
 
-        functions = InProcessFunctions(self.cfg.stack, self.cfg.region)
-        functions.register_with_moto(self.client("lambda"), {
-            logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
+        mappings = Mapping.all_in(p)
+        kin = self.client("kinesis")
+        shards = {m.logical: [s["ShardId"] for s in kin.describe_stream(
+            StreamName=m.source_arn.rsplit("/", 1)[1])["StreamDescription"]["Shards"]]
+            for m in mappings if m.kind == "kinesis"}
+        # as many instances of a stream's function as Lambda runs at once: shards ×
+        # ParallelizationFactor
+        instances: dict[str, int] = {}
+        for m in mappings:
+            instances[m.function] = instances.get(m.function, 0) + len(
+                shards.get(m.logical, [])) * m.parallelization
+        functions = InProcessFunctions(self.cfg.stack, self.cfg.region,
+                                       instances={k: v for k, v in instances.items() if v})
+        if register:
+            functions.register(self.client("lambda"), {
+                logical: arn for (logical, attr), arn in p.attrs.items() if attr == "Arn"})
         self.functions = functions
+        invokes = make_server("127.0.0.1", self.functions_port, functions.endpoint(),
+                              threaded=True)
+        threading.Thread(target=invokes.serve_forever, name="invokes", daemon=True).start()
+        self._servers.append(invokes)
+        checkpoints = Checkpoints(self.client("dynamodb"), self.checkpoints_table)
         # every handler (a broken one fails start-up), and what they import lazily,
         # imported here on one thread before any poller or the front door runs: two
         # threads importing one package for the first time at once can meet it
@@ -231,16 +308,14 @@ class LocalStack:
         import aws_lambda_powertools.event_handler
         import aws_lambda_powertools.utilities.batch
         import aws_lambda_powertools.utilities.data_classes  # noqa: F401
-        for m in Mapping.all_in(p):
+        for m in mappings:
             stats = self.stats.setdefault(m.logical, PollerStats())
             if m.kind == "kinesis":
-                kin = self.client("kinesis")
-                stream = m.source_arn.rsplit("/", 1)[1]
-                shards = kin.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]
-                for shard in shards:
-                    poller = KinesisShardPoller(m, shard["ShardId"], kin, self.client("sqs"),
-                                                functions.invoke, self.queue_url, stats)
-                    self._spawn(poller.run, f"{m.logical}-{shard['ShardId']}")
+                for shard in shards[m.logical]:
+                    poller = KinesisShardPoller(m, shard, self.client("kinesis"),
+                                                self.client("sqs"), functions.invoke,
+                                                self.queue_url, stats, checkpoints)
+                    self._spawn(poller.run, f"{m.logical}-{shard}")
             else:
                 sqs_poller = SqsPoller(m, self.client("sqs"), functions.invoke,
                                        self.queue_url(m.source_arn), stats)
@@ -275,18 +350,6 @@ class LocalStack:
         t.start()
         self._servers.append(server)
 
-    def _stop_executions(self) -> None:
-        """Running workflows would keep moto's threads busy: stop them (said in docs)."""
-        if self.p is None:
-            return
-        with contextlib.suppress(Exception):
-            sfn = self.client("stepfunctions")
-            arn = self.p.ref("DispositionStateMachine")
-            for ex in sfn.list_executions(stateMachineArn=arn,
-                                          statusFilter="RUNNING")["executions"]:
-                with contextlib.suppress(Exception):
-                    sfn.stop_execution(executionArn=ex["executionArn"])
-
     def _write_state(self, p: Provisioned) -> None:
         doc = {
             "endpoint": self.endpoint, "api": self.api_url, "region": self.cfg.region,
@@ -296,6 +359,11 @@ class LocalStack:
                           if k in p.template["Resources"]},
             "tier_queues": {tier: p.ref(q) for tier, q in TIER_QUEUES.items()},
             "captures": p.captures, "not_created": p.not_created, "adjusted": p.adjusted,
+            # what `--resume` needs to start again on the same emulator
+            "cloud": {"pid": self.cloud.pid if self.cloud else 0,
+                      "functions_port": self.functions_port},
+            "provisioned": {"refs": p.refs, "attrs": [[logical, attr, value] for (
+                logical, attr), value in p.attrs.items()]},
         }
         path = self.cfg.state_file
         path.parent.mkdir(parents=True, exist_ok=True)
