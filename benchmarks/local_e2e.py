@@ -84,7 +84,7 @@ def _measure(stack: LocalStack, stream: str, today: list[bytes], offset: int) ->
     took = time.perf_counter() - started
     d = sorted(stats.invoke_s)
     print(f"burst: {len(lines):,} events drained in {took:,.1f} s = "
-          f"{len(lines) / took:,.0f} events/s (2 shards, one process); score function "
+          f"{len(lines) / took:,.0f} events/s (2 shards × ParallelizationFactor 2); score function "
           f"invocations p50 {d[len(d) // 2] * 1e3:,.0f} ms p95 "
           f"{d[int(len(d) * .95)] * 1e3:,.0f} ms over {len(d):,} batches")
     return offset + BURST

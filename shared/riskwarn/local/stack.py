@@ -283,8 +283,9 @@ class LocalStack:
             StreamName=m.source_arn.rsplit("/", 1)[1])["StreamDescription"]["Shards"]]
             for m in mappings if m.kind == "kinesis"}
         # as many instances of a stream's function as Lambda runs at once: shards ×
-        # ParallelizationFactor
-        instances: dict[str, int] = {}
+        # ParallelizationFactor; the workflows' steps a few (many executions wake at once
+        # when SLAs pass); the API one (its resolver is module state)
+        instances: dict[str, int] = {"DispositionStepsFunction": 4}
         for m in mappings:
             instances[m.function] = instances.get(m.function, 0) + len(
                 shards.get(m.logical, [])) * m.parallelization
