@@ -146,8 +146,64 @@ def test_fast_answers_equal_moto_own(ddb: Any, monkeypatch: pytest.MonkeyPatch) 
     fast = _conversation(ddb)
     for table in ("one", "two"):
         ddb.delete_table(TableName=table)
+    from moto.core.parse import BaseJSONParser
+
     fast_path: Any = DynamoResult.execute_result
     monkeypatch.setattr(DynamoResult, "execute_result", fast_path.__wrapped__)
+    fast_parse: Any = BaseJSONParser._parse_body_as_json  # requests read by moto's json too
+    monkeypatch.setattr(BaseJSONParser, "_parse_body_as_json", fast_parse.__wrapped__)
     _tables(ddb)
     assert fast == _conversation(ddb)
     assert fast[7]["Attributes"]["n"] == {"N": "5"} and fast[8]["Attributes"]["n"] == {"N": "9"}
+
+
+def test_shard_reads_equal_moto_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto import mock_aws
+    from moto.kinesis.models import Shard
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    prepare_moto()
+    with mock_aws():
+        kin = boto3.client("kinesis", region_name=REGION)
+        kin.create_stream(StreamName="s", ShardCount=2)
+        for i in range(0, 300, 100):
+            kin.put_records(StreamName="s", Records=[
+                {"Data": f"r{n}".encode(), "PartitionKey": f"k{n % 7}"}
+                for n in range(i, i + 100)])
+        shards = [s["ShardId"] for s in kin.describe_stream(StreamName="s")[
+            "StreamDescription"]["Shards"]]
+
+        def reads() -> list[Any]:
+            out: list[Any] = []
+            for shard in shards:
+                first = kin.get_shard_iterator(StreamName="s", ShardId=shard,
+                                               ShardIteratorType="TRIM_HORIZON")
+                seqs = []
+                for limit in (1, 7, 50, 10_000):
+                    it = first["ShardIterator"]
+                    while True:
+                        page = kin.get_records(ShardIterator=it, Limit=limit)
+                        out.append([(r["SequenceNumber"], r["Data"], r["PartitionKey"])
+                                    for r in page["Records"]])
+                        seqs += [r["SequenceNumber"] for r in page["Records"]]
+                        if not page["Records"]:
+                            break
+                        it = page["NextShardIterator"]
+                for where in ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                               "StartingSequenceNumber": seqs[len(seqs) // 3]},
+                              {"ShardIteratorType": "AT_SEQUENCE_NUMBER",
+                               "StartingSequenceNumber": seqs[5]},
+                              {"ShardIteratorType": "LATEST"}):
+                    it = kin.get_shard_iterator(StreamName="s", ShardId=shard,
+                                                **where)["ShardIterator"]
+                    page = kin.get_records(ShardIterator=it, Limit=20)
+                    out.append([r["SequenceNumber"] for r in page["Records"]])
+                    out.append(page["NextShardIterator"])
+            return out
+
+        fast = reads()
+        fast_read: Any = Shard.get_records
+        monkeypatch.setattr(Shard, "get_records", fast_read.__wrapped__)
+        assert fast == reads()
+        assert sum(len(page) for page in fast[:8]) > 0

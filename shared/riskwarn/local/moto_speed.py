@@ -19,6 +19,8 @@ def apply() -> None:
     _dynamodb_items_as_json()
     _parse_each_update_expression_once()
     _one_client_per_workflow_service()
+    _shard_reads_from_their_position()
+    _request_json_parsed_by_orjson()
 
 
 def _parse_each_definition_once() -> None:
@@ -186,3 +188,72 @@ def _one_client_per_workflow_service() -> None:
         module = importlib.import_module(name)
         if getattr(module, "boto_client_for", None) is original:
             module.boto_client_for = client_for  # type: ignore[attr-defined]
+
+
+def _shard_reads_from_their_position() -> None:
+    """moto reads a Kinesis shard from its first record on every GetRecords until it passes
+    the iterator's position, and finds the newest sequence number by listing every key on
+    every put: both grow with the shard (a poll every 50 ms per shard, all day). A shard's
+    sequence numbers are consecutive (each put takes the newest + 1), so a read starts at
+    the next one directly; a gap (never made by moto, but possible in principle) falls back
+    to moto's scan."""
+    from moto.kinesis.models import Shard
+
+    original = Shard.get_records
+    if getattr(original, "riskwarn_cached", False):
+        return
+
+    @functools.wraps(original)
+    def get_records(self: Any, last_sequence_id: str, limit: int | None) -> Any:
+        records = self.records
+        if not records:
+            return original(self, last_sequence_id, limit)
+        first, newest = next(iter(records)), next(reversed(records))
+        seq = max(int(last_sequence_id) + 1, first)
+        if seq <= newest and seq not in records:
+            return original(self, last_sequence_id, limit)
+        results: list[Any] = []
+        while seq <= newest and (not limit or len(results) < limit):
+            record = records.get(seq)
+            if record is None:
+                return original(self, last_sequence_id, limit)
+            results.append(record)
+            seq += 1
+        if not results:
+            return [], int(last_sequence_id), 0
+        behind = records[newest].created_at - results[-1].created_at
+        return results, seq - 1, int(behind * 1000)
+
+    def newest(self: Any) -> int:
+        return next(reversed(self.records)) if self.records else 0
+
+    def oldest(self: Any) -> int:
+        return next(iter(self.records)) if self.records else 0
+
+    get_records.riskwarn_cached = True  # type: ignore[attr-defined]
+    Shard.get_records = get_records  # type: ignore[method-assign]
+    Shard.get_max_sequence_number = newest  # type: ignore[method-assign]
+    Shard.get_min_sequence_number = oldest  # type: ignore[method-assign]
+
+
+def _request_json_parsed_by_orjson() -> None:
+    """The JSON protocols' request bodies (DynamoDB, Kinesis, SQS, SNS, Step Functions) read
+    with orjson: the same values, a few times faster. What orjson refuses (NaN, a body that
+    is not JSON) goes moto's way, with moto's answer."""
+    from moto.core.parse import BaseJSONParser
+
+    original: Any = BaseJSONParser._parse_body_as_json
+    if getattr(original, "riskwarn_cached", False):
+        return
+
+    @functools.wraps(original)
+    def parse(self: Any, body_contents: Any) -> Any:
+        if body_contents:
+            try:
+                return orjson.loads(body_contents)
+            except (orjson.JSONDecodeError, TypeError):
+                pass
+        return original(self, body_contents)
+
+    parse.riskwarn_cached = True  # type: ignore[attr-defined]
+    BaseJSONParser._parse_body_as_json = parse  # type: ignore[method-assign]
