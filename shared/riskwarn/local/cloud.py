@@ -4,8 +4,8 @@
 
 The local stack (stack.py) starts it and runs the functions, the event-source mappings and
 the front door in its own process. Keeping them apart does two things:
-- the emulator and the functions each have a core (one GIL each): the stack drains about
-  twice as fast as with both in one process (docs/local.md);
+- the emulator and the functions each have a GIL (the emulator, at one core during a burst,
+  is the local stack's limit: docs/capacity.md);
 - the state outlives the functions' process, as AWS's does Lambda's: a stack killed hard
   (SIGKILL, a crash, a closed laptop lid) starts again on the same tables, streams, queues
   and workflows, its pollers resuming from the checkpoints they keep here

@@ -166,20 +166,25 @@ class KinesisShardPoller:
         pending: list[dict[str, Any]] = []
         first_at = 0.0
         most = self.m.batch_size * self.m.parallelization
-        while not stop.is_set():
-            resp = self.kinesis.get_records(ShardIterator=it, Limit=most - len(pending))
-            it = resp["NextShardIterator"]
-            if resp["Records"] and not pending:
-                first_at = time.monotonic()
-            pending += resp["Records"]
-            full = len(pending) >= most
-            if pending and (full or time.monotonic() - first_at >= self.m.window_s):
-                self.deliver_in_parallel(pending)
-                if self.checkpoints is not None:
-                    self.checkpoints.put(self.position, pending[-1]["SequenceNumber"])
-                pending = []
-            elif not resp["Records"]:
-                stop.wait(IDLE_S)
+        try:
+            while not stop.is_set():
+                resp = self.kinesis.get_records(ShardIterator=it, Limit=most - len(pending))
+                it = resp["NextShardIterator"]
+                if resp["Records"] and not pending:
+                    first_at = time.monotonic()
+                pending += resp["Records"]
+                full = len(pending) >= most
+                if pending and (full or time.monotonic() - first_at >= self.m.window_s):
+                    self.deliver_in_parallel(pending)
+                    if self.checkpoints is not None:
+                        self.checkpoints.put(self.position, pending[-1]["SequenceNumber"])
+                    pending = []
+                elif not resp["Records"]:
+                    stop.wait(IDLE_S)
+        finally:
+            if self._lanes is not None:
+                self._lanes.shutdown(wait=False)
+                self._lanes = None
 
     def deliver_in_parallel(self, records: list[dict[str, Any]]) -> None:
         """`ParallelizationFactor` batches of the shard at once, a partition key always in

@@ -133,8 +133,11 @@ class LocalStack:
             return self._resume()
         for port in (self.cfg.port, self.cfg.api_port):
             if not _free(port):
-                raise PortInUse(f"port {port} on 127.0.0.1 is in use: pick another "
-                                f"with --port / --api-port")
+                left = self.cfg.state_file.exists()  # a stack killed hard left its emulator
+                raise PortInUse(f"port {port} on 127.0.0.1 is in use: pick another with "
+                                "--port / --api-port" + (
+                                    f", or start the stack {self.cfg.state_file} describes "
+                                    "again with --resume" if left else ""))
         self.functions_port = self.cfg.functions_port or free_port()
         self._quiet()
         self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
