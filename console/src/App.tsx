@@ -1,18 +1,21 @@
-import { App as AntApp, Button, ConfigProvider, Layout, Menu, Space, Tag, Typography } from "antd";
+import { App as AntApp, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Api } from "./api";
 import type { Session } from "./auth";
 import { claims, type ConsoleConfig, finish, logoutUrl, refresh, start, type Tokens } from "./pkce";
 import { AppContext, translator } from "./context";
 import type { Locale } from "./i18n";
-import { AlertPageView } from "./pages/AlertPage";
-import { CustomerPage } from "./pages/Customer";
-import { Dashboard } from "./pages/Dashboard";
 import { Queue } from "./pages/Queue";
 import { SignIn } from "./pages/SignIn";
-import { Thresholds } from "./pages/Thresholds";
+
+// The first screens (sign-in, the queue) come with the bundle; the others, and the chart
+// library only they use, load when first opened.
+const AlertPageView = lazy(() => import("./pages/AlertPage").then((m) => ({ default: m.AlertPageView })));
+const CustomerPage = lazy(() => import("./pages/Customer").then((m) => ({ default: m.CustomerPage })));
+const Dashboard = lazy(() => import("./pages/Dashboard").then((m) => ({ default: m.Dashboard })));
+const Thresholds = lazy(() => import("./pages/Thresholds").then((m) => ({ default: m.Thresholds })));
 
 // ./config.json (written on deploy: the API's address and Cognito's hosted UI); without it,
 // the console runs beside the API on the local stack and signs in there
@@ -137,7 +140,9 @@ export function App() {
                   </Button>
                 </Space>
               </Layout.Header>
-              <Layout.Content style={{ padding: 24 }}>{content()}</Layout.Content>
+              <Layout.Content style={{ padding: 24 }}>
+                <Suspense fallback={<Spin aria-label="loading" />}>{content()}</Suspense>
+              </Layout.Content>
             </Layout>
           </AppContext.Provider>
         )}
