@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from riskwarn.cases.alerts import Alert
 from riskwarn.local.stack import CONSOLE_DIST, LocalConfig, LocalStack, free_port
@@ -56,7 +57,7 @@ def main() -> int:
         print("the console is not built: make console", file=sys.stderr)
         return 2
     stack = LocalStack(LocalConfig(port=free_port(), api_port=free_port(),
-                                   state_file=CONSOLE_DIST.parent / ".bench-local.json"))
+                                   state_file=Path(".riskwarn/bench/console-local.json")))
     stack.start()
     try:
         _seed(stack)
