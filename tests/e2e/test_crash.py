@@ -96,3 +96,24 @@ def test_resume_with_nothing_to_resume_is_a_one_line_error(tmp_path: Path) -> No
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.strip().count("\n") == 0 and "no stack to resume" in err
+
+
+def test_down_stops_what_a_killed_stack_left(workdir: Path) -> None:
+    port, api_port = free_port(), free_port()
+    path = workdir / ".riskwarn" / "local.json"
+    first = _up(workdir, "--port", str(port), "--api-port", str(api_port))
+    state = eventually(lambda: _state(path), timeout=120)
+    os.kill(first.pid, signal.SIGKILL)
+    first.communicate(timeout=30)
+    cloud = state["cloud"]["pid"]
+    assert process_alive(cloud)
+    # a new stack on the same port is refused, with what to do in one line
+    again = _up(workdir, "--port", str(port), "--api-port", str(free_port()))
+    _, err = again.communicate(timeout=60)
+    assert again.returncode == 2 and err.strip().count("\n") == 0
+    assert "--resume" in err and "riskwarn local down" in err
+    down = subprocess.run([sys.executable, "-m", "riskwarn.cli", "local", "down"], cwd=workdir,
+                          capture_output=True, text=True, timeout=60)
+    assert down.returncode == 0, down.stderr
+    assert "stopped the emulator" in down.stdout
+    assert not process_alive(cloud) and not path.exists()

@@ -184,6 +184,17 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def runs(pid: int, marker: str) -> bool:
+    """The process is alive and its command line names `marker` (a state file's pid may by
+    now belong to another program: never signal that one)."""
+    if not process_alive(pid):
+        return False
+    try:
+        return marker in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m riskwarn.local.cloud",
                                  description="moto's server for the local stack")

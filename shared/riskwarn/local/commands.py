@@ -38,6 +38,10 @@ def add_parsers(sub: Any) -> None:
     t.add_argument("--groups", required=True, help="comma separated: analyst, supervisor, "
                    "auditor, admin")
     t.add_argument("--hours", type=POSITIVE, default=8)
+    dn = cmds.add_parser("down", help="stop a stack and its emulator (one killed hard left "
+                         "its emulator running)")
+    dn.add_argument("--state", type=Path, default=STATE_FILE,
+                    help=f"the stack's state file (default {STATE_FILE})")
     o = cmds.add_parser("outbox", help="what staff would have received, by tier and channel")
     o.add_argument("--tier", choices=sorted(TIER_QUEUES))
     o.add_argument("--limit", type=POSITIVE, default=20)
@@ -73,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
             return _token(args)
         if args.local_command == "outbox":
             return _outbox(args)
+        if args.local_command == "down":
+            return _down(args)
         from riskwarn.local.demo import run_demo
 
         return run_demo(args)
@@ -145,6 +151,29 @@ def _up(args: argparse.Namespace) -> int:
     finally:
         stack.stop()
         print("stopped")
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    """The stack's process (if it still runs) is asked to stop as Ctrl-C would; the emulator
+    a stack killed hard left behind is stopped, and the state file removed."""
+    import os
+
+    from riskwarn.local.cloud import Cloud, process_alive, runs
+
+    state = load_state(args.state)
+    pid, cloud = int(state.get("pid", 0)), state.get("cloud", {})
+    if pid and pid != os.getpid() and runs(pid, "riskwarn"):
+        os.kill(pid, signal.SIGINT)  # it stops its emulator and removes the state file
+        deadline = time.monotonic() + 60
+        while process_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        print(f"stopped the stack (process {pid})")
+    if cloud.get("pid") and runs(int(cloud["pid"]), "riskwarn.local.cloud"):
+        port = int(str(state["endpoint"]).rsplit(":", 1)[1])
+        Cloud(port, int(cloud["functions_port"]), int(cloud["pid"])).stop()
+        print(f"stopped the emulator (process {cloud['pid']}); its state is gone")
+    args.state.unlink(missing_ok=True)
     return 0
 
 

@@ -136,8 +136,9 @@ class LocalStack:
                 left = self.cfg.state_file.exists()  # a stack killed hard left its emulator
                 raise PortInUse(f"port {port} on 127.0.0.1 is in use: pick another with "
                                 "--port / --api-port" + (
-                                    f", or start the stack {self.cfg.state_file} describes "
-                                    "again with --resume" if left else ""))
+                                    f"; a stack killed hard left {self.cfg.state_file}: "
+                                    "`riskwarn local up --resume` starts it again, "
+                                    "`riskwarn local down` stops what is left" if left else ""))
         self.functions_port = self.cfg.functions_port or free_port()
         self._quiet()
         self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
