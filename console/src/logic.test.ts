@@ -141,6 +141,12 @@ describe("the thresholds form", () => {
     expect(check({ ...doc, typologies: { ...doc.typologies, rapid_out_ratio: 1.5 } }, "x")).toEqual({ "typologies.rapid_out_ratio": "thr.share" });
     expect(check({ ...doc, model: { low: 0.9, medium: 0.8, high: 0.95 } }, "x")).toEqual({ model: "thr.cutoffs" });
     expect(check(doc, "  ")).toEqual({ note: "thr.why" });
+    const lists = { ...doc.typologies, high_risk_countries: ["IR", "KP"], risky_mcc: ["7995"] };
+    expect(check({ ...doc, typologies: lists }, "x")).toEqual({});
+    expect(check({ ...doc, typologies: { ...lists, high_risk_countries: ["IR", "Iran"] } }, "x"))
+      .toEqual({ "typologies.high_risk_countries": "thr.list.high_risk_countries" });
+    expect(check({ ...doc, typologies: { ...lists, risky_mcc: ["7995", "7995"] } }, "x"))
+      .toEqual({ "typologies.risky_mcc": "thr.list.risky_mcc" });
   });
   it("sends only what changed, based on the version in force", () => {
     const after = { ...doc, tiers: { ...doc.tiers, critical: 880 } };

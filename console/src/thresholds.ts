@@ -9,6 +9,13 @@ export const SHARES = [
   "linked_second_hop", "linked_min_strength",
 ] as const;
 
+// the typology thresholds that are lists of codes, and the form of each code (config.LISTS;
+// a test keeps the two equal)
+export const LISTS = {
+  high_risk_countries: /^[A-Z]{2}$/,
+  risky_mcc: /^[0-9]{4}$/,
+} as const;
+
 export interface ThresholdsDoc {
   version: number;
   changed_by?: string | null;
@@ -28,6 +35,13 @@ export function check(doc: ThresholdsDoc, note: string): Problems {
     out["tiers"] = "thr.rising";
   }
   for (const [name, value] of Object.entries(doc.typologies)) {
+    if (Array.isArray(value)) {
+      const form = (LISTS as Record<string, RegExp>)[name];
+      if (form && (value.some((v) => !form.test(v)) || new Set(value).size !== value.length)) {
+        out[`typologies.${name}`] = `thr.list.${name}`;
+      }
+      continue;
+    }
     if (typeof value !== "number") continue;
     if (!(value > 0)) out[`typologies.${name}`] = "thr.positive";
     else if ((SHARES as readonly string[]).includes(name) && value > 1) out[`typologies.${name}`] = "thr.share";

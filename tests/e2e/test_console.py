@@ -311,6 +311,25 @@ def test_an_admin_changes_thresholds_with_a_reason_and_bad_values_are_refused(
     after = http(local, "GET", "/config/thresholds", user="ada", groups=("admin",))[1]
     assert after["version"] == before["version"] + 1 and after["tiers"]["critical"] == 880
     assert after["changed_by"] == "ada" and after["note"] == "fewer critical alerts"
+    # a list: codes typed as tags, checked as the API checks them (here: a name is no code)
+    countries = page.get_by_test_id("thr-high_risk_countries").locator("input")
+    countries.fill("Iran")
+    countries.press("Enter")
+    page.get_by_test_id("thr-note").fill("FATF list of this month")
+    page.get_by_test_id("thr-save").click()
+    refused = page.locator(".ant-form-item-explain-error")
+    refused.first.wait_for()
+    assert refused.count() == 1 and "ISO 3166 country codes" in refused.inner_text()
+    countries.press("Backspace")  # the last tag goes
+    countries.fill("cu")  # taken as CU
+    countries.press("Enter")
+    page.get_by_test_id("thr-save").click()
+    eventually(lambda: http(local, "GET", "/config/thresholds", user="ada",
+                            groups=("admin",))[1]["version"] == after["version"] + 1, 30)
+    listed = http(local, "GET", "/config/thresholds", user="ada", groups=("admin",))[1]
+    assert listed["typologies"]["high_risk_countries"] == [
+        *after["typologies"]["high_risk_countries"], "CU"]
+    assert listed["note"] == "FATF list of this month"
     _shot(page, "thresholds")
     page.close()
     # an analyst sees them read only: the form is disabled and has no save button

@@ -308,6 +308,12 @@ def test_threshold_changes_are_versioned_audited_and_reach_scoring(api: Client,
     negative = {"based_on_version": 2, "note": "n",
                 "typologies": {**current["typologies"], "large_cash": -1}}
     assert api.call("PUT", "/config/thresholds", body=negative, **admin)[0] == 422
+    for lists in ({"high_risk_countries": ["IR", "iran"]}, {"risky_mcc": ["7995", "799"]},
+                  {"high_risk_countries": ["KP", "KP"]}):
+        odd = {"based_on_version": 2, "note": "n", "typologies": {**current["typologies"],
+                                                                   **lists}}
+        status, doc, _ = api.call("PUT", "/config/thresholds", body=odd, **admin)
+        assert status == 422 and next(iter(lists)) in str(doc)
     _, hist, _ = api.call("GET", "/config/thresholds/history")
     assert [v["version"] for v in hist["items"]] == [2, 1]
     # the score function's view picks the new version up

@@ -87,3 +87,15 @@ def test_the_consoles_thresholds_form_knows_the_same_shares_as_the_api() -> None
               ).read_text()
     block = source.split("export const SHARES = [", 1)[1].split("]", 1)[0]
     assert tuple(re.findall(r'"(\w+)"', block)) == SHARES
+
+
+def test_the_consoles_thresholds_form_checks_the_same_lists_as_the_api() -> None:
+    import re
+
+    from riskwarn.core.config import LISTS
+
+    source = (Path(__file__).resolve().parents[2] / "console" / "src" / "thresholds.ts"
+              ).read_text()
+    block = source.split("export const LISTS = {", 1)[1].split("} as const", 1)[0]
+    found = dict(re.findall(r'(\w+): /\^(.+?)\$/', block))
+    assert found == {name: pattern for name, pattern, _ in LISTS}

@@ -1,9 +1,9 @@
-import { Alert, Button, Card, Col, Flex, Form, Input, InputNumber, Row, Table, Typography } from "antd";
+import { Alert, Button, Card, Col, Flex, Form, Input, InputNumber, Row, Select, Table, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useApp } from "../context";
 import { when } from "../i18n";
 import { label } from "../labels";
-import { change, check, type Problems, type ThresholdsDoc } from "../thresholds";
+import { change, check, LISTS, type Problems, type ThresholdsDoc } from "../thresholds";
 
 function numberFields(doc: ThresholdsDoc): string[] {
   return Object.entries(doc.typologies).filter(([, v]) => typeof v === "number").map(([k]) => k);
@@ -85,6 +85,18 @@ export function Thresholds() {
                   <Form.Item label={k} {...problem(`typologies.${k}`)}>
                     {num(draft.typologies[k] as number, (v) => setDraft({ ...draft, typologies: { ...draft.typologies, [k]: v } }), k,
                       Number.isInteger(current.typologies[k]) ? 1 : 0.1)}
+                  </Form.Item>
+                </Col>
+              ))}
+            </Row>
+            <Typography.Title level={5}>{t("thr.lists")}</Typography.Title>
+            <Row gutter={12}>
+              {(Object.keys(LISTS) as (keyof typeof LISTS)[]).filter((k) => Array.isArray(draft.typologies[k])).map((k) => (
+                <Col key={k} xs={24} md={12}>
+                  <Form.Item label={k} extra={t(`thr.list.${k}`)} {...problem(`typologies.${k}`)}>
+                    <Select mode="tags" aria-label={k} data-testid={`thr-${k}`} tokenSeparators={[",", " "]}
+                      value={draft.typologies[k] as string[]}
+                      onChange={(v: string[]) => setDraft({ ...draft, typologies: { ...draft.typologies, [k]: v.map((x) => x.trim().toUpperCase()) } })} />
                   </Form.Item>
                 </Col>
               ))}

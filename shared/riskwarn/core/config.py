@@ -6,6 +6,7 @@ file (`riskwarn backtest --config FILE`, or `RISKWARN_SCORING_CONFIG` for the La
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -237,6 +238,13 @@ class TypologyThresholds(_Frozen):
         for name in SHARES:
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"{name} is a share: between 0 and 1")
+        for name, pattern, what in LISTS:
+            values = getattr(self, name)
+            bad = [v for v in values if not re.fullmatch(pattern, v)]
+            if bad:
+                raise ValueError(f"{name}: {', '.join(bad[:3])} not {what}")
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name}: each code once")
         if self.pass_window_h > 24.0:
             raise ValueError("pass_window_h must be at most 24 (the day's inflow bounds it)")
         if self.fan_window_h > 72.0:
@@ -248,6 +256,9 @@ class TypologyThresholds(_Frozen):
         return self
 
 
+# the typology thresholds that are lists of codes: name, form, what the form is
+LISTS = (("high_risk_countries", r"[A-Z]{2}", "ISO 3166 country codes (two capitals)"),
+         ("risky_mcc", r"[0-9]{4}", "ISO 18245 merchant category codes (four digits)"))
 SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
           "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share",
           "linked_second_hop", "linked_min_strength")
