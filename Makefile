@@ -40,7 +40,8 @@ deploy-console: console
 		"$$(out ConsoleUrl)" > $(OUT)/console-upload/config.json; \
 	aws s3 sync --delete $(OUT)/console-upload "s3://$$(out ConsoleBucketName)/"
 
-## console-shots: a screenshot of each console screen into docs/console (browser tests)
+## console-shots: a screenshot of each console screen into docs/console (browser tests;
+## the Chinese screens need a CJK font: Debian's fonts-noto-cjk)
 console-shots: $(STAMP) console
 	RISKWARN_CONSOLE_SHOTS=docs/console $(PY) -m pytest -q tests/e2e/test_console.py
 
