@@ -107,10 +107,9 @@ class Cloud:
     """The stack's handle on the emulator's process: started as its child, or found again
     (`--resume`) by the pid a killed stack left in its state file."""
 
-    def __init__(self, port: int, functions_port: int, pid: int,
-                 child: subprocess.Popen[bytes] | None = None) -> None:
+    def __init__(self, port: int, pid: int, child: subprocess.Popen[bytes] | None = None
+                 ) -> None:
         self.port = port
-        self.functions_port = functions_port
         self.pid = pid
         self.child = child
 
@@ -128,7 +127,7 @@ class Cloud:
                  "--functions-port", str(functions_port), "--ready", str(ready)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
-        cloud = cls(port, functions_port, child.pid, child)
+        cloud = cls(port, child.pid, child)
         deadline = time.monotonic() + 120
         while not ready.exists():
             if child.poll() is not None or time.monotonic() > deadline:
@@ -164,8 +163,9 @@ class Cloud:
             deadline = time.monotonic() + 15
             while process_alive(self.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            if process_alive(self.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
         self.pid = 0
 
 

@@ -171,7 +171,7 @@ def _down(args: argparse.Namespace) -> int:
         print(f"stopped the stack (process {pid})")
     if cloud.get("pid") and runs(int(cloud["pid"]), "riskwarn.local.cloud"):
         port = int(str(state["endpoint"]).rsplit(":", 1)[1])
-        Cloud(port, int(cloud["functions_port"]), int(cloud["pid"])).stop()
+        Cloud(port, int(cloud["pid"])).stop()
         print(f"stopped the emulator (process {cloud['pid']}); its state is gone")
     args.state.unlink(missing_ok=True)
     return 0

@@ -35,6 +35,7 @@ class InProcessFunctions:
         self.sam = load_sam(template)
         self.specs = {logical: res["Properties"] for logical, res in self.sam["Resources"].items()
                       if res["Type"] == "AWS::Serverless::Function"}
+        self._by_name = {self.name(logical): logical for logical in self.specs}
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
         # Lambda's model: an instance serves one invocation at a time, and a function scales
@@ -76,9 +77,8 @@ class InProcessFunctions:
     def invoke(self, logical: str, event: dict[str, Any]) -> Any:
         if self.closed:
             raise RuntimeError(f"{logical}: the local stack has stopped")
-        timeout = int(self.specs[logical].get("Timeout", self._global("Timeout", 3)))
         ctx = LambdaContext(function_name=self.name(logical), region=self.region,
-                            timeout_ms=timeout * 1000)
+                            timeout_ms=self._timeout(logical) * 1000)
         handler = self.handler(logical)
         pool = self._pools[logical]
         key = pool.get()
@@ -97,6 +97,10 @@ class InProcessFunctions:
             if is_metrics_disabled():
                 metrics.clear_metrics()
 
+    def _timeout(self, logical: str) -> int:
+        """The function's timeout in seconds, as the template sets it."""
+        return int(self.specs[logical].get("Timeout", self._global("Timeout", 3)))
+
     def _global(self, key: str, default: Any) -> Any:
         return self.sam.get("Globals", {}).get("Function", {}).get(key, default)
 
@@ -110,13 +114,13 @@ class InProcessFunctions:
             lam.create_function(
                 FunctionName=self.name(logical), Runtime=self._global("Runtime", "python3.11"),
                 Role=role_arns[f"{logical}Role"], Handler=props["Handler"],
-                Timeout=int(props.get("Timeout", self._global("Timeout", 3))),
+                Timeout=self._timeout(logical),
                 Code={"ZipFile": package.getvalue()})
 
     def answer(self, name: str, payload: bytes | str | dict[str, Any] | None) -> tuple[bytes, bool]:
         """An invoke of the function `name` as Lambda answers it: the result as JSON, or the
         handler's error as the payload with the invoke marked errored."""
-        logical = {self.name(lg): lg for lg in self.specs}.get(name)
+        logical = self._by_name.get(name)
         if logical is None:
             return json.dumps({"errorType": "ResourceNotFoundException",
                                "errorMessage": f"no function {name}"}).encode(), True

@@ -140,21 +140,14 @@ class LocalStack:
                                     "`riskwarn local up --resume` starts it again, "
                                     "`riskwarn local down` stops what is left" if left else ""))
         self.functions_port = self.cfg.functions_port or free_port()
-        self._quiet()
-        self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
-                                 "MOTO_PORT": str(self.cfg.port)})
+        self._prepare_process()
         self.cloud = Cloud.start(self.cfg.port, self.functions_port,
                                  self.cfg.state_file.parent)
-        self.p = p = provision(transform(region=self.cfg.region), self.client,
-                               stack=self.cfg.stack, region=self.cfg.region, capture=True,
-                               parameters={"BatchingWindowSeconds": self.cfg.batching_window_s})
+        p = provision(transform(region=self.cfg.region), self.client,
+                      stack=self.cfg.stack, region=self.cfg.region, capture=True,
+                      parameters={"BatchingWindowSeconds": self.cfg.batching_window_s})
         Checkpoints.create(self.client("dynamodb"), self.checkpoints_table)
-        self._function_environment(p)
-        self.secret = new_secret()
-        self._start_functions(p, register=True)
-        self._start_api()
-        self._write_state(p)
-        return p
+        return self._serve(p, new_secret(), register=True)
 
     def _resume(self) -> Provisioned:
         from riskwarn.local.template import transform
@@ -165,7 +158,7 @@ class LocalStack:
         self.cfg.api_port = int(self.api_url.rsplit(":", 1)[1])
         self.cfg.stack, self.cfg.region = state["stack"], state["region"]
         self.functions_port = int(state["cloud"]["functions_port"])
-        self.cloud = Cloud(self.cfg.port, self.functions_port, int(state["cloud"]["pid"]))
+        self.cloud = Cloud(self.cfg.port, int(state["cloud"]["pid"]))
         if not self.cloud.answers():
             raise NothingToResume(f"no emulator answers at {self.endpoint} (its process "
                                   f"{self.cloud.pid} is gone): start a new stack")
@@ -173,19 +166,24 @@ class LocalStack:
             if not _free(port):
                 raise PortInUse(f"port {port} on 127.0.0.1 is in use: is the stack running "
                                 "already?")
-        self._quiet()
-        self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
-                                 "MOTO_PORT": str(self.cfg.port)})
+        self._prepare_process()
         saved = state["provisioned"]
-        self.p = p = Provisioned(
+        p = Provisioned(
             stack=self.cfg.stack, region=self.cfg.region, template=transform(
                 region=self.cfg.region), refs=saved["refs"],
             attrs={(logical, attr): value for logical, attr, value in saved["attrs"]},
             not_created=state["not_created"], adjusted=state["adjusted"], capture=True,
             captures=state["captures"])
+        # the same token secret: tokens issued before the crash still hold
+        return self._serve(p, state["token_secret"], register=False)
+
+    def _serve(self, p: Provisioned, secret: str, register: bool) -> Provisioned:
+        """On a provisioned emulator: the functions (registered with its Lambda unless they
+        are already), the mappings, the front door, the state file."""
+        self.p = p
         self._function_environment(p)
-        self.secret = state["token_secret"]  # tokens issued before the crash still hold
-        self._start_functions(p, register=False)
+        self.secret = secret
+        self._start_functions(p, register=register)
         self._start_api()
         self._write_state(p)
         return p
@@ -236,9 +234,12 @@ class LocalStack:
         """The event-source mappings' positions (pollers.Checkpoints), in the emulator."""
         return f"{self.cfg.stack}-local-esm-checkpoints"
 
-    def _quiet(self) -> None:
-        for name in ("werkzeug",):
-            logging.getLogger(name).setLevel(logging.ERROR)
+    def _prepare_process(self) -> None:
+        """This process as the stack runs in it: AWS credentials, region and moto's port in
+        the environment (given back on stop); the servers' request logs quiet."""
+        self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
+                                 "MOTO_PORT": str(self.cfg.port)})
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # metrics are off locally (nothing collects EMF): no warning per invocation about it
         warnings.filterwarnings("ignore", message="No application metrics to publish")
 
