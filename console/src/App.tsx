@@ -7,6 +7,7 @@ import type { Session } from "./auth";
 import { claims, type ConsoleConfig, finish, logoutUrl, refresh, start, type Tokens } from "./pkce";
 import { AppContext, translator } from "./context";
 import type { Locale } from "./i18n";
+import { THEME_TOKENS } from "./palette";
 import { Queue } from "./pages/Queue";
 import { SignIn } from "./pages/SignIn";
 
@@ -92,7 +93,8 @@ export function App() {
   }, [locale]);
   const other: Locale = locale === "en" ? "zh-CN" : "en";
   const lang = (
-    <Button size="small" onClick={() => setLocale(other)} aria-label="language" data-testid="lang">
+    <Button size="small" autoInsertSpace={false} onClick={() => setLocale(other)} aria-label={`${t("lang.switch")} (language / 语言)`}
+      data-testid="lang">
       {t("lang.switch")}
     </Button>
   );
@@ -106,7 +108,7 @@ export function App() {
     return <Queue />;
   };
   return (
-    <ConfigProvider locale={locale === "zh-CN" ? zhCN : enUS} theme={{ token: { colorPrimary: "#1f4e8c" } }}>
+    <ConfigProvider locale={locale === "zh-CN" ? zhCN : enUS} theme={{ token: THEME_TOKENS }}>
       <AntApp>
         {!config ? null : !session ? (
           <SignIn base={config.api} t={t} lang={lang} onSignedIn={setSession}

@@ -6,7 +6,7 @@ import { MESSAGES, money, translate } from "./i18n";
 import { countdown, sla } from "./sla";
 import { change, check, type ThresholdsDoc } from "./thresholds";
 import { authorizeUrl, challengeOf, claims } from "./pkce";
-import { TIER_STYLE, contrast } from "./palette";
+import { THEME_TOKENS, TIER_STYLE, contrast } from "./palette";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 
@@ -174,5 +174,15 @@ describe("the tier colours", () => {
       expect(contrast(s.color, s.background), tier).toBeGreaterThanOrEqual(4.5);
     }
     expect(contrast("#000000", "#ffffff")).toBeCloseTo(21, 5);
+  });
+});
+
+describe("the theme's text and link colours", () => {
+  it("meet WCAG AA contrast (4.5:1) on white and the light greys of headers and tags", () => {
+    for (const [name, colour] of Object.entries(THEME_TOKENS)) {
+      for (const background of ["#ffffff", "#fafafa", "#f5f5f5", "#f0f2f5"]) {
+        expect(contrast(colour, background), `${name} on ${background}`).toBeGreaterThanOrEqual(4.5);
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 """The staff console in a real browser (Playwright driving the system's Chromium, headless)
 against the embedded local stack: sign-in, the queue and its filters, claiming and deciding,
 four eyes on a critical alert, an auditor's read-only view, the dashboard's charts, the
-language switch. `RISKWARN_CONSOLE_SHOTS=docs/console` keeps a screenshot of each screen
+language switch, axe-core's WCAG AA checks on every screen. `RISKWARN_CONSOLE_SHOTS=docs/console` keeps a screenshot of each screen
 there (`make console-shots`)."""
 
 from __future__ import annotations
@@ -372,3 +372,69 @@ def test_the_queue_pages_through_many_alerts(browser: Any, local: LocalStack) ->
     count.get_by_text(f"{n} alerts shown").wait_for()
     assert page.get_by_test_id("more").is_disabled()
     page.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "console/node_modules/axe-core/axe.min.js"
+
+
+def _axe(page: Any, screen: str) -> list[str]:
+    """axe-core's WCAG 2 A/AA checks (contrast, labels, names, landmarks, ARIA) on the page
+    as it stands: one line per failing rule and element."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});
+        return r.violations.map(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') +
+            ' — ' + (n.failureSummary || '').split('\\n').slice(1, 2).join(''))).flat();
+    }""")
+    return [f"{screen}: {line}" for line in result]
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="needs the console's dev dependencies (npm ci)")
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_screen_passes_the_wcag_aa_checks(browser: Any, local: LocalStack,
+                                                lang: str) -> None:
+    """Contrast AA, a label on every control, names on buttons and links, valid ARIA: axe-core
+    on the sign-in page, the queue, an alert, a customer, the dashboard and the thresholds."""
+    found: list[str] = []
+    # the console's CSP allows no inline script: this context lets the checker in
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(local.api_url + "/")
+    page.get_by_test_id("signin-ada").wait_for()
+    found += _axe(page, "sign-in")
+    page.get_by_test_id("signin-ada").click()
+    page.get_by_test_id("who").wait_for()
+    if lang == "zh":
+        page.get_by_test_id("lang").click()
+        page.get_by_text("预警队列").first.wait_for()
+    page.locator(".ant-table-row").first.wait_for()
+    found += _axe(page, "queue")
+    alert = _alerts(local)[0]
+    page.goto(f"{local.api_url}/#/alerts/{alert['alert_id']}")
+    page.get_by_test_id("reasons").wait_for()
+    page.get_by_test_id("timeline").locator("svg").first.wait_for()
+    found += _axe(page, "alert")
+    page.get_by_test_id("customer-link").click()
+    page.get_by_test_id("customer-alerts").locator(".ant-table-row").first.wait_for()
+    found += _axe(page, "customer")
+    page.goto(f"{local.api_url}/#/dashboard")
+    page.get_by_test_id("chart-tier").locator("svg").first.wait_for()
+    found += _axe(page, "dashboard")
+    page.goto(f"{local.api_url}/#/thresholds")
+    page.get_by_test_id("thr-form").wait_for()
+    found += _axe(page, "thresholds")
+    # an analyst's decision form (an open alert below high: no four eyes, no waiting)
+    form = next(a for a in _alerts(local) if a["tier"] in ("low", "medium")
+                and a["status"] == "open" and a.get("assignee") in (None, "ana"))
+    page = context.new_page()
+    page.goto(local.api_url + "/")
+    page.get_by_test_id("signin-ana").click()
+    page.get_by_test_id("who").wait_for()
+    if lang == "zh":
+        page.get_by_test_id("lang").click()
+    page.goto(f"{local.api_url}/#/alerts/{form['alert_id']}")
+    page.get_by_test_id("decision-form").wait_for()
+    found += _axe(page, "decision form")
+    context.close()
+    assert not found, "\n".join(found)
