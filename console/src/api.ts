@@ -191,10 +191,21 @@ export interface CustomerRisk {
     own_accounts: number;
     failed_logins_recent: number;
     recent_transactions: Evidence[];
+    recent_access?: AccessItem[];
   } | null;
   open_alerts: AlertSummary[];
   active_controls: Control[];
   highest_open_tier?: Tier | null;
+}
+
+/** A login or profile change of the customer's last 7 days (kind: login, login_failed,
+ * change:<field>). */
+export interface AccessItem {
+  event_id: string;
+  at: string;
+  kind: string;
+  new_device: boolean;
+  new_country: boolean;
 }
 
 export interface Rate {

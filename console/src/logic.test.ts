@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Api, ApiError, type AlertDetail, type AlertSummary, type Summary, query } from "./api";
 import { summaryCsv } from "./csv";
 import { allowed, fourEyesStage, type Me } from "./decision";
-import { MESSAGES, money, translate } from "./i18n";
+import { type Key, MESSAGES, money, translate } from "./i18n";
+import { accessLabel } from "./components/TimelineChart";
 import { countdown, sla } from "./sla";
 import { change, check, type ThresholdsDoc } from "./thresholds";
 import { authorizeUrl, challengeOf, claims } from "./pkce";
@@ -184,5 +185,18 @@ describe("the theme's text and link colours", () => {
         expect(contrast(colour, background), `${name} on ${background}`).toBeGreaterThanOrEqual(4.5);
       }
     }
+  });
+});
+
+describe("a login or profile change on the timeline", () => {
+  const t = (key: Key, vars?: Record<string, string | number>) => translate("en", key, vars);
+  const zh = (key: Key, vars?: Record<string, string | number>) => translate("zh-CN", key, vars);
+  const item = (kind: string, new_device = false, new_country = false) => ({ event_id: "e1", at: "2026-11-01T00:00:00Z", kind, new_device, new_country });
+  it("reads as a person says it, with what was new, in both languages", () => {
+    expect(accessLabel(t, item("login"))).toBe("login");
+    expect(accessLabel(t, item("login_failed", true, true))).toBe("failed login · new device · new country");
+    expect(accessLabel(t, item("change:phone"))).toBe("changed: phone");
+    expect(accessLabel(zh, item("change:device_binding", true))).toBe("变更：设备绑定 · 新设备");
+    expect(accessLabel(t, item("change:nickname"))).toBe("changed: nickname");  // a field the console does not know
   });
 });

@@ -1,7 +1,8 @@
 """The staff console in a real browser (Playwright driving the system's Chromium, headless)
 against the embedded local stack: sign-in, the queue and its filters, claiming and deciding,
 four eyes on a critical alert, an auditor's read-only view, the dashboard's charts, the
-language switch, axe-core's WCAG AA checks on every screen. `RISKWARN_CONSOLE_SHOTS=docs/console` keeps a screenshot of each screen
+language switch, axe-core's WCAG AA checks on every screen, a takeover's logins on its
+alert's timeline. `RISKWARN_CONSOLE_SHOTS=docs/console` keeps a screenshot of each screen
 there (`make console-shots`)."""
 
 from __future__ import annotations
@@ -438,3 +439,41 @@ def test_every_screen_passes_the_wcag_aa_checks(browser: Any, local: LocalStack,
     found += _axe(page, "decision form")
     context.close()
     assert not found, "\n".join(found)
+
+
+def test_a_takeovers_logins_and_change_are_on_the_alerts_timeline(
+        browser: Any, local: LocalStack) -> None:
+    """Failed logins, a login from a new device abroad, a new phone number, then money out:
+    the alert's timeline shows the logins and the change beside the transactions."""
+    from tests.builders import at, line
+
+    cid = "C-ATO"
+    lines = [line("login", customer_id=cid, occurred_at=at(h)) for h in range(3)]
+    lines += [line(customer_id=cid, occurred_at=at(h + 0.5), amount="120.00",
+                   counterparty_id=f"M{h}") for h in range(3)]
+    lines += [line("login", customer_id=cid, occurred_at=at(5 + k / 60), success=False,
+                   device_id="d-thief", country="VN", auth_method="password")
+              for k in range(3)]
+    lines.append(line("login", customer_id=cid, occurred_at=at(5.1), device_id="d-thief",
+                      country="VN", auth_method="password"))
+    lines.append(line("profile_change", customer_id=cid, occurred_at=at(5.3),
+                      device_id="d-thief", country="VN", field="phone"))
+    lines.append(line(customer_id=cid, occurred_at=at(5.6), amount="48000.00",
+                      method="transfer", device_id="d-thief", country="VN",
+                      counterparty_id="P-MULE-1"))
+    kin = boto3.client("kinesis", endpoint_url=local.endpoint, region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    kin.put_records(StreamName=local.p.ref("EventStream") if local.p else "", Records=[
+        {"Data": ln, "PartitionKey": cid} for ln in lines])
+    alert = eventually(lambda: next((a for a in _alerts(local) if a["customer_id"] == cid
+                                     and "ATO-DRAIN" in a["typologies"]), None))
+    _, risk = http(local, "GET", f"/customers/{cid}/risk")
+    kinds = [a["kind"] for a in risk["profile"]["recent_access"]]
+    assert kinds == ["login"] * 3 + ["login_failed"] * 3 + ["login", "change:phone"]
+    page = _page(browser, local, "sue")
+    page.goto(f"{local.api_url}/#/alerts/{alert['alert_id']}")
+    timeline = page.get_by_test_id("timeline")
+    timeline.locator("svg").first.wait_for()
+    timeline.get_by_text("logins and changes").first.wait_for()  # the access band's legend
+    _shot(page, "takeover-timeline")
+    page.close()

@@ -340,6 +340,9 @@ def test_customer_risk_reads_the_scored_profile_and_masks_devices_for_auditors(
     # the timeline around an alert: the ledger's last 7 days
     (txn,) = clear["profile"]["recent_transactions"]
     assert (txn["amount"], txn["counterparty"]) == (250.0, "SHOP-0042")
+    # ... and its logins beside them (no device or country in them: flags only)
+    assert [(a["kind"], a["at"][:10], a["new_device"]) for a in clear["profile"][
+        "recent_access"]] == [("login", f"2026-11-0{d}", False) for d in range(1, 4)]
     status, masked, _ = api.call("GET", "/customers/C-42/risk", user="aud", groups=("auditor",))
     assert status == 200 and masked["profile"]["devices"] != ["d-7f3a9c21"]
     assert masked["profile"]["devices"][0].endswith("21") and "*" in masked["profile"]["devices"][0]

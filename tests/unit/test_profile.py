@@ -7,13 +7,14 @@ import orjson
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.features import FeatureRow, Prepared, observe
 from riskwarn.core.profile import (
+    MAX_ACCESS,
     MAX_COUNTERPARTIES,
     MAX_SMALL_SET,
     MAX_TXNS,
     CustomerProfile,
     ProfileState,
 )
-from tests.builders import login, txn
+from tests.builders import change, login, txn
 
 PREP = Prepared.of(ScoringConfig(use_model=False))
 
@@ -90,3 +91,18 @@ def test_state_round_trips_through_json() -> None:
     # and scoring continues identically from the restored copy
     nxt = txn(0, 70)
     assert feed(again, nxt) == feed(prof, nxt)
+
+
+def test_logins_and_profile_changes_are_kept_for_a_week_with_what_was_new() -> None:
+    prof = CustomerProfile("C1")
+    feed(prof, login(days=-10, device_id="d-a"), *(login(days=-6 + k / 24, device_id="d-a")
+                                                     for k in range(2 * MAX_ACCESS)))
+    assert len(prof.access) == MAX_ACCESS  # bounded in number ...
+    feed(prof, login(-2, device_id="d-b", country="VN", success=False),
+         login(-1, device_id="d-b", country="VN"), change(0, device_id="d-b", field="phone"))
+    kept = prof.access_events()
+    assert len(kept) <= MAX_ACCESS and [e["at"] for e in kept] == sorted(e["at"] for e in kept)
+    assert [(e["kind"], e["new_device"], e["new_country"]) for e in kept[-3:]] == [
+        ("login_failed", True, True), ("login", True, True), ("change:phone", False, False)]
+    # ... and in days: the first login, ten days back, is gone
+    assert all(e["at"] > login(days=-7).occurred_at.isoformat() for e in kept)

@@ -221,8 +221,9 @@ def test_login_burst(n: int, minutes: float, fires: bool) -> None:
     assert ("ATO-LOGIN-BURST" in codes(evs)) is fires
 
 
-def _takeover(gap_h: float, field: str = "email", country: str = "RU") -> list[Event]:
-    return [login(-100), login(0, device_id="d-new", country=country, auth_method="password"),
+def _takeover(gap_h: float, field: str = "email", country: str = "RU",
+              auth: str = "password") -> list[Event]:
+    return [login(-100), login(0, device_id="d-new", country=country, auth_method=auth),
             change(gap_h, field=field, device_id="d-new", country=country)]
 
 
@@ -230,7 +231,25 @@ def test_credential_change_within_24h_of_a_new_device() -> None:
     (hit,) = hits(_takeover(23.9))
     assert hit.code == "ATO-CREDENTIAL-CHANGE" and hit.score == 740
     assert "new country" in hit.reason
-    assert "ATO-CREDENTIAL-CHANGE" not in codes(_takeover(24.1))
+    assert "ATO-CREDENTIAL-CHANGE" not in codes(_takeover(24.1, auth="otp", country="CN"))
+
+
+@pytest.mark.parametrize(("gap_h", "auth", "field", "fires"), [
+    (40, "password", "phone", True), (71.9, "password", "email", True),
+    (72.1, "password", "phone", False), (40, "otp", "phone", False),
+    (40, "biometric", "password", False), (40, "password", "device_binding", False)])
+def test_a_change_days_after_a_password_only_new_device_is_medium_and_firm(
+        gap_h: float, auth: str, field: str, fires: bool) -> None:
+    """A takeover that waits out the 24 h: the new device came in on a password alone."""
+    with_model = ScoringConfig()  # hits are tempered only where a model may lower them
+    found = [h for h in hits(_takeover(gap_h, field=field, country="CN", auth=auth), with_model)
+             if h.code == "ATO-CREDENTIAL-CHANGE"]
+    assert bool(found) is fires
+    if found:
+        assert found[0].score == with_model.tiers.medium + 100 and not found[0].tempered
+        assert "password alone" in found[0].reason
+    within = hits(_takeover(20, field=field, country="CN", auth=auth), with_model)
+    assert all(h.tempered for h in within if h.code == "ATO-CREDENTIAL-CHANGE")
 
 
 def test_new_phone_at_home_is_held_at_low_but_plain_rules_alert() -> None:

@@ -1,40 +1,67 @@
-// The customer's transactions around an alert (the ledger's last 7 days): debits and
-// credits by time and amount, the alert's own evidence marked, a line at the alert.
+// The customer's last 7 days around an alert: debits and credits by time and amount, and
+// below them, on the same time axis, its logins and profile changes (a takeover reads as
+// failed logins, a login from a new device, a change of phone, then money out). The
+// alert's own events are marked; a line at the alert.
 import type { EChartsOption } from "echarts";
 import { useMemo } from "react";
-import type { Evidence } from "../api";
+import type { AccessItem, Evidence } from "../api";
 import { useApp } from "../context";
-import { money, when } from "../i18n";
+import { type Key, money, when } from "../i18n";
 import { Chart } from "./Chart";
 
-export function TimelineChart({ txns, evidenceIds, at }: { txns: Evidence[]; evidenceIds: string[]; at: string }) {
+type T = (key: Key, vars?: Record<string, string | number>) => string;
+
+/** A login or profile change as a person reads it ("login · new device · new country"). */
+export function accessLabel(t: T, a: AccessItem): string {
+  const [kind, field] = a.kind.split(":");
+  const what = kind === "change"
+    ? t("tl.change", { field: field && FIELDS.has(field) ? t(`tl.field.${field}` as Key) : field ?? "" })
+    : t(kind === "login_failed" ? "tl.login_failed" : "tl.login");
+  return [what, a.new_device && t("tl.newDevice"), a.new_country && t("tl.newCountry")].filter(Boolean).join(" · ");
+}
+
+const FIELDS = new Set(["phone", "email", "password", "device_binding", "address"]);
+
+export function TimelineChart({ txns, access = [], evidenceIds, at }: { txns: Evidence[]; access?: AccessItem[]; evidenceIds: string[]; at: string }) {
   const { locale, t } = useApp();
   const key = evidenceIds.join(",");
   const option = useMemo<EChartsOption>(() => {
     const evidence = new Set(key.split(","));
+    const mark = (id: string) => evidence.has(id) ? { borderColor: "#a8071a", borderWidth: 2 } : {};
     const point = (e: Evidence) => ({
       value: [Date.parse(e.at), e.amount],
       symbolSize: evidence.has(e.event_id) ? 14 : 7,
-      itemStyle: evidence.has(e.event_id) ? { borderColor: "#a8071a", borderWidth: 2 } : {},
+      itemStyle: mark(e.event_id),
       name: `${when(locale, e.at)}<br/>${e.direction} ${e.method} ${money(locale, e.amount)}<br/>${e.counterparty ?? "-"}`,
     });
+    const times = [...txns.map((e) => Date.parse(e.at)), ...access.map((a) => Date.parse(a.at)), Date.parse(at)];
+    const span = { min: Math.min(...times), max: Math.max(...times) };
+    const alertLine = () => ({ symbol: "none" as const, data: [{ xAxis: Date.parse(at) }], lineStyle: { color: "#a8071a" } });
     return {
       tooltip: { formatter: (p: unknown) => (p as { name: string }).name },
       legend: { top: 0 },
-      grid: { left: 64, right: 24, top: 32, bottom: 32 },
-      xAxis: { type: "time" },
+      grid: [{ left: 64, right: 24, top: 32, bottom: 84 }, { left: 64, right: 24, height: 28, bottom: 28 }],
+      xAxis: [{ type: "time", gridIndex: 0, ...span, axisLabel: { show: false } }, { type: "time", gridIndex: 1, ...span }],
       // a log scale over the decades the amounts span (not ECharts' default 1..10^k)
-      yAxis: {
-        type: "log", name: t("ev.amount"),
+      yAxis: [{
+        type: "log", name: t("ev.amount"), gridIndex: 0,
         min: 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...txns.map((e) => e.amount))))),
         max: 10 ** Math.ceil(Math.log10(Math.max(10, ...txns.map((e) => e.amount)))),
-      },
+      }, { type: "category", gridIndex: 1, data: [t("tl.access")], axisTick: { show: false } }],
       series: [
         { type: "scatter", name: t("tl.debit"), data: txns.filter((e) => e.direction === "debit").map(point), itemStyle: { color: "#1f4e8c" },
-          markLine: { symbol: "none", data: [{ xAxis: Date.parse(at) }], lineStyle: { color: "#a8071a" }, label: { formatter: t("tl.alert") } } },
+          markLine: { ...alertLine(), label: { formatter: t("tl.alert") } } },
         { type: "scatter", name: t("tl.credit"), data: txns.filter((e) => e.direction === "credit").map(point), itemStyle: { color: "#389e0d" } },
+        { type: "scatter", name: t("tl.access"), xAxisIndex: 1, yAxisIndex: 1, symbol: "diamond", itemStyle: { color: "#874d00" },
+          markLine: { ...alertLine(), label: { show: false } },
+          data: access.map((a) => ({
+            value: [Date.parse(a.at), t("tl.access")],
+            symbolSize: evidence.has(a.event_id) || a.new_device || a.new_country || a.kind !== "login" ? 14 : 8,
+            itemStyle: { ...mark(a.event_id), ...(a.kind === "login_failed" || a.new_device ? { color: "#a8071a" } : {}) },
+            name: `${when(locale, a.at)}<br/>${accessLabel(t, a)}`,
+          })) },
       ],
     };
-  }, [txns, key, at, locale, t]);
-  return <Chart option={option} height={260} testId="timeline" />;
+  }, [txns, access, key, at, locale, t]);
+  return <Chart option={option} height={300} testId="timeline" />;
 }

@@ -1,6 +1,6 @@
 import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Form, Input, List, Radio, Row, Space, Table, Tag, Timeline, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import type { AlertDetail, Evidence, Outcome } from "../api";
+import type { AccessItem, AlertDetail, Evidence, Outcome } from "../api";
 import { NetworkChart } from "../components/NetworkChart";
 import { TimelineChart } from "../components/TimelineChart";
 import { TierTag } from "../components/TierTag";
@@ -19,6 +19,7 @@ export function AlertPageView({ alertId }: { alertId: string }) {
   const [busy, setBusy] = useState(false);
   const [str, setStr] = useState<string | null>(null);
   const [txns, setTxns] = useState<Evidence[]>([]);
+  const [access, setAccess] = useState<AccessItem[]>([]);
   const [form] = Form.useForm<{ outcome: Outcome; note: string }>();
 
   const load = useCallback(async () => {
@@ -34,7 +35,12 @@ export function AlertPageView({ alertId }: { alertId: string }) {
   }, [load]);
   const customerId = alert?.customer_id;
   useEffect(() => {
-    if (customerId) api.customer(customerId).then((c) => setTxns(c.profile?.recent_transactions ?? []), () => setTxns([]));
+    if (customerId) {
+      api.customer(customerId).then((c) => {
+        setTxns(c.profile?.recent_transactions ?? []);
+        setAccess(c.profile?.recent_access ?? []);
+      }, () => { setTxns([]); setAccess([]); });
+    }
   }, [api, customerId]);
   useEffect(() => {
     if (alert && (alert.status === "confirmed" || alert.status === "closed") && alert.risk_category === "aml") {
@@ -118,9 +124,9 @@ export function AlertPageView({ alertId }: { alertId: string }) {
                 ]}
               />
             </Card>
-            {txns.length > 0 && (
+            {txns.length + access.length > 0 && (
               <Card size="small" title={t("tl.title")}>
-                <TimelineChart txns={txns} evidenceIds={alert.evidence.map((e) => e.event_id)} at={alert.occurred_at} />
+                <TimelineChart txns={txns} access={access} evidenceIds={alert.event_ids} at={alert.occurred_at} />
               </Card>
             )}
             {alert.network && (

@@ -36,6 +36,16 @@ class Evidence(BaseModel):
     own_account: bool = False
 
 
+class AccessItem(BaseModel):
+    """A login or profile change of the last 7 days (the timeline around an alert)."""
+
+    event_id: str
+    at: str
+    kind: str  # login, login_failed, change:<field>
+    new_device: bool = False
+    new_country: bool = False
+
+
 class HistoryItem(BaseModel):
     at: str
     actor: str
@@ -146,6 +156,8 @@ class ProfileSummary(BaseModel):
     # the ledger's last 7 days (the timeline around an alert); counterparties masked for
     # roles that see masked data
     recent_transactions: list[Evidence] = Field(default_factory=list)
+    # its logins and profile changes of the last 7 days, beside them
+    recent_access: list[AccessItem] = Field(default_factory=list)
 
 
 class CustomerRisk(BaseModel):

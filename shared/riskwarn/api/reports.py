@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from riskwarn.api.alerts import summary
 from riskwarn.api.common import ApiPorts, answers, caller, errors, ports
 from riskwarn.api.models import (
+    AccessItem,
     Control,
     CustomerRisk,
     Evidence,
@@ -57,7 +58,8 @@ def _profile(prof: CustomerProfile, masked: bool) -> ProfileSummary:
         own_accounts=len(prof.own_accounts), failed_logins_recent=len(prof.failed_logins),
         recent_transactions=[
             Evidence.model_validate({**e, "counterparty": mask(e["counterparty"]) or None}
-                                    if masked else e) for e in prof.transactions()])
+                                    if masked else e) for e in prof.transactions()],
+        recent_access=[AccessItem.model_validate(e) for e in prof.access_events()])
 
 
 def _active_controls(p: ApiPorts, customer_id: str) -> list[Control]:

@@ -178,6 +178,9 @@ class TypologyThresholds(_Frozen):
     login_burst_count: int = 5
     login_burst_window_min: float = 10.0
     credential_window_h: float = 24.0
+    # after a login from a new device with a password alone (single-factor: weak proof that
+    # it is the customer), a change of phone, e-mail or password stays suspect this long
+    credential_weak_window_h: float = 72.0
     drain_floor: float = 10_000.0
     drain_share_of_balance_proxy: float = 0.5
     delinquency_dpd: int = 30

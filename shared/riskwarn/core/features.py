@@ -38,7 +38,9 @@ from riskwarn.core.profile import (
     MAX_FAILED_LOGINS,
     MAX_REPAYMENTS,
     MAX_SMALL_SET,
+    NEW_COUNTRY,
     NEW_CP,
+    NEW_DEVICE,
     OWN,
     SMALL_CARD,
     TRANSFER,
@@ -149,7 +151,8 @@ DESCRIPTIONS: dict[str, str] = {
     "failed_logins_1h": "{v:.0f} failed logins in the last hour",
     "hours_since_credential_change": "{v:.1f} h after a credential change",
     "hours_since_new_access": "{v:.1f} h after a login from a new device or country",
-    "new_access_strong": "the new access came from a new country or after failed logins",
+    "new_access_strong": "the new access came from a new device in a new country or after "
+                         "failed logins",
     "small_card_10m": "{v:.0f} small card payments in 10 minutes",
     "small_card_1h": "{v:.0f} small card payments in the last hour",
     "listed_mcc": "a merchant category on the card schemes' high-risk list",
@@ -270,6 +273,10 @@ def _new(known: dict[str, float], key: str | None, ts: float, learn: bool,
         return 0.0
     is_new = touch(known, key, ts, MAX_SMALL_SET) if learn else key not in known
     return 1.0 if is_new and not first else 0.0
+
+
+def _flags(device_new: float, country_new: float) -> int:
+    return (NEW_DEVICE if device_new else 0) | (NEW_COUNTRY if country_new else 0)
 
 
 def _since_h(ts: float, then: float) -> float:
@@ -529,8 +536,17 @@ def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> Featu
             prof.failed_logins = [t for t in fl if t > ts - HOUR][-MAX_FAILED_LOGINS:]
     elif country_new or device_new:
         prof.new_access_at = ts
-        prof.new_access_strong = 1.0 if (country_new or had_failures) else 0.0
+        # a takeover needs a device of its own; the customer's own device in a new country
+        # is a trip (0); a new device enrolled with a second factor (one-time code,
+        # biometric) most often a new phone (0.5), with a password alone weaker proof that
+        # it is the customer (0.75); a new device in a new country or after failed logins
+        # is the attacker's pattern (1)
+        prof.new_access_strong = (
+            1.0 if had_failures or (country_new and device_new) else
+            (0.75 if ev.auth_method == "password" else 0.5) if device_new else 0.0)
     failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
+    prof.note_access(ts, ev.event_id, "login" if ev.success else "login_failed",
+                     _flags(device_new, country_new))
     row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
     row["is_login"] = 1.0
     row["login_failed"] = 0.0 if ev.success else 1.0
@@ -545,6 +561,7 @@ def _profile_change(
     country_new, device_new = _access(prof, ev, ts)
     failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     contact = CONTACT_FIELDS[ev.field]
+    prof.note_access(ts, ev.event_id, f"change:{ev.field}", _flags(device_new, country_new))
     # the row says how long since the *previous* credential change, then this one counts
     row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
     row["is_profile_change"] = 1.0

@@ -3,8 +3,9 @@
 `CustomerProfile` is the working object (plain slots: the hot path mutates it per event);
 `ProfileState` is its pydantic form, versioned, for stores. Bounds (docs/architecture.md):
 at most MAX_TXNS transactions over the last 7 days, MAX_COUNTERPARTIES counterparties,
-MAX_SMALL_SET devices / countries / own accounts, MAX_FAILED_LOGINS failed logins, and
-MAX_REPAYMENTS repayments — about 25 KB as JSON at worst, far under DynamoDB's 400 KB item.
+MAX_SMALL_SET devices / countries / own accounts, MAX_FAILED_LOGINS failed logins,
+MAX_REPAYMENTS repayments and MAX_ACCESS logins and profile changes over the last 7 days —
+about 28 KB as JSON at worst, far under DynamoDB's 400 KB item.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ MAX_COUNTERPARTIES = 200
 MAX_SMALL_SET = 8
 MAX_FAILED_LOGINS = 20
 MAX_REPAYMENTS = 12
+MAX_ACCESS = 32
+NEW_DEVICE, NEW_COUNTRY = 1, 2  # an access entry's flags
 MAX_SEEN = 128  # event ids remembered for idempotency (a redelivery within them is ignored)
 UNKNOWN_CONTENT = -1  # an id remembered before contents were (any content counts as the same)
 Applied = Literal["new", "again", "conflict"]
@@ -234,6 +237,10 @@ class CustomerProfile:
     failed_logins: list[float] = field(default_factory=list)
     new_access_at: float = 0.0
     new_access_strong: float = 0.0
+    # The last 7 days' logins and profile changes [ts, event id, kind, flags]: kind "login",
+    # "login_failed" or "change:<field>"; flags NEW_DEVICE | NEW_COUNTRY. The timeline around
+    # an alert shows them beside the transactions (a takeover is logins, then a change).
+    access: list[tuple[float, str, str, int]] = field(default_factory=list)
     credential_change_at: float = 0.0
     # the first transaction after a dormant spell, and how many days the spell lasted
     woke_at: float = 0.0
@@ -261,6 +268,25 @@ class CustomerProfile:
         if len(seen) > MAX_SEEN:
             del seen[next(iter(seen))]
         return "new"
+
+    def note_access(self, ts: float, event_id: str, kind: str, flags: int) -> None:
+        """Keep a login or profile change for the timeline (in time order, bounded)."""
+        log = self.access
+        entry = (ts, event_id, kind, flags)
+        if not log or ts >= log[-1][0]:
+            log.append(entry)
+        else:
+            log.insert(bisect_right([e[0] for e in log], ts), entry)
+        cut = log[-1][0] - WEEK
+        if log[0][0] < cut or len(log) > MAX_ACCESS:
+            self.access = [e for e in log if e[0] >= cut][-MAX_ACCESS:]
+
+    def access_events(self) -> list[dict[str, Any]]:
+        """The last 7 days' logins and profile changes, as the timeline shows them."""
+        return [{"event_id": eid, "at": datetime.fromtimestamp(ts, UTC).isoformat(),
+                 "kind": kind, "new_device": bool(flags & NEW_DEVICE),
+                 "new_country": bool(flags & NEW_COUNTRY)}
+                for ts, eid, kind, flags in self.access]
 
     def transactions(self, event_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """What the ledger knows of these events (all of its last 7 days when None: amount

@@ -24,16 +24,29 @@ def credential_change(row: FeatureRow, ev: ProfileChange, prof: CustomerProfile,
                        prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
     since = row["hours_since_new_access"]
-    if ev.field == "address" or since > t.credential_window_h:
+    if ev.field == "address":
         return None
-    why = f"{ev.field.replace('_', ' ')} changed {since:.1f} h after a login from a new device"
-    if (prep.cfg.customer_baselines and not row["new_access_strong"]
-            and ev.field == "device_binding"):
-        # A new phone bound in the home country with no failed logins: the usual story.
+    field = ev.field.replace("_", " ")
+    if since > t.credential_window_h:
+        # A takeover that waits out the window: the new device came in on a password alone
+        # (0.75 and up: weak, or abroad, or after failed logins) and now the phone, e-mail
+        # or password changes. At medium; firm: the device is new to the customer, so no
+        # model can call it the customer's usual.
+        if (not prep.cfg.customer_baselines or since > t.credential_weak_window_h
+                or row["new_access_strong"] < 0.75 or ev.field == "device_binding"):
+            return None
+        return hit(prep, "ATO-CREDENTIAL-CHANGE",
+                   f"{field} changed {since:.0f} h after a login from a new device with a "
+                   "password alone", (ev.event_id,), score=prep.cfg.tiers.medium + 100,
+                   firm=True)
+    why = f"{field} changed {since:.1f} h after a login from a new device"
+    strong = row["new_access_strong"] >= 1.0  # a new device in a new country, or failures
+    if prep.cfg.customer_baselines and not strong and ev.field == "device_binding":
+        # A new phone bound in a known country with no failed logins: the usual story.
         return hit(prep, "ATO-CREDENTIAL-CHANGE", why + " (looks like a new phone)", (
             ev.event_id,), score=prep.cfg.tiers.low + 50)
-    if row["new_access_strong"]:
-        why += " (new country or after failed logins)"
+    if strong:
+        why += " (new device in a new country, or after failed logins)"
     return hit(prep, "ATO-CREDENTIAL-CHANGE", why, (ev.event_id,))
 
 

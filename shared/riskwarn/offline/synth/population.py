@@ -53,6 +53,12 @@ class Customer:
     instalment: float
     currency: str = "CNY"  # the account's currency (amounts are planned in CNY)
     local: float = LOCAL  # the customer's UTC offset, seconds
+    wide: bool = False  # domain-randomised (its episodes vary more, too)
+    # a new phone from `phone_from` on (the new_phone trap); before it, devices[0]
+    new_phone: str | None = None
+    phone_from: float = float("inf")
+    # spans (UTC epoch s) the customer is abroad: no card payments or logins at home then
+    away: list[tuple[float, float]] = field(default_factory=list)
     planned: dict[int, list[tuple[float, dict[str, Any]]]] = field(default_factory=dict)
     skip_repayment_days: set[int] = field(default_factory=set)
     seq: int = 0
@@ -60,6 +66,13 @@ class Customer:
     def event_id(self) -> str:
         self.seq += 1
         return f"E{self.index:06d}-{self.seq:05d}"
+
+    def device_at(self, ts: float) -> str:
+        """The phone the customer uses at `ts`."""
+        return self.new_phone if self.new_phone and ts >= self.phone_from else self.devices[0]
+
+    def is_away(self, ts: float) -> bool:
+        return any(lo <= ts < hi for lo, hi in self.away)
 
     def plan(self, ts: float, event: dict[str, Any], start: float) -> None:
         day = int((ts - start) // DAY)
@@ -129,6 +142,7 @@ def _randomise(c: Customer) -> None:
     c.instalment *= scale
     c.card_rate *= rng.lognormvariate(0, 0.6)
     c.login_rate *= rng.lognormvariate(0, 0.6)
+    c.wide = True
     c.currency = rng.choice(CURRENCIES)
     c.local = rng.choice(OFFSETS_H) * HOUR
     if rng.random() < 0.5:  # listed categories used in ordinary life
@@ -142,7 +156,7 @@ def base(c: Customer, ts: float, event_type: str, **fields: Any) -> tuple[float,
         "event_id": c.event_id(), "event_type": event_type, "occurred_at": "",
         "customer_id": c.cid, "channel": fields.pop("channel", "mobile"),
         "country": fields.pop("country", c.home),
-        "device_id": fields.pop("device_id", c.devices[0]),
+        "device_id": fields.pop("device_id", None) or c.device_at(ts),
     }
     ev.update(fields)
     return ts, ev
@@ -193,12 +207,16 @@ def ordinary_day(c: Customer, day: int, day_start: float) -> list[tuple[float, d
     out: list[tuple[float, dict[str, Any]]] = []
     if c.dormant:
         return out
-    _logins(c, day_start, out)
+    at_home: list[tuple[float, dict[str, Any]]] = []
+    _logins(c, day_start, at_home)
     for _ in range(_poisson(rng, c.card_rate)):
         merchant, mcc = rng.choice(c.merchants)
         amount = c.card_median * rng.lognormvariate(0, 0.8)
-        out.append(txn(c, waking(c, day_start), amount, "debit", "card", channel="pos",
-                       counterparty_id=merchant, merchant_category=mcc))
+        at_home.append(txn(c, waking(c, day_start), amount, "debit", "card", channel="pos",
+                           counterparty_id=merchant, merchant_category=mcc))
+    # abroad, nobody pays in the shops at home or logs in from there (the trip's own
+    # logins and payments are planned by the trap)
+    out.extend(e for e in at_home if not c.is_away(e[0]))
     dom = 1 + day % 30
     if c.salary and dom == c.pay_day:
         out.append(txn(c, day_start - c.local + 9 * HOUR, c.salary * rng.uniform(0.97, 1.03),

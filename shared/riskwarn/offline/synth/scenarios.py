@@ -37,7 +37,9 @@ def holiday_abroad(c: Customer, t0: float) -> Planned:
     rng = c.rng
     country, currency = rng.choice(FOREIGN)
     out: Planned = []
-    for day in range(rng.randint(4, 9)):
+    days = rng.randint(4, 9)
+    c.away.append((t0 - 2 * HOUR, t0 + days * DAY))
+    for day in range(days):
         d = t0 + day * DAY
         out.append(login(c, d + rng.uniform(1, 3) * HOUR, country=country))
         for _ in range(rng.randint(1, 4)):
@@ -90,7 +92,7 @@ def new_phone(c: Customer, t0: float) -> Planned:
     out = [login(c, t0, device_id=device, auth_method="otp"),
            base(c, t0 + rng.uniform(60, 900), "profile_change", field="device_binding",
                 device_id=device)]
-    c.devices.insert(0, device)
+    c.new_phone, c.phone_from = device, t0  # in use from now on (planned before other traps)
     return [(t, {**e, "trap": "new_phone"}) for t, e in out]
 
 
@@ -105,11 +107,12 @@ def late_repayment(c: Customer, t0: float) -> Planned:
     return [(t, {**e, "trap": "late_repayment"}) for t, e in out]
 
 
+# new_phone first: the traps planned after it use the phone in use at their time
 TRAPS: dict[str, tuple[float, Callable[[Customer, float], Planned]]] = {
+    "new_phone": (0.05, new_phone),
     "holiday_abroad": (0.06, holiday_abroad),
     "big_purchase": (0.05, big_purchase),
     "bonus_to_own": (0.08, bonus_to_own),
-    "new_phone": (0.05, new_phone),
     "late_repayment": (0.15, late_repayment),
 }
 
@@ -178,31 +181,50 @@ def dormant_reactivation(c: Customer, t0: float, subtle: bool) -> Planned:
     return [probe, big]
 
 
+def _card_shop(c: Customer, prefix: str, known: float) -> tuple[str, str]:
+    """Where a stolen card is spent: a merchant new to the customer in a listed category,
+    or, with probability `known`, one the customer uses too (the big online shops everybody
+    pays at): card fraud is not always at a stranger's shop."""
+    rng = c.rng
+    if known and rng.random() < known:
+        return rng.choice(c.merchants)
+    return _new_id(rng, prefix), rng.choice(RISKY_MCC)
+
+
 def velocity(c: Customer, t0: float, subtle: bool) -> Planned:
     rng = c.rng
     out: Planned = []
     hours = rng.randint(3, 4) if subtle else 1
     per_hour = (rng.randint(4, 5), rng.randint(9, 15))[0 if subtle else 1]
+    # randomised: bursts from three payments an hour up, some at the customer's own shops
+    known = 0.0
+    if c.wide:
+        per_hour, known = rng.randint(3, per_hour), rng.choice((0.0, 0.5, 1.0))
     for h in range(hours):
         for _ in range(per_hour):
             amount = c.card_median * rng.uniform(2, 6) + rng.uniform(200, 800)
+            shop, mcc = _card_shop(c, "V", known)
             out.append(txn(c, t0 + h * HOUR + rng.uniform(0, 3300), amount, "debit", "card",
-                           channel="api", counterparty_id=_new_id(rng, "V"),
-                           merchant_category=rng.choice(RISKY_MCC)))
+                           channel="api", counterparty_id=shop, merchant_category=mcc))
     return out
 
 
 def unusual_amount(c: Customer, t0: float, subtle: bool) -> Planned:
     rng = c.rng
     night = t0 - (t0 + c.local) % DAY + rng.uniform(1, 5) * HOUR - c.local + DAY
+    known = 0.3 if c.wide else 0.0  # randomised: now and then at one of the customer's shops
     if not subtle:
         amount = max(c.card_median * rng.uniform(15, 40), 12_000)
+        shop, mcc = _card_shop(c, "U", known)
         return [txn(c, night, amount, "debit", "card", channel="api", country="US",
-                    currency="USD", counterparty_id=_new_id(rng, "U"),
-                    merchant_category=rng.choice(RISKY_MCC))]
-    return [txn(c, night + k * rng.uniform(0.3, 2) * HOUR, c.card_median * rng.uniform(4, 7)
-                + 1_500, "debit", "card", channel="api", counterparty_id=_new_id(rng, "U"),
-                merchant_category=rng.choice(RISKY_MCC)) for k in range(rng.randint(2, 3))]
+                    currency="USD", counterparty_id=shop, merchant_category=mcc)]
+    out: Planned = []
+    for k in range(rng.randint(2, 3)):
+        shop, mcc = _card_shop(c, "U", known)
+        out.append(txn(c, night + k * rng.uniform(0.3, 2) * HOUR,
+                       c.card_median * rng.uniform(4, 7) + 1_500, "debit", "card",
+                       channel="api", counterparty_id=shop, merchant_category=mcc))
+    return out
 
 
 def card_testing(c: Customer, t0: float, subtle: bool) -> Planned:
