@@ -192,6 +192,7 @@ export interface CustomerRisk {
     failed_logins_recent: number;
     recent_transactions: Evidence[];
     recent_access?: AccessItem[];
+    recent_repayments?: RepaymentItem[];
   } | null;
   open_alerts: AlertSummary[];
   active_controls: Control[];
@@ -206,6 +207,13 @@ export interface AccessItem {
   kind: string;
   new_device: boolean;
   new_country: boolean;
+}
+
+/** A loan repayment the profile keeps (its last 12). */
+export interface RepaymentItem {
+  at: string;
+  days_past_due: number;
+  paid_share: number;
 }
 
 export interface Rate {

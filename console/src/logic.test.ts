@@ -3,7 +3,7 @@ import { Api, ApiError, type AlertDetail, type AlertSummary, type Summary, query
 import { summaryCsv } from "./csv";
 import { allowed, fourEyesStage, type Me } from "./decision";
 import { type Key, MESSAGES, money, translate } from "./i18n";
-import { accessLabel } from "./components/TimelineChart";
+import { accessLabel, repaymentLabel } from "./components/TimelineChart";
 import { countdown, sla } from "./sla";
 import { change, check, type ThresholdsDoc } from "./thresholds";
 import { authorizeUrl, challengeOf, claims } from "./pkce";
@@ -198,5 +198,10 @@ describe("a login or profile change on the timeline", () => {
     expect(accessLabel(t, item("change:phone"))).toBe("changed: phone");
     expect(accessLabel(zh, item("change:device_binding", true))).toBe("变更：设备绑定 · 新设备");
     expect(accessLabel(t, item("change:nickname"))).toBe("changed: nickname");  // a field the console does not know
+  });
+  it("a repayment says how much was paid and how late", () => {
+    const r = { at: "2026-11-01T00:00:00Z", days_past_due: 12, paid_share: 0.5 };
+    expect(repaymentLabel(t, "en", r)).toBe("repayment: 50% paid, 12 days past due");
+    expect(repaymentLabel(zh, "zh-CN", r)).toBe("还款：已还 50%，逾期 12 天");
   });
 });

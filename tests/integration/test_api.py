@@ -334,15 +334,21 @@ def test_customer_risk_reads_the_scored_profile_and_masks_devices_for_auditors(
     lines.append(orjson.dumps(raw(customer_id="C-42", occurred_at="2026-11-03T10:00:00Z",
                                   device_id="d-7f3a9c21",
                                   amount="250.00", counterparty_id="SHOP-0042")))
+    lines.append(orjson.dumps(raw("repayment", customer_id="C-42", device_id="d-7f3a9c21",
+                                  occurred_at="2026-11-03T11:00:00Z", paid_amount="1500.00",
+                                  days_past_due=4)))
     score_batch(stack.send(lines), generate_context(), stack.ports)
     _, clear, _ = api.call("GET", "/customers/C-42/risk")
-    assert clear["profile"]["events_seen"] == 4 and clear["profile"]["devices"] == ["d-7f3a9c21"]
+    assert clear["profile"]["events_seen"] == 5 and clear["profile"]["devices"] == ["d-7f3a9c21"]
     # the timeline around an alert: the ledger's last 7 days
     (txn,) = clear["profile"]["recent_transactions"]
     assert (txn["amount"], txn["counterparty"]) == (250.0, "SHOP-0042")
     # ... and its logins beside them (no device or country in them: flags only)
     assert [(a["kind"], a["at"][:10], a["new_device"]) for a in clear["profile"][
         "recent_access"]] == [("login", f"2026-11-0{d}", False) for d in range(1, 4)]
+    # ... and its repayments: late, half paid
+    assert clear["profile"]["recent_repayments"] == [
+        {"at": "2026-11-03T11:00:00+00:00", "days_past_due": 4, "paid_share": 0.5}]
     status, masked, _ = api.call("GET", "/customers/C-42/risk", user="aud", groups=("auditor",))
     assert status == 200 and masked["profile"]["devices"] != ["d-7f3a9c21"]
     assert masked["profile"]["devices"][0].endswith("21") and "*" in masked["profile"]["devices"][0]

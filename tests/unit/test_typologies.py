@@ -365,3 +365,12 @@ def test_model_explanations_speak_the_reporting_currency() -> None:
     assert describe("debit_sum_1h", 12_345.0, "EUR") == "12,345 EUR debited in the last hour"
     assert describe("amount_vs_p95", 4.0, "EUR") == (
         "amount 4.0x the customer's 90-day 95th percentile")
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.0, "the new access was the customer's own device in a new country"),
+    (0.5, "the new access came from a new device"),
+    (0.75, "the new access came from a new device with a password alone"),
+    (1.0, "the new access came from a new device in a new country or after failed logins")])
+def test_the_new_access_strength_is_explained_by_its_level(value: float, text: str) -> None:
+    assert describe("new_access_strong", value) == text

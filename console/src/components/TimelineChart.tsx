@@ -1,10 +1,10 @@
 // The customer's last 7 days around an alert: debits and credits by time and amount, and
 // below them, on the same time axis, its logins and profile changes (a takeover reads as
-// failed logins, a login from a new device, a change of phone, then money out). The
-// alert's own events are marked; a line at the alert.
+// failed logins, a login from a new device, a change of phone, then money out) and its
+// loan repayments in that span. The alert's own events are marked; a line at the alert.
 import type { EChartsOption } from "echarts";
 import { useMemo } from "react";
-import type { AccessItem, Evidence } from "../api";
+import type { AccessItem, Evidence, RepaymentItem } from "../api";
 import { useApp } from "../context";
 import { type Key, money, when } from "../i18n";
 import { Chart } from "./Chart";
@@ -22,7 +22,15 @@ export function accessLabel(t: T, a: AccessItem): string {
 
 const FIELDS = new Set(["phone", "email", "password", "device_binding", "address"]);
 
-export function TimelineChart({ txns, access = [], evidenceIds, at }: { txns: Evidence[]; access?: AccessItem[]; evidenceIds: string[]; at: string }) {
+/** A repayment as a person reads it. */
+export function repaymentLabel(t: T, locale: string, r: RepaymentItem): string {
+  const share = new Intl.NumberFormat(locale, { style: "percent" }).format(r.paid_share);
+  return t("tl.repaid", { share, dpd: r.days_past_due });
+}
+
+export function TimelineChart({ txns, access = [], repayments = [], evidenceIds, at }: {
+  txns: Evidence[]; access?: AccessItem[]; repayments?: RepaymentItem[]; evidenceIds: string[]; at: string;
+}) {
   const { locale, t } = useApp();
   const key = evidenceIds.join(",");
   const option = useMemo<EChartsOption>(() => {
@@ -36,18 +44,21 @@ export function TimelineChart({ txns, access = [], evidenceIds, at }: { txns: Ev
     });
     const times = [...txns.map((e) => Date.parse(e.at)), ...access.map((a) => Date.parse(a.at)), Date.parse(at)];
     const span = { min: Math.min(...times), max: Math.max(...times) };
+    // the profile keeps a year of repayments: those in the chart's span
+    const repaid = repayments.filter((r) => Date.parse(r.at) >= span.min && Date.parse(r.at) <= span.max);
+    const band = [t("tl.repayment"), t("tl.access")];
     const alertLine = () => ({ symbol: "none" as const, data: [{ xAxis: Date.parse(at) }], lineStyle: { color: "#a8071a" } });
     return {
       tooltip: { formatter: (p: unknown) => (p as { name: string }).name },
       legend: { top: 0 },
-      grid: [{ left: 64, right: 24, top: 32, bottom: 84 }, { left: 64, right: 24, height: 28, bottom: 28 }],
+      grid: [{ left: 64, right: 24, top: 32, bottom: 104 }, { left: 64, right: 24, height: 48, bottom: 28 }],
       xAxis: [{ type: "time", gridIndex: 0, ...span, axisLabel: { show: false } }, { type: "time", gridIndex: 1, ...span }],
       // a log scale over the decades the amounts span (not ECharts' default 1..10^k)
       yAxis: [{
         type: "log", name: t("ev.amount"), gridIndex: 0,
         min: 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...txns.map((e) => e.amount))))),
         max: 10 ** Math.ceil(Math.log10(Math.max(10, ...txns.map((e) => e.amount)))),
-      }, { type: "category", gridIndex: 1, data: [t("tl.access")], axisTick: { show: false } }],
+      }, { type: "category", gridIndex: 1, data: band, axisTick: { show: false } }],
       series: [
         { type: "scatter", name: t("tl.debit"), data: txns.filter((e) => e.direction === "debit").map(point), itemStyle: { color: "#1f4e8c" },
           markLine: { ...alertLine(), label: { formatter: t("tl.alert") } } },
@@ -60,8 +71,15 @@ export function TimelineChart({ txns, access = [], evidenceIds, at }: { txns: Ev
             itemStyle: { ...mark(a.event_id), ...(a.kind === "login_failed" || a.new_device ? { color: "#a8071a" } : {}) },
             name: `${when(locale, a.at)}<br/>${accessLabel(t, a)}`,
           })) },
+        { type: "scatter", name: t("tl.repayment"), xAxisIndex: 1, yAxisIndex: 1, symbol: "rect", itemStyle: { color: "#531dab" },
+          data: repaid.map((r) => ({
+            value: [Date.parse(r.at), t("tl.repayment")],
+            symbolSize: r.days_past_due > 0 || r.paid_share < 0.999 ? 14 : 8,
+            itemStyle: r.days_past_due > 0 || r.paid_share < 0.999 ? { color: "#a8071a" } : {},
+            name: `${when(locale, r.at)}<br/>${repaymentLabel(t, locale, r)}`,
+          })) },
       ],
     };
-  }, [txns, access, key, at, locale, t]);
+  }, [txns, access, repayments, key, at, locale, t]);
   return <Chart option={option} height={300} testId="timeline" />;
 }

@@ -1,6 +1,6 @@
 import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Form, Input, List, Radio, Row, Space, Table, Tag, Timeline, Typography } from "antd";
 import { useCallback, useEffect, useState } from "react";
-import type { AccessItem, AlertDetail, Evidence, Outcome } from "../api";
+import type { AccessItem, AlertDetail, Evidence, Outcome, RepaymentItem } from "../api";
 import { NetworkChart } from "../components/NetworkChart";
 import { TimelineChart } from "../components/TimelineChart";
 import { TierTag } from "../components/TierTag";
@@ -20,6 +20,7 @@ export function AlertPageView({ alertId }: { alertId: string }) {
   const [str, setStr] = useState<string | null>(null);
   const [txns, setTxns] = useState<Evidence[]>([]);
   const [access, setAccess] = useState<AccessItem[]>([]);
+  const [repayments, setRepayments] = useState<RepaymentItem[]>([]);
   const [form] = Form.useForm<{ outcome: Outcome; note: string }>();
 
   const load = useCallback(async () => {
@@ -39,7 +40,8 @@ export function AlertPageView({ alertId }: { alertId: string }) {
       api.customer(customerId).then((c) => {
         setTxns(c.profile?.recent_transactions ?? []);
         setAccess(c.profile?.recent_access ?? []);
-      }, () => { setTxns([]); setAccess([]); });
+        setRepayments(c.profile?.recent_repayments ?? []);
+      }, () => { setTxns([]); setAccess([]); setRepayments([]); });
     }
   }, [api, customerId]);
   useEffect(() => {
@@ -124,9 +126,9 @@ export function AlertPageView({ alertId }: { alertId: string }) {
                 ]}
               />
             </Card>
-            {txns.length + access.length > 0 && (
+            {txns.length + access.length + repayments.length > 0 && (
               <Card size="small" title={t("tl.title")}>
-                <TimelineChart txns={txns} access={access} evidenceIds={alert.event_ids} at={alert.occurred_at} />
+                <TimelineChart txns={txns} access={access} repayments={repayments} evidenceIds={alert.event_ids} at={alert.occurred_at} />
               </Card>
             )}
             {alert.network && (

@@ -46,6 +46,14 @@ class AccessItem(BaseModel):
     new_country: bool = False
 
 
+class RepaymentItem(BaseModel):
+    """A loan repayment the profile keeps (its last 12): when, how late, how much of it."""
+
+    at: str
+    days_past_due: int
+    paid_share: float
+
+
 class HistoryItem(BaseModel):
     at: str
     actor: str
@@ -158,6 +166,8 @@ class ProfileSummary(BaseModel):
     recent_transactions: list[Evidence] = Field(default_factory=list)
     # its logins and profile changes of the last 7 days, beside them
     recent_access: list[AccessItem] = Field(default_factory=list)
+    # and its loan repayments (the last 12)
+    recent_repayments: list[RepaymentItem] = Field(default_factory=list)
 
 
 class CustomerRisk(BaseModel):

@@ -19,6 +19,7 @@ from riskwarn.api.models import (
     MissedCase,
     MissedCaseIn,
     ProfileSummary,
+    RepaymentItem,
     StrDraft,
     StrList,
     Summary,
@@ -59,7 +60,8 @@ def _profile(prof: CustomerProfile, masked: bool) -> ProfileSummary:
         recent_transactions=[
             Evidence.model_validate({**e, "counterparty": mask(e["counterparty"]) or None}
                                     if masked else e) for e in prof.transactions()],
-        recent_access=[AccessItem.model_validate(e) for e in prof.access_events()])
+        recent_access=[AccessItem.model_validate(e) for e in prof.access_events()],
+        recent_repayments=[RepaymentItem.model_validate(e) for e in prof.repayment_events()])
 
 
 def _active_controls(p: ApiPorts, customer_id: str) -> list[Control]:

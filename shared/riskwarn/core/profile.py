@@ -288,6 +288,11 @@ class CustomerProfile:
                  "new_country": bool(flags & NEW_COUNTRY)}
                 for ts, eid, kind, flags in self.access]
 
+    def repayment_events(self) -> list[dict[str, Any]]:
+        """The repayments kept (the last MAX_REPAYMENTS): when, days past due, share paid."""
+        return [{"at": datetime.fromtimestamp(ts, UTC).isoformat(), "days_past_due": int(dpd),
+                 "paid_share": round(ratio, 4)} for ts, dpd, ratio in self.repayments]
+
     def transactions(self, event_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
         """What the ledger knows of these events (all of its last 7 days when None: amount
         in the reporting currency, direction, method, counterparty, time): the evidence an
