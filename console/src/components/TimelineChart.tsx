@@ -6,7 +6,7 @@ import type { EChartsOption } from "echarts";
 import { useMemo } from "react";
 import type { AccessItem, Evidence, RepaymentItem } from "../api";
 import { useApp } from "../context";
-import { type Key, money, when } from "../i18n";
+import { type Key, MESSAGES, money, when } from "../i18n";
 import { Chart } from "./Chart";
 
 type T = (key: Key, vars?: Record<string, string | number>) => string;
@@ -15,12 +15,10 @@ type T = (key: Key, vars?: Record<string, string | number>) => string;
 export function accessLabel(t: T, a: AccessItem): string {
   const [kind, field] = a.kind.split(":");
   const what = kind === "change"
-    ? t("tl.change", { field: field && FIELDS.has(field) ? t(`tl.field.${field}` as Key) : field ?? "" })
+    ? t("tl.change", { field: field && `tl.field.${field}` in MESSAGES.en ? t(`tl.field.${field}` as Key) : field ?? "" })
     : t(kind === "login_failed" ? "tl.login_failed" : "tl.login");
   return [what, a.new_device && t("tl.newDevice"), a.new_country && t("tl.newCountry")].filter(Boolean).join(" · ");
 }
-
-const FIELDS = new Set(["phone", "email", "password", "device_binding", "address"]);
 
 /** A repayment as a person reads it. */
 export function repaymentLabel(t: T, locale: string, r: RepaymentItem): string {
@@ -72,12 +70,15 @@ export function TimelineChart({ txns, access = [], repayments = [], evidenceIds,
             name: `${when(locale, a.at)}<br/>${accessLabel(t, a)}`,
           })) },
         { type: "scatter", name: t("tl.repayment"), xAxisIndex: 1, yAxisIndex: 1, symbol: "rect", itemStyle: { color: "#531dab" },
-          data: repaid.map((r) => ({
-            value: [Date.parse(r.at), t("tl.repayment")],
-            symbolSize: r.days_past_due > 0 || r.paid_share < 0.999 ? 14 : 8,
-            itemStyle: r.days_past_due > 0 || r.paid_share < 0.999 ? { color: "#a8071a" } : {},
-            name: `${when(locale, r.at)}<br/>${repaymentLabel(t, locale, r)}`,
-          })) },
+          data: repaid.map((r) => {
+            const late = r.days_past_due > 0 || r.paid_share < 0.999;
+            return {
+              value: [Date.parse(r.at), t("tl.repayment")],
+              symbolSize: late ? 14 : 8,
+              itemStyle: late ? { color: "#a8071a" } : {},
+              name: `${when(locale, r.at)}<br/>${repaymentLabel(t, locale, r)}`,
+            };
+          }) },
       ],
     };
   }, [txns, access, repayments, key, at, locale, t]);

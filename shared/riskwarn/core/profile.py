@@ -283,14 +283,14 @@ class CustomerProfile:
 
     def access_events(self) -> list[dict[str, Any]]:
         """The last 7 days' logins and profile changes, as the timeline shows them."""
-        return [{"event_id": eid, "at": datetime.fromtimestamp(ts, UTC).isoformat(),
+        return [{"event_id": eid, "at": _iso(ts),
                  "kind": kind, "new_device": bool(flags & NEW_DEVICE),
                  "new_country": bool(flags & NEW_COUNTRY)}
                 for ts, eid, kind, flags in self.access]
 
     def repayment_events(self) -> list[dict[str, Any]]:
         """The repayments kept (the last MAX_REPAYMENTS): when, days past due, share paid."""
-        return [{"at": datetime.fromtimestamp(ts, UTC).isoformat(), "days_past_due": int(dpd),
+        return [{"at": _iso(ts), "days_past_due": int(dpd),
                  "paid_share": round(ratio, 4)} for ts, dpd, ratio in self.repayments]
 
     def transactions(self, event_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -306,7 +306,7 @@ class CustomerProfile:
                 method = "cash" if bits & CASH else "card" if bits & CARD else "transfer"
                 out.append({
                     "event_id": eid,
-                    "at": datetime.fromtimestamp(led.ts[i], UTC).isoformat(),
+                    "at": _iso(led.ts[i]),
                     "amount": round(led.amounts[i], 2),
                     "direction": "debit" if bits & DEBIT else "credit",
                     "method": method,
@@ -342,6 +342,11 @@ class CustomerProfile:
             led.event_ids.append(e)
         led.rebuild()
         return prof
+
+
+def _iso(ts: float) -> str:
+    """An event time as the API and the timeline write it (UTC, ISO 8601)."""
+    return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 def _copy(value: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import orjson
 
-from riskwarn.local.stack import STATE_FILE, TIER_QUEUES
+from riskwarn.local.stack import STATE_FILE, TIER_QUEUES, port_of
 from riskwarn.usage import UsageError as LocalUsageError  # one line for the user, exit 2
 from riskwarn.usage import bounded
 
@@ -170,8 +170,7 @@ def _down(args: argparse.Namespace) -> int:
             time.sleep(0.2)
         print(f"stopped the stack (process {pid})")
     if cloud.get("pid") and runs(int(cloud["pid"]), "riskwarn.local.cloud"):
-        port = int(str(state["endpoint"]).rsplit(":", 1)[1])
-        Cloud(port, int(cloud["pid"])).stop()
+        Cloud(port_of(str(state["endpoint"])), int(cloud["pid"])).stop()
         print(f"stopped the emulator (process {cloud['pid']}); its state is gone")
     args.state.unlink(missing_ok=True)
     return 0

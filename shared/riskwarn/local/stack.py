@@ -85,6 +85,11 @@ class LocalConfig:
     resume: bool = False  # start on the emulator a killed stack left (from state_file)
 
 
+def port_of(url: str) -> int:
+    """The port of a local address in a state file (`http://127.0.0.1:4566`)."""
+    return int(url.rsplit(":", 1)[1])
+
+
 def _free(port: int) -> bool:
     """Nothing listens on the port. Connections of a stack that just stopped may linger in
     TIME_WAIT; the servers bind with SO_REUSEADDR, so the check does too (a second `make
@@ -154,8 +159,7 @@ class LocalStack:
 
         state = _read_state(self.cfg.state_file)
         self.endpoint, self.api_url = state["endpoint"], state["api"]
-        self.cfg.port = int(self.endpoint.rsplit(":", 1)[1])
-        self.cfg.api_port = int(self.api_url.rsplit(":", 1)[1])
+        self.cfg.port, self.cfg.api_port = port_of(self.endpoint), port_of(self.api_url)
         self.cfg.stack, self.cfg.region = state["stack"], state["region"]
         self.functions_port = int(state["cloud"]["functions_port"])
         self.cloud = Cloud(self.cfg.port, int(state["cloud"]["pid"]))
