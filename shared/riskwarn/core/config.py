@@ -210,6 +210,23 @@ class TypologyThresholds(_Frozen):
     fan_min_parties: int = 5
     fan_floor: float = 20_000.0
     fan_sent_share: float = 0.6
+    # AML-PASS-THROUGH by forwarding (core/mule.forwarding): inflows each sent on almost
+    # whole (at least forward_share of it, not more) within forward_within_h, at least
+    # forward_min_cycles times within forward_window_h and forward_floor in all: an account
+    # that keeps nothing of what it receives, whatever the size of the sums
+    forward_share: float = 0.85
+    forward_within_h: float = 1.0
+    forward_window_h: float = 24.0
+    forward_min_cycles: int = 3
+    forward_floor: float = 2_000.0
+    # FRAUD-REFUND-ABUSE: card purchases refunded by the same merchant (at least
+    # refund_share of the purchase, not more) within refund_within_h, at least
+    # refund_min_cycles times within refund_window_h and refund_floor refunded in all
+    refund_share: float = 0.9
+    refund_within_h: float = 6.0
+    refund_window_h: float = 24.0
+    refund_min_cycles: int = 2
+    refund_floor: float = 2_000.0
     # AML-LAYERING-CHAIN (core/network.py): passages linked across accounts, each hop sent
     # on within chain_window_h of the one before; a chain of chain_min_hops pass-through
     # accounts fires; an account receiving from a pass-through account scores
@@ -248,15 +265,24 @@ class TypologyThresholds(_Frozen):
                 raise ValueError(f"{name}: {', '.join(bad[:3])} not {what}")
             if len(set(values)) != len(values):
                 raise ValueError(f"{name}: each code once")
-        if self.pass_window_h > 24.0:
-            raise ValueError("pass_window_h must be at most 24 (the day's inflow bounds it)")
-        if self.fan_window_h > 72.0:
-            raise ValueError("fan_window_h must be at most 72")
+        self._windows()
         if not self.delinquency_early_dpd <= self.delinquency_dpd <= self.delinquency_severe_dpd:
             raise ValueError("delinquency days past due must rise: early <= dpd <= severe")
         if self.delinquency_dpd > self.delinquency_severe_dpd:
             raise ValueError("delinquency_dpd must not exceed delinquency_severe_dpd")
         return self
+
+    def _windows(self) -> None:
+        """Windows the day's inflow or the ledger's week bound."""
+        if self.pass_window_h > 24.0:
+            raise ValueError("pass_window_h must be at most 24 (the day's inflow bounds it)")
+        if self.forward_within_h > 24.0:
+            raise ValueError("forward_within_h must be at most 24 (the day's inflow bounds it)")
+        for name in ("forward_window_h", "refund_window_h"):
+            if getattr(self, name) > 168.0:
+                raise ValueError(f"{name} must be at most 168 (the ledger keeps a week)")
+        if self.fan_window_h > 72.0:
+            raise ValueError("fan_window_h must be at most 72")
 
 
 # the typology thresholds that are lists of codes: name, form, what the form is
@@ -264,7 +290,7 @@ LISTS = (("high_risk_countries", r"[A-Z]{2}", "ISO 3166 country codes (two capit
          ("risky_mcc", r"[0-9]{4}", "ISO 18245 merchant category codes (four digits)"))
 SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
           "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share",
-          "linked_second_hop", "linked_min_strength")
+          "linked_second_hop", "linked_min_strength", "forward_share", "refund_share")
 
 
 class Severity(_Frozen):
@@ -292,6 +318,7 @@ DEFAULT_SEVERITY: dict[str, Severity] = {
     "AML-MULE-FAN-OUT": Severity(score=740),
     "AML-PASS-THROUGH": Severity(score=600, tempered=True),
     "AML-LAYERING-CHAIN": Severity(score=760),
+    "FRAUD-REFUND-ABUSE": Severity(score=620),
     # scored by its link's strength (thresholds.linked_*); this is its most
     "NETWORK-LINKED": Severity(score=600),
 }

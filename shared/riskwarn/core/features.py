@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from riskwarn.core.config import ScoringConfig
+from riskwarn.core.cycles import refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
 from riskwarn.core.profile import (
     BAND,
@@ -114,6 +115,7 @@ class FeatureRow(TypedDict):
     new_payee_24h_vs_median: float
     new_cp_credit_72h_vs_median: float
     customer_txns: float
+    refund_cycles: float
 
 
 # How a person reads each feature's value (model explanations).
@@ -176,6 +178,7 @@ DESCRIPTIONS: dict[str, str] = {
     "new_cp_credit_72h_vs_median": "received from new counterparties in 72 h: {v:.1f}x the "
                                    "customer's typical credit",
     "customer_txns": "{v:.0f} transactions of the customer's history",
+    "refund_cycles": "{v:.0f} card purchases refunded by the merchant within hours, in 24 h",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FeatureRow.__annotations__)
 
@@ -202,6 +205,7 @@ MODEL_INPUTS: dict[str, int] = {
     "days_past_due": 1, "partial_in_row": 1, "dpd_increase": 1, "repay_ratio": -1,
     "is_login": 0, "is_profile_change": 0, "is_repayment": 0,
     "login_failed": 1, "contact_change": 1, "weak_auth": 0,
+    "refund_cycles": 1,
 }
 
 NEVER_H = 720.0  # "hours since" when it never happened
@@ -463,6 +467,10 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         "new_payee_24h_vs_median": _ratio(new_cp_out, debit_median),
         "new_cp_credit_72h_vs_median": _ratio(new_cp_in, credit_median),
         "customer_txns": _customer_txns(prof),
+        # on a refund to the card: purchases refunded within hours, the latest cycle's
+        # count (one return is ordinary; again and again is refund abuse)
+        "refund_cycles": float(len(refunds(led, ts, prep.cfg.thresholds)))
+        if bits & CARD and not debit else 0.0,
     }
 
 

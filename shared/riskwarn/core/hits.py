@@ -27,6 +27,7 @@ CATEGORY = {
     "AML-PASS-THROUGH": "aml",
     "AML-LAYERING-CHAIN": "aml",
     "NETWORK-LINKED": "aml",
+    "FRAUD-REFUND-ABUSE": "fraud",
 }
 TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
 HOUR = 3600.0

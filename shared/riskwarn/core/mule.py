@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from riskwarn.core.cycles import forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.features import FeatureRow, Prepared
 from riskwarn.core.profile import CARD, DEBIT, NEW_CP, OWN, CustomerProfile
@@ -89,6 +90,7 @@ class MuleFinding:
     reason: str
     evidence: tuple[str, ...]
     score: int | None = None  # None: the typology's configured severity
+    firm: bool = False  # no model may lower it (the pattern is unusual for anyone)
 
 
 def money_text(v: float, prep: Prepared) -> str:
@@ -196,3 +198,28 @@ def pass_through(prof: CustomerProfile, ev: Transaction, found: Passage, prep: P
         reason += f"; the account is {age_days:.0f} days old"
     return MuleFinding("AML-PASS-THROUGH", reason, found.event_ids,
                        score=sev + t.young_account_bonus if young else sev)
+
+
+def forwarding(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFinding | None:
+    """Inflows each sent on almost whole within minutes, again and again (AML-PASS-THROUGH
+    by forwarding): the account keeps nothing of what it receives, whatever the size of the
+    sums, so the pass floor does not apply. This debit must complete the latest cycle
+    (core/cycles.forwards). Firm: forwarding every inflow whole within the hour, over and
+    over, is no customer's usual."""
+    t = prep.cfg.thresholds
+    led = prof.ledger
+    cycles = forwards(led, ev.occurred_at.timestamp(), t)
+    if (len(cycles) < t.forward_min_cycles or led.event_ids[cycles[-1][1]] != ev.event_id):
+        return None
+    received = sum(led.amounts[j] for j, _ in cycles)
+    if received < t.forward_floor:
+        return None
+    sent = sum(led.amounts[i] for _, i in cycles)
+    slowest = max(led.ts[i] - led.ts[j] for j, i in cycles)
+    span = led.ts[cycles[-1][1]] - led.ts[cycles[0][0]]
+    return MuleFinding(
+        "AML-PASS-THROUGH",
+        f"{len(cycles)} inflows ({money_text(received, prep)}) each sent on almost whole "
+        f"({sent / received:.0%} in all) within {_hours(max(slowest, 60.0))} of arriving, "
+        f"over {_hours(max(span, 60.0))}",
+        tuple(led.event_ids[x] for pair in cycles for x in pair), firm=True)

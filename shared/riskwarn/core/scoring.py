@@ -204,6 +204,11 @@ class Scorer:
             based = [row["customer_txns"] >= known for row in feats.rows]
             calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based,
                                             strict=True)]
+            # a refund to the card is money coming back: alone it harms nobody, and its
+            # risk is the purchase-refund cycle, which FRAUD-REFUND-ABUSE states exactly;
+            # the model alone reaches low at most on one
+            based = [b and not (row["is_card"] and not row["is_debit"])
+                     for b, row in zip(based, feats.rows, strict=True)]
         else:
             risk = [0] * len(feats.events)
             calm = based = [False] * len(feats.events)

@@ -7,10 +7,18 @@ customer's own accounts; off, they are the plain fixed-threshold comparator.
 
 from __future__ import annotations
 
+from riskwarn.core.cycles import refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.features import FeatureRow, Prepared, typical_amount
 from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit
-from riskwarn.core.mule import MuleFinding, Passage, fan_in, fan_out, pass_through
+from riskwarn.core.mule import (
+    MuleFinding,
+    Passage,
+    fan_in,
+    fan_out,
+    forwarding,
+    pass_through,
+)
 from riskwarn.core.mule import money_text as money  # in the reporting currency
 from riskwarn.core.profile import (
     CASH,
@@ -55,20 +63,10 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if amount >= t.structuring_band_low * t.large_cash:
         candidates.append(_structuring(row, ev, prof, prep))
     if debit:
-        if row["credit_sum_24h"] >= t.rapid_in_floor:
-            candidates.append(_rapid_movement(row, ev, prof, prep))
-        if row["debit_count_1h"] >= 3:
-            candidates.append(_velocity(row, ev, prof, prep))
-        if amount >= min(t.unusual_floor, t.unusual_fixed_amount):
-            candidates.append(_unusual_amount(row, ev, prof, prep))
-        if (row["small_card_10m"] >= t.card_testing_count
-                or row["small_card_1h"] >= t.card_testing_slow_count):
-            candidates.append(_card_testing(row, ev, prof, prep))
-        if (row["counterparty_new"]
-                and row["hours_since_credential_change"] <= t.credential_window_h):
-            candidates.append(_drain(row, ev, prof, prep))
-        if prep.mules:
-            candidates.extend(_mule_hits(row, ev, prof, prep, found))
+        candidates.extend(_debit_hits(row, ev, prof, prep, found))
+    elif (row["refund_cycles"] >= t.refund_min_cycles  # refunds to the card
+          and prep.cfg.customer_baselines):
+        candidates.append(_refund_abuse(ev, prof, prep))
     if row["counterparty_high_risk"]:
         candidates.append(_high_risk_geo(row, ev, prof, prep))
     if row["days_since_last_txn"] >= t.dormant_days or (
@@ -78,17 +76,44 @@ def _transaction_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     return [h for h in candidates if h is not None] if candidates else []
 
 
+def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Prepared,
+                found: Passage | None) -> list[Hit | None]:
+    t = prep.cfg.thresholds
+    out: list[Hit | None] = []
+    if row["credit_sum_24h"] >= t.rapid_in_floor:
+        out.append(_rapid_movement(row, ev, prof, prep))
+    if row["debit_count_1h"] >= 3:
+        out.append(_velocity(row, ev, prof, prep))
+    if row["amount"] >= min(t.unusual_floor, t.unusual_fixed_amount):
+        out.append(_unusual_amount(row, ev, prof, prep))
+    if (row["small_card_10m"] >= t.card_testing_count
+            or row["small_card_1h"] >= t.card_testing_slow_count):
+        out.append(_card_testing(row, ev, prof, prep))
+    if (row["counterparty_new"]
+            and row["hours_since_credential_change"] <= t.credential_window_h):
+        out.append(_drain(row, ev, prof, prep))
+    if prep.mules:
+        out.extend(_mule_hits(row, ev, prof, prep, found))
+    return out
+
+
 def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Prepared,
                found: Passage | None) -> list[Hit | None]:
     t = prep.cfg.thresholds
     findings: list[MuleFinding | None] = []
-    if found is not None:
-        findings.append(pass_through(prof, ev, found, prep))
+    through = pass_through(prof, ev, found, prep) if found is not None else None
+    # forwarding needs the inflow this debit sends on (at least its amount) within the
+    # forward window's hour limit, which is at most a day
+    if (through is None and ev.method != "card"
+            and row["credit_sum_24h"] >= row["amount"]):
+        through = forwarding(prof, ev, prep)
+    findings.append(through)
     if row["new_cp_credit_sum_72h"] >= t.fan_floor:
         findings.append(fan_in(prof, ev, prep))
     if row["counterparty_new"] and row["credit_sum_72h"] >= t.fan_floor:
         findings.append(fan_out(prof, ev, prep))
-    return [None if f is None else hit(prep, f.code, f.reason, f.evidence, score=f.score)
+    return [None if f is None else hit(prep, f.code, f.reason, f.evidence, score=f.score,
+                                       firm=f.firm)
             for f in findings]
 
 
@@ -319,6 +344,29 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
             why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
                 typical) else ""
     return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
+
+
+def _refund_abuse(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit | None:
+    """Card purchases refunded by the same merchant within hours, again and again: goods
+    bought and returned in a cycle (refund abuse; money laundered through refunds to the
+    card). A refund days later, or once, is a customer returning something. This card
+    credit must complete the latest cycle (core/cycles.refunds)."""
+    t = prep.cfg.thresholds
+    led = prof.ledger
+    cycles = refunds(led, ev.occurred_at.timestamp(), t)
+    if len(cycles) < t.refund_min_cycles or led.event_ids[cycles[-1][1]] != ev.event_id:
+        return None
+    refunded = sum(led.amounts[i] for _, i in cycles)
+    if refunded < t.refund_floor:
+        return None
+    shops = len({led.counterparties[j] for j, _ in cycles})
+    slowest = max(led.ts[i] - led.ts[j] for j, i in cycles) / HOUR
+    return hit(prep, "FRAUD-REFUND-ABUSE",
+               f"{len(cycles)} card purchases refunded by the merchant within "
+               f"{max(slowest, 1.0):.0f} h of buying ({money(refunded, prep)} refunded, "
+               f"{shops} merchant{'s' if shops > 1 else ''}) within "
+               f"{t.refund_window_h:.0f} h",
+               tuple(led.event_ids[x] for pair in cycles for x in pair))
 
 
 def _card_testing(row: FeatureRow, ev: Transaction, prof: CustomerProfile,

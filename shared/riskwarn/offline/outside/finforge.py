@@ -30,7 +30,7 @@ MERCHANT_MCC = {"Luxury Electronics": "5732", "Gift Cards": "5999",
 # finforge's fraud types → the nearest riskwarn typology (for the typology model's name
 # only; detection counts any alert on the scenario's events).
 TYPOLOGY = {"card_fraud": "FRAUD-VELOCITY", "account_takeover": "ATO-DRAIN",
-            "mule_account": "AML-RAPID-MOVEMENT", "refund_abuse": "FRAUD-UNUSUAL-AMOUNT",
+            "mule_account": "AML-RAPID-MOVEMENT", "refund_abuse": "FRAUD-REFUND-ABUSE",
             "business_invoice_fraud": "FRAUD-UNUSUAL-AMOUNT"}
 
 

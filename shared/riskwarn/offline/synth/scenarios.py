@@ -107,6 +107,26 @@ def late_repayment(c: Customer, t0: float) -> Planned:
     return [(t, {**e, "trap": "late_repayment"}) for t, e in out]
 
 
+def returned_purchase(c: Customer, t0: float) -> Planned:
+    """Something bought and taken back: the whole price refunded (or most of it: a
+    restocking fee) days later, or within hours (the wrong size); now and then a second
+    return at another shop later in the week."""
+    rng = c.rng
+    out: Planned = []
+    for k in range(2 if rng.random() < 0.2 else 1):
+        shop, mcc = rng.choice(c.merchants)
+        bought = t0 + k * rng.uniform(1.5, 5) * DAY
+        price = c.card_median * rng.uniform(3, 15)
+        back = bought + (rng.uniform(1, 5) * HOUR if rng.random() < 0.3
+                         else rng.uniform(1, 10) * DAY)
+        share = 1.0 if rng.random() < 0.7 else rng.uniform(0.85, 0.97)
+        out.append(txn(c, bought, price, "debit", "card", channel="pos",
+                       counterparty_id=shop, merchant_category=mcc))
+        out.append(txn(c, back, price * share, "credit", "card", channel="pos",
+                       counterparty_id=shop, merchant_category=mcc))
+    return [(t, {**e, "trap": "returned_purchase"}) for t, e in out]
+
+
 # new_phone first: the traps planned after it use the phone in use at their time
 TRAPS: dict[str, tuple[float, Callable[[Customer, float], Planned]]] = {
     "new_phone": (0.05, new_phone),
@@ -114,6 +134,7 @@ TRAPS: dict[str, tuple[float, Callable[[Customer, float], Planned]]] = {
     "big_purchase": (0.05, big_purchase),
     "bonus_to_own": (0.08, bonus_to_own),
     "late_repayment": (0.15, late_repayment),
+    "returned_purchase": (0.06, returned_purchase),
 }
 
 # ---- episodes --------------------------------------------------------------------------
@@ -227,6 +248,31 @@ def unusual_amount(c: Customer, t0: float, subtle: bool) -> Planned:
     return out
 
 
+def refund_abuse(c: Customer, t0: float, subtle: bool) -> Planned:
+    """Goods bought and refunded within hours, again and again (refund abuse; money
+    laundered through refunds to the card): plain, three to five cycles at shops new to the
+    customer, refunded in full within two hours; subtle, two at shops the customer uses,
+    refunded a little short hours later."""
+    rng = c.rng
+    cycles = 2 if subtle else rng.randint(3, 5)
+    shops = [rng.choice(c.merchants) if subtle else (_new_id(rng, "R"), rng.choice(
+        ("5999", "5732", "5311"))) for _ in range(2)]
+    out: Planned = []
+    at = t0
+    for k in range(cycles):
+        shop, mcc = shops[k % 2]
+        price = c.card_median * rng.uniform(3, 10) + rng.uniform(800, 2_500)
+        back = at + (rng.uniform(2, 5.5) if subtle else rng.uniform(0.3, 2)) * HOUR
+        share = rng.uniform(0.9, 0.97) if subtle else rng.uniform(0.97, 1.0)
+        bought = txn(c, at, price, "debit", "card", channel="api", counterparty_id=shop,
+                     merchant_category=mcc)
+        out.append((bought[0], {**bought[1], "_cover": True}))  # a purchase, on its own
+        out.append(txn(c, back, price * share, "credit", "card", channel="api",
+                       counterparty_id=shop, merchant_category=mcc))
+        at = back + rng.uniform(0.2, 2) * HOUR
+    return out
+
+
 def card_testing(c: Customer, t0: float, subtle: bool) -> Planned:
     rng = c.rng
     n, merchants, span = (4, 3, rng.uniform(20, 40) * 60) if subtle else (
@@ -314,6 +360,7 @@ EPISODES: dict[str, Episode] = {
     "ATO-CREDENTIAL-CHANGE": credential_change,
     "ATO-DRAIN": drain,
     "CREDIT-DELINQUENCY": delinquency,
+    "FRAUD-REFUND-ABUSE": refund_abuse,
 }
 
 
