@@ -467,8 +467,8 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         "new_payee_24h_vs_median": _ratio(new_cp_out, debit_median),
         "new_cp_credit_72h_vs_median": _ratio(new_cp_in, credit_median),
         "customer_txns": _customer_txns(prof),
-        # on a refund to the card: purchases refunded within hours, the latest cycle's
-        # count (one return is ordinary; again and again is refund abuse)
+        # on a refund to the card: the purchases refunded within hours over the last
+        # day, this one included (one return is ordinary; again and again is abuse)
         "refund_cycles": float(len(refunds(led, ts, prep.cfg.thresholds)))
         if bits & CARD and not debit else 0.0,
     }
