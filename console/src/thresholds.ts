@@ -7,6 +7,7 @@ export const SHARES = [
   "structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
   "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share",
   "linked_second_hop", "linked_min_strength", "forward_share", "refund_share",
+  "split_usual_share",
 ] as const;
 
 // the typology thresholds that are lists of codes, and the form of each code (config.LISTS;

@@ -166,6 +166,17 @@ class TypologyThresholds(_Frozen):
     # and this many times the largest of its kind the customer has paid recently (decayed:
     # a month-old largest counts half), so a rare but recurring large payment is its own
     unusual_largest_multiple: float = 2.5
+    # FRAUD-UNUSUAL-AMOUNT split over new payees (typologies._new_payee_split): at least
+    # split_min_payees transfers to payees new to the customer within split_window_h, each
+    # split_multiple times its typical transfer or more, split_floor in all; not for a
+    # customer that has made split_known_transfers transfers or more and sent
+    # split_usual_share of them or more to new payees (new payees are its usual)
+    split_min_payees: int = 2
+    split_window_h: float = 6.0
+    split_multiple: float = 2.0
+    split_floor: float = 5_000.0
+    split_known_transfers: int = 4
+    split_usual_share: float = 0.8
     baseline_min_txns: int = 8
     card_testing_count: int = 5
     card_testing_merchants: int = 3
@@ -278,7 +289,7 @@ class TypologyThresholds(_Frozen):
             raise ValueError("pass_window_h must be at most 24 (the day's inflow bounds it)")
         if self.forward_within_h > 24.0:
             raise ValueError("forward_within_h must be at most 24 (the day's inflow bounds it)")
-        for name in ("forward_window_h", "refund_window_h"):
+        for name in ("forward_window_h", "refund_window_h", "split_window_h"):
             if getattr(self, name) > 168.0:
                 raise ValueError(f"{name} must be at most 168 (the ledger keeps a week)")
         if self.fan_window_h > 72.0:
@@ -290,7 +301,8 @@ LISTS = (("high_risk_countries", r"[A-Z]{2}", "ISO 3166 country codes (two capit
          ("risky_mcc", r"[0-9]{4}", "ISO 18245 merchant category codes (four digits)"))
 SHARES = ("structuring_band_low", "rapid_out_ratio", "drain_share_of_balance_proxy",
           "delinquency_partial_share", "pass_share", "pass_week_share", "fan_sent_share",
-          "linked_second_hop", "linked_min_strength", "forward_share", "refund_share")
+          "linked_second_hop", "linked_min_strength", "forward_share", "refund_share",
+          "split_usual_share")
 
 
 class Severity(_Frozen):

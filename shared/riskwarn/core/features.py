@@ -407,6 +407,10 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         n_vs = s_vs = 0.0
     if bits & BAND:
         bump(prof.band_usual, ts)
+    if debit and bits & TRANSFER and not bits & OWN:
+        bump(prof.transfers_out, ts)
+        if bits & NEW_CP:
+            bump(prof.transfers_out_new, ts)
     ew_update(stats, log_amount, ts)
     if ts > prof.last_txn:
         if prof.last_txn and days_idle >= prep.cfg.thresholds.dormant_days:

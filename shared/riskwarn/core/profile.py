@@ -228,6 +228,11 @@ class CustomerProfile:
     card_largest: list[float] = field(default_factory=lambda: [0.0, 0.0])
     debit_largest: list[float] = field(default_factory=lambda: [0.0, 0.0])
     credit_stats: list[float] = field(default_factory=_stats)
+    # The customer's transfers out to others and those of them to payees new to it, as
+    # decayed counts [value, ts]: how usual a new payee is for this customer (some pay
+    # someone new every time)
+    transfers_out: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    transfers_out_new: list[float] = field(default_factory=lambda: [0.0, 0.0])
     hourly: list[float] = field(default_factory=lambda: [0.0] * 7)  # features._hourly_update
     band_usual: list[float] = field(default_factory=lambda: [0.0, 0.0])
     devices: dict[str, float] = field(default_factory=dict)

@@ -31,6 +31,7 @@ from riskwarn.core.profile import (
     CustomerProfile,
 )
 from riskwarn.core.typologies_access import credential_change, delinquency, login_burst
+from riskwarn.core.typologies_payees import new_payee_split
 
 __all__ = ["CATEGORY", "TYPOLOGIES", "Hit", "evaluate"]
 
@@ -84,8 +85,12 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
         out.append(_rapid_movement(row, ev, prof, prep))
     if row["debit_count_1h"] >= 3:
         out.append(_velocity(row, ev, prof, prep))
+    unusual = None
     if row["amount"] >= min(t.unusual_floor, t.unusual_fixed_amount):
-        out.append(_unusual_amount(row, ev, prof, prep))
+        out.append(unusual := _unusual_amount(row, ev, prof, prep))
+    if (unusual is None and row["counterparty_new"] and ev.method not in ("card", "cash")
+            and row["new_cp_debit_sum_24h"] >= t.split_floor):  # transfers to new payees
+        out.append(new_payee_split(row, ev, prof, prep))
     if (row["small_card_10m"] >= t.card_testing_count
             or row["small_card_1h"] >= t.card_testing_slow_count):
         out.append(_card_testing(row, ev, prof, prep))
