@@ -43,7 +43,11 @@ def _stream(stack: LocalStack, lines: list[bytes]) -> None:
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     for stack in started(tmp_path_factory, "console"):
-        _stream(stack, scenario())
+        lines = scenario()
+        _stream(stack, lines)
+        # every record scored (its batch's alerts, notifications and profiles written), so
+        # the tests count the queue as it will stay
+        eventually(lambda s=stack, n=len(lines): s.stats["ScoreFunctionStream"].records >= n)
         eventually(lambda s=stack: len(http(s, "GET", "/alerts?limit=50")[1]["items"]) >= 3)
         yield stack
 
