@@ -42,12 +42,12 @@ def _stream(stack: LocalStack, lines: list[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    sent = len(scenario())
     for stack in started(tmp_path_factory, "console"):
-        lines = scenario()
-        _stream(stack, lines)
+        _stream(stack, scenario())
         # every record scored (its batch's alerts, notifications and profiles written), so
         # the tests count the queue as it will stay
-        eventually(lambda s=stack, n=len(lines): s.stats["ScoreFunctionStream"].records >= n)
+        eventually(lambda s=stack: s.stats["ScoreFunctionStream"].records >= sent)
         eventually(lambda s=stack: len(http(s, "GET", "/alerts?limit=50")[1]["items"]) >= 3)
         yield stack
 
