@@ -67,20 +67,20 @@ def _measure(stack: LocalStack, stream: str, today: list[bytes], offset: int) ->
     for rate in RATES:
         lines = today[offset:offset + PER_RATE]
         offset += PER_RATE
-        target = stats.records + len(lines)
+        target = stats.events + len(lines)
         put_at = _put(stack, stream, lines, rate)
-        _wait(lambda t=target: stats.records >= t, 120)
+        _wait(lambda t=target: stats.events >= t, 120)
         written, queued = _latencies(stack, put_at)
         print(f"rate {rate:>4}/s: {len(lines):,} events, {len(written)} new alerts; "
               f"put → alert written p50 {_pct(written, .5) * 1e3:,.0f} ms "
               f"p95 {_pct(written, .95) * 1e3:,.0f} ms; put → notification queued p50 "
               f"{_pct(queued, .5) * 1e3:,.0f} ms p95 {_pct(queued, .95) * 1e3:,.0f} ms")
     lines = today[offset:offset + BURST]
-    before = stats.records
+    before = stats.events
     stats.invoke_s.clear()
     started = time.perf_counter()
     _put(stack, stream, lines, None)
-    _wait(lambda: stats.records - before >= len(lines), 300, every=0.05)
+    _wait(lambda: stats.events - before >= len(lines), 300, every=0.05)
     took = time.perf_counter() - started
     d = sorted(stats.invoke_s)
     print(f"burst: {len(lines):,} events drained in {took:,.1f} s = "

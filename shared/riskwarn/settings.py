@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     alerts_topic_arn: str = ""
     quarantine_bucket: str = "riskwarn-quarantine"
     disposition_state_machine_arn: str = ""
+    # the score function's own stream: receipts waiting for their payer's hop are looked at
+    # again through it (core/late_receipts.py); empty: no recheck records are sent
+    event_stream: str = ""
     reports_table: str = "riskwarn-reports"
     config_table: str = "riskwarn-config"  # versioned thresholds (staff API)
     # disposition timing (seconds): review SLA by tier, supervisor SLA, follow-up period

@@ -47,7 +47,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         _stream(stack, scenario())
         # every record scored (its batch's alerts, notifications and profiles written), so
         # the tests count the queue as it will stay
-        eventually(lambda s=stack: s.stats["ScoreFunctionStream"].records >= sent)
+        eventually(lambda s=stack: s.stats["ScoreFunctionStream"].events >= sent)
         eventually(lambda s=stack: len(http(s, "GET", "/alerts?limit=50")[1]["items"]) >= 3)
         yield stack
 

@@ -120,7 +120,7 @@ def test_local_commands_send_token_and_outbox(local: LocalStack, tmp_path: Path,
     assert main(["local", "token", "--user", "ana", "--groups", "wizard",
                  "--state", state]) == 2
     assert "unknown groups" in capsys.readouterr().err
-    eventually(lambda: local.stats["ScoreFunctionStream"].records >= 2 * len(scenario()) + 1)
+    eventually(lambda: local.stats["ScoreFunctionStream"].events >= 2 * len(scenario()) + 1)
     assert main(["local", "outbox", "--tier", "medium", "--state", state]) == 0
     out = capsys.readouterr().out
     assert "== medium" in out and "riskwarn MEDIUM aml alert" in out

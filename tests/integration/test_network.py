@@ -3,10 +3,15 @@ by a later batch (another shard's or a later delivery), and the chain's alert ca
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 import pytest
 
+from riskwarn.cases.alerts import alert_id_for
 from riskwarn.runtime.stream import score_batch
 from riskwarn.store.alerts import from_item
 from riskwarn.store.network import decode
@@ -46,6 +51,50 @@ def test_a_chain_split_over_two_batches_is_found_through_the_network_table(
     assert set(chained) == {"NB", "NC"}
     assert chained["NC"].tier in ("high", "critical")
     assert any("NA-01 -> NB-01" in r for r in chained["NB"].reason_codes)
+
+
+def _records(event: dict[str, Any], keep: Callable[[bytes], bool]) -> dict[str, Any]:
+    """The Lambda event with only the records whose data `keep` picks (one shard's)."""
+    return {"Records": [r for r in event["Records"]
+                        if keep(base64.b64decode(r["kinesis"]["data"]))]}
+
+
+def test_a_receipt_scored_before_its_payers_hop_is_found_by_the_recheck_record(
+        stack: Stack) -> None:
+    """C's shard scores C's credit from B before B's shard has written B's hop (both legs
+    of one transfer arrive together); the recheck record it puts on the stream finds it."""
+    ddb = stack.client("dynamodb")
+    credit = _t("NC", 2.0, "55000.00", "credit", "NB-01")
+    ab = [_t("NA", 1.0, "60000.00", "credit", "SRC-01"),
+          _t("NA", 1.5, "57000.00", "debit", "NB-01"),
+          _t("NB", 1.5, "57000.00", "credit", "NA-01"),
+          _t("NB", 2.0, "55000.00", "debit", "NC-01")]
+    # C's shard first: no hop on NB-01 yet, so the credit waits, and C's shard is asked
+    assert score_batch(stack.send([credit]), generate_context(), stack.ports) == {
+        "batchItemFailures": []}
+    everything = stack.send(ab)
+    (recheck,) = [r for r in everything["Records"]
+                  if base64.b64decode(r["kinesis"]["data"]).startswith(b'{"recheck"')]
+    assert recheck["kinesis"]["partitionKey"] == "NC"
+    # B's shard: B's hop, paid to NC-01
+    score_batch(_records(everything, lambda d: b'"customer_id":"N' in d and b'"NC"' not in d),
+                generate_context(), stack.ports)
+    table = stack.p.ref("AlertsTable")
+    assert not [i for i in ddb.scan(TableName=table)["Items"] if i["customer_id"]["S"] == "NC"]
+    # C's shard again: the recheck record raises the receipt on the credit itself
+    assert score_batch({"Records": [recheck]}, generate_context(), stack.ports) == {
+        "batchItemFailures": []}
+    (alert,) = [from_item(i) for i in ddb.scan(TableName=table)["Items"]
+                if i["customer_id"]["S"] == "NC"]
+    credit_id = orjson.loads(credit)["event_id"]
+    assert alert.typologies == ["AML-LAYERING-CHAIN"] and alert.alert_id == alert_id_for(
+        credit_id)
+    assert any("received from NB-01, which passed on" in r for r in alert.reason_codes)
+    assert ("NB-01", "NC-01") in {(e.source, e.target) for e in alert.network}
+    # delivered again, it raises nothing twice
+    score_batch({"Records": [recheck]}, generate_context(), stack.ports)
+    assert len([i for i in ddb.scan(TableName=table)["Items"]
+                if i["customer_id"]["S"] == "NC"]) == 1
 
 
 @pytest.mark.parametrize("stack", ["transact"], indirect=True)

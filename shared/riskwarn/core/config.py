@@ -246,6 +246,9 @@ class TypologyThresholds(_Frozen):
     chain_min_hops: int = 2
     chain_receive_hops: int = 1
     chain_receive_score: int = 580
+    # a credit of at least chain_pending_floor from another account that no hop explained
+    # waits chain_window_h for the payer's hop (written by another shard a moment later)
+    chain_pending_floor: float = 1_000.0
     # NETWORK-LINKED (core/network.linked): strength 1 at one hop from a confirmed mule or
     # fraud account, linked_second_hop at two; halved every linked_half_life_days; times
     # (amount / linked_amount_ref)^0.5, at most 1. Below linked_min_strength nothing fires;

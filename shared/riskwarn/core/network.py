@@ -17,7 +17,8 @@ BatchGetItem per 100 accounts), then, in time order across the batch's customers
 Only the owner of an account writes its hops (events are partitioned by customer), so one
 writer per item: no lost update between shards. A hop scored on another shard before the
 next one is written is found later, when the receiving account passes the money on (its
-passage names the payer); docs/architecture.md says what a scheduled graph pass would add.
+passage names the payer), or — an account that only collects — when its credit, kept
+waiting, is looked at again (core/late_receipts.py; docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -177,12 +178,20 @@ def _span(seconds: float) -> str:
     return f"{h * 60:.0f} min" if h < 1 else f"{h:.1f} h"
 
 
+@dataclass(slots=True)
+class Linked:
+    findings: list[Finding]
+    unmatched: list[int]  # credits from another account that no hop explained (indexes)
+    state: dict[str, AccountFlows]  # the accounts read, with the batch's hops added
+
+
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
-         prep: Prepared) -> list[Finding]:
+         prep: Prepared, also: Collection[str] = ()) -> Linked:
     """Record the batch's passages as hops and find the chains they extend; one read of
-    the state of the accounts named (the batch's own, their counterparties, and the payers
-    of each passage's inflow) and one write of those that took a hop."""
-    names: set[str] = set()
+    the state of the accounts named (the batch's own, their counterparties, the payers
+    of each passage's inflow, and `also`: the payers of receipts waiting for their hop)
+    and one write of those that took a hop."""
+    names: set[str] = set(also)
     for ev in events:
         if isinstance(ev, Transaction):
             names.add(ev.account_id)
@@ -192,15 +201,16 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
         if found is not None:
             names.update(found.payers)
     if not names:
-        return []
+        return Linked([], [], {})
     state = port.load(names)
     changed: dict[str, AccountFlows] = {}
     findings = _hops(events, passages, state, changed, prep)
-    findings.extend(_receipts(events, state, prep))
+    received, unmatched = _receipts(events, state, prep)
+    findings.extend(received)
     findings.extend(linked(events, state, prep))
     if changed:
         port.save(changed.values())
-    return findings
+    return Linked(findings, unmatched, state)
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
@@ -244,28 +254,43 @@ def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
 
 
 def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Prepared
-              ) -> list[Finding]:
-    """The receiving end: a credit from an account whose hop paid this one."""
-    t = prep.cfg.thresholds
-    window = t.chain_window_h * HOUR
+              ) -> tuple[list[Finding], list[int]]:
+    """The receiving end: a credit from an account whose hop paid this one. Also returns the
+    credits from another account that found no such hop (core/late_receipts.py keeps them:
+    the payer's hop may be written a moment later, by another shard)."""
     findings: list[Finding] = []
+    unmatched: list[int] = []
     for i, ev in enumerate(events):
         if not (isinstance(ev, Transaction) and ev.direction == "credit" and ev.counterparty_id):
             continue
-        flows = state.get(ev.counterparty_id)
-        hop = flows.paid(ev.account_id, ev.occurred_at.timestamp(), window) if flows else None
-        if hop is None or hop.hops < t.chain_receive_hops:
-            continue
-        score = None if hop.hops >= t.chain_min_hops else t.chain_receive_score
-        findings.append(Finding(
-            i, CHAIN, score,
-            f"{money_text(float(ev.amount) * prep.rates[ev.currency], prep)} received from "
-            f"{ev.counterparty_id}, which passed on {hop.out / hop.inflow:.0%} of "
-            f"{money_text(hop.inflow, prep)} within {_span(hop.ts - hop.first_in)}"
-            + (f" ({hop.hops} pass-through accounts in a row: {' -> '.join(hop.path)})"
-               if hop.hops > 1 else ""),
-            (*hop.event_ids, ev.event_id)[-MAX_EVIDENCE:], edges=hop.edges))
-    return findings
+        amount = float(ev.amount) * prep.rates[ev.currency]
+        found = receipt(i, ev.event_id, ev.account_id, ev.counterparty_id, amount,
+                        ev.occurred_at.timestamp(), state, prep)
+        if found is not None:
+            findings.append(found)
+        elif ev.method not in ("card", "cash"):
+            unmatched.append(i)
+    return findings, unmatched
+
+
+def receipt(index: int, event_id: str, account: str, payer: str, amount: float, ts: float,
+            state: Mapping[str, AccountFlows], prep: Prepared) -> Finding | None:
+    """AML-LAYERING-CHAIN on a credit of `amount` from `payer` when a hop of the payer paid
+    this account within the window."""
+    t = prep.cfg.thresholds
+    flows = state.get(payer)
+    hop = flows.paid(account, ts, t.chain_window_h * HOUR) if flows else None
+    if hop is None or hop.hops < t.chain_receive_hops:
+        return None
+    score = None if hop.hops >= t.chain_min_hops else t.chain_receive_score
+    return Finding(
+        index, CHAIN, score,
+        f"{money_text(amount, prep)} received from {payer}, which passed on "
+        f"{hop.out / hop.inflow:.0%} of {money_text(hop.inflow, prep)} within "
+        f"{_span(hop.ts - hop.first_in)}"
+        + (f" ({hop.hops} pass-through accounts in a row: {' -> '.join(hop.path)})"
+           if hop.hops > 1 else ""),
+        (*hop.event_ids, event_id)[-MAX_EVIDENCE:], edges=hop.edges)
 
 
 def linked(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Prepared

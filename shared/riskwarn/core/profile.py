@@ -251,6 +251,11 @@ class CustomerProfile:
     woke_at: float = 0.0
     dormant_spell_days: float = 0.0
     repayments: list[list[float]] = field(default_factory=list)  # [ts, days_past_due, paid/due]
+    # Credits from another account that no pass-through hop explained yet, kept for
+    # chain_window_h: the payer's hop may be written a moment later by another shard
+    # (core/late_receipts.py). [ts, event id, payer, amount, account, channel], oldest first.
+    pending_receipts: list[tuple[float, str, str, float, str, str]] = field(
+        default_factory=list)
     # [UTC day, the model's highest risk that day on events no rule fired on (-1: none)]:
     # what the flood rail counts (core/model_rail.py)
     model_day: list[float] = field(default_factory=lambda: [-1.0, -1.0])

@@ -5,14 +5,15 @@ training and the benchmarks all go through `featurize` and `Scorer`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
 
+from riskwarn.core import late_receipts
 from riskwarn.core.config import TIERS, ModelCutoffs, ScoringConfig, Tier
 from riskwarn.core.events import (
     Event,
@@ -26,7 +27,7 @@ from riskwarn.core.features import FEATURE_NAMES, FeatureRow, Prepared, observe
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.mule import Passage, passage
-from riskwarn.core.network import Edge, NetworkPort, link
+from riskwarn.core.network import Edge, Finding, NetworkPort, link
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.typologies import CATEGORY, Hit, evaluate
 
@@ -137,6 +138,9 @@ class ScoreRun:
     conflicts: list[Event]  # another event under an id already applied: to quarantine
     changed: set[str]  # customers whose profile took at least one event
     matrix: Matrix  # the model's inputs of the applied events (drift is measured on it)
+    # customers that began to keep a receipt for its payer's hop (core/late_receipts.py):
+    # the stream asks their shard to look again in a moment
+    waiting: set[str] = field(default_factory=set)
 
 
 class Scorer:
@@ -178,18 +182,23 @@ class Scorer:
         """Score a batch; returns only the events that reach a tier (low and above)."""
         return self.run(events, profiles).scored
 
-    def run(self, events: Sequence[Event], profiles: Profiles) -> ScoreRun:
-        """Score a batch and say what happened to every event (applied or a duplicate)."""
+    def run(self, events: Sequence[Event], profiles: Profiles,
+            recheck: Collection[str] = ()) -> ScoreRun:
+        """Score a batch and say what happened to every event (applied or a duplicate).
+        `recheck`: customers (their profiles loaded) whose waiting receipts to look at
+        again although no event of theirs is in the batch."""
         feats = featurize(events, profiles, self.prep, self.inputs)
-        return ScoreRun(self._score(feats, profiles), len(feats.events),
-                        len(feats.duplicates), feats.conflicts,
-                        {e.customer_id for e in feats.events}, feats.matrix)
+        waiting: set[str] = set()
+        late = self._link(feats, profiles, recheck, waiting) if self.network else []
+        changed = {e.customer_id for e in feats.events} | waiting | {
+            s.event.customer_id for s in late} | set(recheck)
+        return ScoreRun(self._score(feats, profiles) + late, len(feats.events),
+                        len(feats.duplicates), feats.conflicts, changed, feats.matrix,
+                        waiting)
 
     def _score(self, feats: Featurized, profiles: Profiles) -> list[Scored]:
         cfg = self.cfg
         low = cfg.tiers.low
-        if self.network is not None:
-            self._link(feats)
         if self.model is not None:
             p = self.model.risk(feats.matrix)
             if cfg.model_rail.enabled:
@@ -231,16 +240,34 @@ class Scorer:
             self._add_model_findings(out, feats.matrix[model_rows])
         return out
 
-    def _link(self, feats: Featurized) -> None:
+    def _link(self, feats: Featurized, profiles: Profiles, recheck: Collection[str],
+              waiting: set[str]) -> list[Scored]:
         """Chains across customers and links to confirmed cases (the counterparty graph)
-        join the events' rule hits."""
+        join the events' rule hits. Receipts kept waiting for their payer's hop are looked
+        at again (the batch's customers' and `recheck`'s): those a hop now explains come
+        back scored on their credit; credits no hop explained start waiting (their
+        customers are added to `waiting`)."""
         assert self.network is not None
-        severity = self.cfg.severity
-        for f in link(feats.events, feats.passages, self.network, self.prep):
-            score = severity[f.code].score if f.score is None else min(
-                f.score, severity[f.code].score)
-            feats.hits[f.index].append(Hit(f.code, score, f.reason, f.evidence, False,
-                                           f.boost, f.edges))
+        customers = {e.customer_id for e in feats.events} | set(recheck)
+        linked = link(feats.events, feats.passages, self.network, self.prep,
+                      also=late_receipts.payers(profiles, customers))
+        for f in linked.findings:
+            feats.hits[f.index].append(self._hit(f))
+        late = [self._combine(credit, [self._hit(f)], 0, False)
+                for credit, f in late_receipts.recheck(profiles, customers, linked.state,
+                                                       self.prep)]
+        for i in linked.unmatched:
+            ev = feats.events[i]
+            assert isinstance(ev, Transaction)
+            amount = float(ev.amount) * self.prep.rates[ev.currency]
+            if late_receipts.keep(profiles[ev.customer_id], ev, amount, self.prep):
+                waiting.add(ev.customer_id)
+        return [s for s in late if s is not None]
+
+    def _hit(self, f: Finding) -> Hit:
+        severity = self.cfg.severity[f.code]
+        score = severity.score if f.score is None else min(f.score, severity.score)
+        return Hit(f.code, score, f.reason, f.evidence, False, f.boost, f.edges)
 
     def _watch(self, feats: Featurized, profiles: Profiles, p: Matrix) -> None:
         """Show the flood rail this batch: per event, its customer-day and the model's risk

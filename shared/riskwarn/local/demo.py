@@ -161,7 +161,7 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
     put_at: dict[str, float] = {}
     show = _progress(len(today))
     stats = stack.stats["ScoreFunctionStream"]
-    pace = Pace(args.rate, lambda: stats.records + stats.sent_to_on_failure)
+    pace = Pace(args.rate, lambda: stats.events + stats.sent_to_on_failure)
 
     def on_chunk(sent: int) -> None:
         show(sent)
@@ -173,11 +173,12 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
         put_at[alert_id_for(orjson.loads(line)["event_id"])] = at
     if sys.stderr.isatty():
         sys.stderr.write("\n")
-    _wait(lambda: stats.records + stats.sent_to_on_failure >= len(today), 60)
+    _wait(lambda: stats.events + stats.sent_to_on_failure >= len(today), 60)
     took = time.monotonic() - started
-    print(f"   scored {stats.records:,} records in {stats.batches:,} batches "
+    print(f"   scored {stats.events:,} events (and {stats.rechecks:,} recheck records: "
+          f"receipts waiting for a hop) in {stats.batches:,} batches "
           f"({stats.retries} retries, {stats.sent_to_on_failure} to the failure queue) "
-          f"in {took:,.0f} s: {stats.records / max(took, 1e-9):,.0f} events/s end to end")
+          f"in {took:,.0f} s: {stats.events / max(took, 1e-9):,.0f} events/s end to end")
     if pace.warned:
         print(f"   the stack fell behind {args.rate:,}/s here (drained up to "
               f"{pace.peak:,.0f}/s): the demo slowed to {pace.slowest:,.0f}/s at its "

@@ -28,6 +28,7 @@ import orjson
 
 from riskwarn.local.provision import Provisioned
 from riskwarn.runtime.lambda_shapes import kinesis_event, sqs_event
+from riskwarn.runtime.recheck import MARK as RECHECK
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
 IDLE_S = 0.05
@@ -81,6 +82,7 @@ class Mapping:
 class PollerStats:
     batches: int = 0
     records: int = 0
+    rechecks: int = 0  # of them, the score function's own recheck records (runtime/recheck.py)
     retries: int = 0
     bisections: int = 0
     sent_to_on_failure: int = 0
@@ -88,11 +90,20 @@ class PollerStats:
     invoke_s: list[float] = field(default_factory=list)  # each invocation's duration
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
+    @property
+    def events(self) -> int:
+        """Records done that were events (what a sender put), not recheck records."""
+        return self.records - self.rechecks
+
     def add(self, **counts: int) -> None:
         """Counts from the pollers' threads (every shard's, every concurrent batch's)."""
         with self.lock:
             for name, n in counts.items():
                 setattr(self, name, getattr(self, name) + n)
+
+
+def _rechecks(batch: list[dict[str, Any]]) -> int:
+    return sum(1 for r in batch if bytes(r["Data"]).startswith(RECHECK))
 
 
 def _failed_ids(result: Any) -> list[str] | None:
@@ -233,12 +244,13 @@ class KinesisShardPoller:
                     return
                 failed = None
             if failed == []:
-                self.stats.add(records=len(batch))
+                self.stats.add(records=len(batch), rechecks=_rechecks(batch))
                 return
             seqs = [r["SequenceNumber"] for r in batch]
             if failed is not None and all(f in seqs for f in failed):
                 start = min(seqs.index(f) for f in failed)
-                self.stats.add(records=start)  # checkpoint: the records before it are done
+                # checkpoint: the records before it are done
+                self.stats.add(records=start, rechecks=_rechecks(batch[:start]))
                 batch = batch[start:]
             attempts += 1
             if 0 <= self.m.max_retries < attempts:

@@ -34,6 +34,7 @@ from riskwarn.core.model import Matrix
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Profiles, Scored, Scorer
 from riskwarn.process_cache import once_per_process
+from riskwarn.runtime.recheck import RecheckSender, customer_of
 from riskwarn.settings import Settings
 from riskwarn.store import TransientStoreError
 from riskwarn.store.alerts import NOT_TOLD, AlertStore, history_item
@@ -73,6 +74,7 @@ class StreamPorts:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # thresholds changed through the staff API reach scoring within a minute
     thresholds: ThresholdSource | None = None
+    recheck: RecheckSender | None = None  # receipts waiting for a hop (runtime/recheck.py)
 
     def refresh_scorer(self) -> None:
         """New thresholds, if any; a failed read keeps scoring with the ones in force."""
@@ -113,6 +115,8 @@ class BatchOutcome:
     workflows_started: int = 0
     by_tier: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     psi: dict[str, float] = field(default_factory=dict)  # drift against the calibration
+    rechecks: int = 0  # recheck records received (runtime/recheck.py), and sent
+    rechecks_sent: int = 0
 
     @property
     def failed_count(self) -> int:
@@ -124,15 +128,15 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     now = ports.clock()
     ports.refresh_scorer()
 
-    # 1. decode and validate; bad records to quarantine
-    events, records_of, source = _decode(records, ports, out, now)
+    # 1. decode and validate; bad records to quarantine; recheck records apart
+    events, records_of, source, recheck = _decode(records, ports, out, now)
 
     # 2. profiles for the batch's customers
     profiles, failed_customers = ports.profiles.load(records_of)
     live = [e for e in events if e.customer_id not in failed_customers]
 
     # 3. score (one ONNX call), 4. alerts
-    run = ports.scorer.run(live, profiles)
+    run = ports.scorer.run(live, profiles, recheck.keys() - failed_customers)
     out.duplicates = run.duplicates
     for event in run.conflicts:  # another event under an id already applied: not applied
         raw, rec = source[id(event)]
@@ -155,33 +159,45 @@ def process_records(records: list[Record], ports: StreamPorts) -> BatchOutcome:
     changed = run.changed | {s.event.customer_id for s in run.scored}
     writable = [p for c, p in profiles.items() if c not in failed_customers and c in changed]
     failed_customers |= ports.profiles.save(writable)
+    _ask_recheck(ports, out, run.waiting - failed_customers)
 
     for cid, recs in records_of.items():
         if cid in failed_customers:
             out.failed.update(r.sequence for r in recs)
     out.scored = sum(len(recs) for cid, recs in records_of.items()
-                     if cid not in failed_customers)
+                     if cid not in failed_customers) - sum(
+        n for cid, n in recheck.items() if cid not in failed_customers)
     return out
 
 
 def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: datetime
-            ) -> tuple[list[Event], dict[str, list[Record]], dict[int, tuple[bytes, Record]]]:
+            ) -> tuple[list[Event], dict[str, list[Record]], dict[int, tuple[bytes, Record]],
+                       dict[str, int]]:
     """The batch's valid events; per customer, the records they came in (the unit a failure
-    retries); per event (by identity), its raw bytes and record. Every bad record is
-    quarantined with its reason."""
+    retries); per event (by identity), its raw bytes and record; the customers recheck
+    records name. Every bad record is quarantined with its reason."""
     raws: list[bytes] = []
     kept: list[Record] = []
+    records_of: dict[str, list[Record]] = defaultdict(list)
+    recheck: dict[str, int] = defaultdict(int)  # customer -> its recheck records
     for rec in records:
         try:
-            raws.append(base64.b64decode(rec.data, validate=True))
-            kept.append(rec)
+            raw = base64.b64decode(rec.data, validate=True)
         except (binascii.Error, ValueError):
             _quarantine(ports, out, rec.data.encode(), "not base64", rec, now)
+            continue
+        cid = customer_of(raw)
+        if cid is not None:
+            recheck[cid] += 1
+            records_of[cid].append(rec)
+            out.rechecks += 1
+        else:
+            raws.append(raw)
+            kept.append(rec)
     events, rejected = parse_records(raws, ports.scorer.cfg.rates)
     bad = {r.position for r in rejected}
     for rej in rejected:
         _quarantine(ports, out, rej.raw, rej.reason, kept[rej.position], now)
-    records_of: dict[str, list[Record]] = defaultdict(list)
     source: dict[int, tuple[bytes, Record]] = {}
     valid: list[Event] = []
     for event, (i, rec) in zip(events, ((i, r) for i, r in enumerate(kept) if i not in bad),
@@ -193,7 +209,15 @@ def _decode(records: list[Record], ports: StreamPorts, out: BatchOutcome, now: d
         valid.append(event)
         records_of[event.customer_id].append(rec)
         source[id(event)] = raws[i], rec
-    return valid, records_of, source
+    return valid, records_of, source, recheck
+
+
+def _ask_recheck(ports: StreamPorts, out: BatchOutcome, customers: set[str]) -> None:
+    """Recheck records for the customers that began to keep a receipt waiting for its
+    payer's hop. One that is not put is no loss of data: the receipt waits for the
+    customer's next event."""
+    if customers and ports.recheck is not None:
+        out.rechecks_sent += len(customers) - ports.recheck.send(customers)
 
 
 MAX_AHEAD_S = 3600.0  # a source clock this far ahead of ours is wrong, not early
@@ -362,6 +386,8 @@ def build_ports(env: Settings) -> StreamPorts:
         model_version=model.version if model is not None else None,
         dedup_window_s=cfg.dedup_window_h * 3600.0,
         thresholds=ThresholdSource(ThresholdStore(ddb, env.config_table), cfg),
+        recheck=RecheckSender(aws.kinesis(env.endpoint_url, env.region), env.event_stream)
+        if env.event_stream else None,
     )
 
 
