@@ -69,8 +69,11 @@ def test_a_receipt_scored_before_its_payers_hop_is_found_by_the_recheck_record(
           _t("NA", 1.5, "57000.00", "debit", "NB-01"),
           _t("NB", 1.5, "57000.00", "credit", "NA-01"),
           _t("NB", 2.0, "55000.00", "debit", "NC-01")]
-    # C's shard first: no hop on NB-01 yet, so the credit waits, and C's shard is asked
-    assert score_batch(stack.send([credit]), generate_context(), stack.ports) == {
+    # C's shard first: no hop on NB-01 yet, so the credit (from a payer new to C, who has
+    # bought a coffee before) waits, and C's shard is asked
+    coffee = line(customer_id="NC", account_id="NC-01", occurred_at=at(-24.0), amount="30.00",
+                  method="card", counterparty_id="CAFE")
+    assert score_batch(stack.send([coffee, credit]), generate_context(), stack.ports) == {
         "batchItemFailures": []}
     everything = stack.send(ab)
     (recheck,) = [r for r in everything["Records"]

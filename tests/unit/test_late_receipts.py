@@ -94,10 +94,14 @@ def test_a_receipt_stops_waiting_after_the_chain_window() -> None:
     assert not book.profiles["C"].pending_receipts
 
 
-def test_small_credits_and_money_from_its_own_account_do_not_wait() -> None:
+def test_small_credits_money_from_its_own_account_and_known_payers_do_not_wait() -> None:
     book = Book()
     _, small = _legs(received=900)
     assert not book.run([small]).waiting
+    pay = [txn(-24.0 * d, 9_000, customer_id="C", account_id="C-01", method="transfer",
+               direction="credit", counterparty_id="EMPLOYER-01") for d in (30, 1)]
+    assert book.run(pay[:1]).waiting == {"C"}  # a first payment from a new payer waits
+    assert not book.run(pay[1:]).waiting  # the employer's next salary does not
     book.run([_t("C", 0.5, 10, "debit", "C-02"),  # the profile learns its second account
               txn(0.6, 10, customer_id="C", account_id="C-02", method="transfer",
                   direction="credit", counterparty_id="C-01")])

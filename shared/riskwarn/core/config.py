@@ -246,8 +246,8 @@ class TypologyThresholds(_Frozen):
     chain_min_hops: int = 2
     chain_receive_hops: int = 1
     chain_receive_score: int = 580
-    # a credit of at least chain_pending_floor from another account that no hop explained
-    # waits chain_window_h for the payer's hop (written by another shard a moment later)
+    # a credit of at least chain_pending_floor from a payer new to the customer that no hop
+    # explained waits chain_window_h for the payer's hop (another shard's, a moment later)
     chain_pending_floor: float = 1_000.0
     # NETWORK-LINKED (core/network.linked): strength 1 at one hop from a confirmed mule or
     # fraud account, linked_second_hop at two; halved every linked_half_life_days; times

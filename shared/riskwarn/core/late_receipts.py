@@ -4,7 +4,7 @@ are scored by different shards at the same moment.
 A transfer from B to C is two events: B's debit (on B's shard: the passage that writes
 B's hop) and C's credit (on C's shard: the receipt that looks the hop up). Both legs
 arrive together, so C's shard often reads B's account before B's shard has written the
-hop. A credit of at least `chain_pending_floor` from another account that no hop
+hop. A credit of at least `chain_pending_floor` from an account new to C that no hop
 explained is therefore kept on C's profile for `chain_window_h` (at most MAX_PENDING),
 and looked at again — against the state read for the batch, the payer's account
 included — whenever C's profile is scored next: C's next event, or the recheck record the

@@ -259,6 +259,8 @@ class Scorer:
         for i in linked.unmatched:
             ev = feats.events[i]
             assert isinstance(ev, Transaction)
+            if not feats.rows[i]["counterparty_new"]:
+                continue  # a payer the customer knows (its employer): no pass-through's
             amount = float(ev.amount) * self.prep.rates[ev.currency]
             if late_receipts.keep(profiles[ev.customer_id], ev, amount, self.prep):
                 waiting.add(ev.customer_id)
