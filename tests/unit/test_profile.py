@@ -106,3 +106,23 @@ def test_logins_and_profile_changes_are_kept_for_a_week_with_what_was_new() -> N
         ("login_failed", True, True), ("login", True, True), ("change:phone", False, False)]
     # ... and in days: the first login, ten days back, is gone
     assert all(e["at"] > login(days=-7).occurred_at.isoformat() for e in kept)
+
+
+def test_a_trip_is_what_the_customers_own_phone_vouches_for() -> None:
+    """Card payments in a country the customer's own known phone logged in from (away from
+    home, within 30 days of arriving) are on a trip; anywhere else, or after a login from a
+    new phone, they are not."""
+    prof = CustomerProfile("C1")
+    feed(prof, login(-48.0), txn(-47.0))  # home: CN, phone d-home
+    assert prof.home_country == "CN"
+    assert feed(prof, txn(-1.0, country="JP"))["on_trip"] == 0.0  # before the phone is there
+    feed(prof, login(0.0, country="JP"))
+    assert feed(prof, txn(1.0, country="JP"))["on_trip"] == 1.0
+    assert feed(prof, txn(2.0, country="US"))["on_trip"] == 0.0  # not where the phone is
+    assert feed(prof, txn(3.0, country="CN"))["on_trip"] == 0.0  # home is no trip
+    assert feed(prof, txn(31 * 24.0, country="JP"))["on_trip"] == 0.0  # 30 days on
+    thief = CustomerProfile("C1")
+    feed(thief, login(-48.0), txn(-47.0))
+    feed(thief, login(0.0, country="VN", device_id="d-new"))  # someone else's phone
+    feed(thief, login(0.5, country="VN", success=False))  # a failed try proves nothing
+    assert feed(thief, txn(1.0, country="VN"))["on_trip"] == 0.0

@@ -116,6 +116,7 @@ class FeatureRow(TypedDict):
     new_cp_credit_72h_vs_median: float
     customer_txns: float
     refund_cycles: float
+    on_trip: float
 
 
 # How a person reads each feature's value (model explanations).
@@ -179,6 +180,7 @@ DESCRIPTIONS: dict[str, str] = {
                                    "customer's typical credit",
     "customer_txns": "{v:.0f} transactions of the customer's history",
     "refund_cycles": "{v:.0f} card purchases refunded by the merchant within hours, in 24 h",
+    "on_trip": "in a country the customer's own device logged in from on arrival (a trip)",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FeatureRow.__annotations__)
 
@@ -205,10 +207,11 @@ MODEL_INPUTS: dict[str, int] = {
     "days_past_due": 1, "partial_in_row": 1, "dpd_increase": 1, "repay_ratio": -1,
     "is_login": 0, "is_profile_change": 0, "is_repayment": 0,
     "login_failed": 1, "contact_change": 1, "weak_auth": 0,
-    "refund_cycles": 1,
+    "refund_cycles": 1, "on_trip": -1,
 }
 
 NEVER_H = 720.0  # "hours since" when it never happened
+TRIP_DAYS = 30.0  # how long a login from the customer's own device vouches for a country
 CAP_RATIO = 1000.0
 HOUR = 3600.0
 DAY = 86_400.0
@@ -267,6 +270,8 @@ def _access(prof: CustomerProfile, event: Event, ts: float, learn: bool = True
     prove the customer is there (not failed logins) teach the profile a device or country:
     an attacker's tenth failed try from a new phone is still from a new phone."""
     first = prof.n_events <= 1
+    if learn and event.country and not prof.home_country:
+        prof.home_country = event.country
     return (_new(prof.countries, event.country, ts, learn, first),
             _new(prof.devices, event.device_id, ts, learn, first))
 
@@ -475,7 +480,28 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         # day, this one included (one return is ordinary; again and again is abuse)
         "refund_cycles": float(len(refunds(led, ts, prep.cfg.thresholds)))
         if bits & CARD and not debit else 0.0,
+        "on_trip": _on_trip(prof, ev.country, ts),
     }
+
+
+def _on_trip(prof: CustomerProfile, country: str | None, ts: float) -> float:
+    """1 in a country away from home that the customer's own known device logged in from,
+    within TRIP_DAYS of the first such login: the customer is there."""
+    since = prof.trips.get(country) if country and prof.trips else None
+    return 1.0 if since is not None and 0.0 <= ts - since <= TRIP_DAYS * DAY else 0.0
+
+
+def _trip(prof: CustomerProfile, country: str, ts: float) -> None:
+    """Remember when the customer's own device arrived in `country` (the first login of
+    this trip: later logins there do not extend it)."""
+    trips = prof.trips
+    since = trips.get(country)
+    if since is None or not 0.0 <= ts - since <= TRIP_DAYS * DAY:
+        trips[country] = ts
+    for old in [c for c, at in trips.items() if ts - at > TRIP_DAYS * DAY]:
+        del trips[old]
+    while len(trips) > MAX_SMALL_SET:
+        del trips[min(trips, key=trips.__getitem__)]
 
 
 def _customer_txns(prof: CustomerProfile) -> float:
@@ -546,7 +572,10 @@ def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> Featu
         fl.append(ts)
         if len(fl) > MAX_FAILED_LOGINS or ts - fl[0] > HOUR:
             prof.failed_logins = [t for t in fl if t > ts - HOUR][-MAX_FAILED_LOGINS:]
-    elif country_new or device_new:
+    if (ev.success and ev.device_id and not device_new and ev.country
+            and ev.country != prof.home_country):
+        _trip(prof, ev.country, ts)  # its own phone, away from home: a trip
+    if ev.success and (country_new or device_new):
         prof.new_access_at = ts
         # a takeover needs a device of its own; the customer's own device in a new country
         # is a trip (0); a new device enrolled with a second factor (one-time code,

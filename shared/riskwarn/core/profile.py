@@ -240,6 +240,11 @@ class CustomerProfile:
     counterparties: dict[str, float] = field(default_factory=dict)
     own_accounts: dict[str, float] = field(default_factory=dict)
     failed_logins: list[float] = field(default_factory=list)
+    # The first country the customer was seen in (its home), and the other countries its
+    # own known device logged in from, with when: a trip the customer's phone vouches for
+    # (features: on_trip)
+    home_country: str = ""
+    trips: dict[str, float] = field(default_factory=dict)
     new_access_at: float = 0.0
     new_access_strong: float = 0.0
     # The last 7 days' logins and profile changes [ts, event id, kind, flags]: kind "login",
