@@ -429,7 +429,9 @@ def score_batch(event: dict[str, Any], context: Any,
                         ("RecordsFailed", outcome.failed_count),
                         ("DuplicatesSkipped", outcome.duplicates),
                         ("AlertsRaised", outcome.alerts_raised),
-                        ("AlertsMerged", outcome.alerts_merged)):
+                        ("AlertsMerged", outcome.alerts_merged),
+                        ("RechecksReceived", outcome.rechecks),
+                        ("RechecksSent", outcome.rechecks_sent)):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     for tier in TIERS:  # the per-day alert rate by tier (the budget alarm reads it)
         metrics.add_metric(name=f"AlertsRaised_{tier}", unit=MetricUnit.Count,
@@ -449,5 +451,6 @@ def score_batch(event: dict[str, Any], context: Any,
         "failed": outcome.failed_count, "alerts_raised": outcome.alerts_raised,
         "alerts_merged": outcome.alerts_merged, "notified": outcome.notified,
         "workflows_started": outcome.workflows_started, "by_tier": dict(outcome.by_tier),
+        "rechecks": outcome.rechecks, "rechecks_sent": outcome.rechecks_sent,
     })
     return dict(response)
