@@ -63,3 +63,9 @@ def forwards(led: TxnLedger, ts: float, t: TypologyThresholds) -> Pairs:
     lo, hi = led.window(ts - t.forward_window_h * HOUR, ts)
     return matched(led, lo, hi, need=0, skip=OWN | CARD, open_debit=False,
                    within_s=t.forward_within_h * HOUR, share=t.forward_share, by_party=False)
+
+
+def closes_latest(led: TxnLedger, pairs: Pairs, event_id: str, least: int) -> bool:
+    """At least `least` cycles, and the event `event_id` closes the latest of them: a rule
+    on cycles fires on the row that completes them, once."""
+    return len(pairs) >= least and led.event_ids[pairs[-1][1]] == event_id

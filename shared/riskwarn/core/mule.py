@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from riskwarn.core.cycles import forwards
+from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.features import FeatureRow, Prepared
 from riskwarn.core.profile import CARD, DEBIT, NEW_CP, OWN, CustomerProfile
@@ -209,7 +209,7 @@ def forwarding(prof: CustomerProfile, ev: Transaction, prep: Prepared) -> MuleFi
     t = prep.cfg.thresholds
     led = prof.ledger
     cycles = forwards(led, ev.occurred_at.timestamp(), t)
-    if (len(cycles) < t.forward_min_cycles or led.event_ids[cycles[-1][1]] != ev.event_id):
+    if not closes_latest(led, cycles, ev.event_id, t.forward_min_cycles):
         return None
     received = sum(led.amounts[j] for j, _ in cycles)
     if received < t.forward_floor:

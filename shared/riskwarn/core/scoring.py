@@ -190,8 +190,9 @@ class Scorer:
         feats = featurize(events, profiles, self.prep, self.inputs)
         waiting: set[str] = set()
         late = self._link(feats, profiles, recheck, waiting) if self.network else []
-        changed = {e.customer_id for e in feats.events} | waiting | {
-            s.event.customer_id for s in late} | set(recheck)
+        # receipts start waiting on the batch's customers and are raised late on them or on
+        # `recheck`'s: those two sets hold every profile the batch may have changed
+        changed = {e.customer_id for e in feats.events} | set(recheck)
         return ScoreRun(self._score(feats, profiles) + late, len(feats.events),
                         len(feats.duplicates), feats.conflicts, changed, feats.matrix,
                         waiting)

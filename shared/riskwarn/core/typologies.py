@@ -7,7 +7,7 @@ customer's own accounts; off, they are the plain fixed-threshold comparator.
 
 from __future__ import annotations
 
-from riskwarn.core.cycles import refunds
+from riskwarn.core.cycles import closes_latest, refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.features import FeatureRow, Prepared, typical_amount
 from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit
@@ -359,7 +359,7 @@ def _refund_abuse(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit
     t = prep.cfg.thresholds
     led = prof.ledger
     cycles = refunds(led, ev.occurred_at.timestamp(), t)
-    if len(cycles) < t.refund_min_cycles or led.event_ids[cycles[-1][1]] != ev.event_id:
+    if not closes_latest(led, cycles, ev.event_id, t.refund_min_cycles):
         return None
     refunded = sum(led.amounts[i] for _, i in cycles)
     if refunded < t.refund_floor:
