@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from riskwarn.core.config import ScoringConfig
+from riskwarn.core.config import ScoringConfig, TypologyThresholds
 from riskwarn.core.events import Event
 from riskwarn.core.features import Prepared
 from riskwarn.core.model import describe
@@ -80,6 +80,20 @@ def test_rapid_movement_boundary() -> None:
     assert "AML-RAPID-MOVEMENT" in codes(_rapid(40_000, 3))
     assert "AML-RAPID-MOVEMENT" not in codes(_rapid(39_999, 3))
     assert "AML-RAPID-MOVEMENT" not in codes(_rapid(45_000, 24.5))
+
+
+def test_rapid_movement_is_the_receipt_sent_on_not_far_more_than_came_in() -> None:
+    """Up to 1.5x what came in is the receipt passing through; beyond, the customer's own
+    money is leaving (a purchase from savings), which the receipt does not explain. The
+    fixed-threshold baseline keeps its plain rule."""
+    assert "AML-RAPID-MOVEMENT" in codes(_rapid(75_000, 3))
+    assert "AML-RAPID-MOVEMENT" not in codes(_rapid(75_001, 3))
+    assert "AML-RAPID-MOVEMENT" in codes(_rapid(75_001, 3), PLAIN)
+
+
+def test_a_sent_on_band_that_is_empty_is_refused() -> None:
+    with pytest.raises(ValueError, match="rapid_max_out must be at least rapid_out_ratio"):
+        TypologyThresholds(rapid_out_ratio=0.8, rapid_max_out=0.7)
 
 
 def test_rapid_movement_ignores_the_customers_own_accounts_but_plain_rules_do_not() -> None:

@@ -142,6 +142,9 @@ class TypologyThresholds(_Frozen):
     structuring_usual_per_month: float = 4.0  # a customer who banks like this every week
     rapid_in_floor: float = 20_000.0
     rapid_out_ratio: float = 0.80
+    # and at most this multiple of it: debits of far more than came in are the customer's
+    # own money leaving (a purchase from savings, a bill), which the receipt does not explain
+    rapid_max_out: float = 1.5
     rapid_window_h: float = 24.0
     # money from and to parties the customer has dealt with before (under this share new):
     # a business paying its suppliers, an investor moving a redemption to the broker; the
@@ -282,6 +285,9 @@ class TypologyThresholds(_Frozen):
         self._windows()
         if not self.delinquency_early_dpd <= self.delinquency_dpd <= self.delinquency_severe_dpd:
             raise ValueError("delinquency days past due must rise: early <= dpd <= severe")
+        for low, high in (("rapid_out_ratio", "rapid_max_out"), ("pass_share", "pass_max_out")):
+            if getattr(self, high) < getattr(self, low):
+                raise ValueError(f"{high} must be at least {low}: the sent-on band is empty")
         if self.delinquency_dpd > self.delinquency_severe_dpd:
             raise ValueError("delinquency_dpd must not exceed delinquency_severe_dpd")
         return self

@@ -203,6 +203,8 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         inflow, out = row["credit_sum_24h"], row["debit_sum_24h"]
     if inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow:
         return None
+    if prep.cfg.customer_baselines and out > t.rapid_max_out * inflow:
+        return None  # mostly the customer's own money leaving, not the receipt sent on
     lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
     ids = tuple(led.event_ids[i] for i in range(lo, hi)
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
