@@ -173,6 +173,22 @@ def test_unusual_amount_boundary_and_floor() -> None:
     assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 16_000, **new)])  # 8x
 
 
+def test_unusual_amount_not_on_money_moved_between_the_customers_own_accounts() -> None:
+    """Savings moved to the current account before a big purchase: the money stays the
+    customer's (the purchase itself is judged on its own). The fixed baseline keeps it."""
+    paid = [txn(-24.0 * (12 - i), 1_000, method="transfer", counterparty_id=f"P{i % 3}")
+            for i in range(12)]
+    savings = [*paid, txn(-6, 10, direction="credit", method="transfer", account_id="A1-02",
+                          counterparty_id="INTEREST")]
+    move = {"account_id": "A1-02", "method": "transfer"}
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*savings, txn(0, 50_000, counterparty_id="A1-01",
+                                                              **move)])
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*savings, txn(0, 50_000, counterparty_id="NEW-5",
+                                                          **move)])
+    assert "FRAUD-UNUSUAL-AMOUNT" in codes([*savings, txn(0, 50_000, counterparty_id="A1-01",
+                                                          **move)], PLAIN)
+
+
 def test_unusual_amount_to_a_payee_paid_before_must_stand_out_three_times_more() -> None:
     rich = card_history(amount=2_000)  # paid M0, M1, M2 before
     assert "FRAUD-UNUSUAL-AMOUNT" not in codes([*rich, txn(0, 16_000, counterparty_id="M2")])

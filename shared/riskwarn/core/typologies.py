@@ -312,6 +312,8 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                     prep: Prepared) -> Hit | None:
     if ev.direction != "debit":
         return None
+    if prep.cfg.customer_baselines and ev.counterparty_id in prof.own_accounts:
+        return None  # savings moved to the current account: the money stays the customer's
     t = prep.cfg.thresholds
     amount = row["amount"]
     # At a merchant category the card schemes list as high risk (quasi-cash, money
