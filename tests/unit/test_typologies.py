@@ -173,6 +173,19 @@ def test_unusual_amount_boundary_and_floor() -> None:
     assert "FRAUD-UNUSUAL-AMOUNT" in codes([*rich, txn(0, 16_000, **new)])  # 8x
 
 
+def test_the_first_transfer_of_a_card_only_customer_is_judged_against_its_card_spending() -> None:
+    """No transfer history: the largest typical amount of another kind is the yardstick, not
+    this transfer itself (which the profile has just learnt)."""
+    first = hits([*card_history(), txn(0, 50_000, method="transfer", counterparty_id="NEW-6")])
+    (unusual,) = [h for h in first if h.code == "FRAUD-UNUSUAL-AMOUNT"]
+    assert unusual.reason == ("a single debit of 50,000 CNY, 500x the customer's largest "
+                              "typical amount")
+    salary = [txn(-24.0 * i, 40_000, direction="credit", method="transfer",
+                  counterparty_id="EMPLOYER") for i in (30, 60)]
+    assert "FRAUD-UNUSUAL-AMOUNT" not in codes(
+        [*salary, *card_history(), txn(0, 50_000, method="transfer", counterparty_id="NEW-6")])
+
+
 def test_unusual_amount_not_on_money_moved_between_the_customers_own_accounts() -> None:
     """Savings moved to the current account before a big purchase: the money stays the
     customer's (the purchase itself is judged on its own). The fixed baseline keeps it."""

@@ -509,9 +509,15 @@ def _customer_txns(prof: CustomerProfile) -> float:
     return min(prof.card_stats[4] + prof.debit_stats[4] + prof.credit_stats[4], 1000.0)
 
 
-def typical_amount(prof: CustomerProfile) -> float:
-    """The customer's largest typical amount of any kind (card, other debits, credits)."""
-    return max(_median(prof.card_stats), _median(prof.debit_stats), _median(prof.credit_stats))
+def typical_amount(prof: CustomerProfile, first_of: Transaction | None = None) -> float:
+    """The customer's largest typical amount of any kind (card, other debits, credits).
+    `first_of`: a transaction the profile has just applied as the first of its kind, whose
+    kind's typical amount is then that transaction itself and is left out."""
+    own = None if first_of is None else (
+        prof.card_stats if first_of.method == "card" else
+        prof.debit_stats if first_of.direction == "debit" else prof.credit_stats)
+    return max((_median(s) for s in (prof.card_stats, prof.debit_stats, prof.credit_stats)
+                if s is not own), default=0.0)
 
 
 def _median(stats: list[float]) -> float:

@@ -347,7 +347,7 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
             # no history of this kind, but a customer we know: compare with its largest
             # typical amount of any kind (a salary, a usual transfer)
-            typical = typical_amount(prof)
+            typical = typical_amount(prof, ev if not row["history_txns"] else None)
             if typical and amount < multiple * typical:
                 return None
             why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
