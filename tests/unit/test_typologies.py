@@ -186,6 +186,25 @@ def test_the_first_transfer_of_a_card_only_customer_is_judged_against_its_card_s
         [*salary, *card_history(), txn(0, 50_000, method="transfer", counterparty_id="NEW-6")])
 
 
+def test_a_hotel_bill_on_a_trip_the_customers_phone_vouches_for_stands_at_low() -> None:
+    """A card payment in the country the customer's own phone logged in from on arrival is
+    holiday spending: the hit stays, at low, and says why. A new phone vouches for nothing,
+    and a transfer abroad is no travel spending."""
+    bill = {"method": "card", "country": "JP", "counterparty_id": "HOTEL-1"}
+    ua = RULES.severity["FRAUD-UNUSUAL-AMOUNT"].score
+    home = [login(-300.0), *card_history()]
+    trip = hits([*home, login(-2.0, country="JP"), txn(0, 12_000, **bill)])
+    (unusual,) = [h for h in trip if h.code == "FRAUD-UNUSUAL-AMOUNT"]
+    assert unusual.score == RULES.tiers.medium - 1
+    assert unusual.reason.endswith("card payment in JP, where the customer's own phone logged "
+                                   "in on arrival (a trip): low")
+    thief = hits([*home, login(-2.0, country="JP", device_id="d-new"), txn(0, 12_000, **bill)])
+    assert [h.score for h in thief if h.code == "FRAUD-UNUSUAL-AMOUNT"] == [ua]
+    sent = hits([*home, login(-2.0, country="JP"),
+                 txn(0, 50_000, country="JP", method="transfer", counterparty_id="NEW-7")])
+    assert [h.score for h in sent if h.code == "FRAUD-UNUSUAL-AMOUNT"] == [ua]
+
+
 def test_unusual_amount_not_on_money_moved_between_the_customers_own_accounts() -> None:
     """Savings moved to the current account before a big purchase: the money stays the
     customer's (the purchase itself is judged on its own). The fixed baseline keeps it."""

@@ -7,6 +7,8 @@ customer's own accounts; off, they are the plain fixed-threshold comparator.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from riskwarn.core.cycles import closes_latest, refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.features import FeatureRow, Prepared, typical_amount
@@ -99,7 +101,23 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
         out.append(_drain(row, ev, prof, prep))
     if prep.mules:
         out.extend(_mule_hits(row, ev, prof, prep, found))
+    if row["on_trip"] and ev.method == "card" and prep.cfg.customer_baselines:
+        out = [_on_trip(h, ev, prep) if h is not None and h.code in TRAVEL else h for h in out]
     return out
+
+
+# what a traveller's card does on holiday: a hotel bill, a few shops in an hour
+TRAVEL = frozenset({"FRAUD-UNUSUAL-AMOUNT", "FRAUD-VELOCITY"})
+
+
+def _on_trip(found: Hit, ev: Transaction, prep: Prepared) -> Hit:
+    """A card payment in a country the customer's own known phone logged in from on
+    arrival (features: on_trip) is the customer spending on a trip: the hit stands in the
+    low tier, says why, and stays on the alert list. A stolen card abroad comes without the
+    customer's phone; a new device vouches for nothing."""
+    return replace(found, score=min(found.score, prep.cfg.tiers.medium - 1), tempered=True,
+                   reason=f"{found.reason}; card payment in {ev.country}, where the customer's "
+                          "own phone logged in on arrival (a trip): low")
 
 
 def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Prepared,
