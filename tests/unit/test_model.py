@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from riskwarn.core.config import DEFAULT_MODEL_PATH
-from riskwarn.core.features import MODEL_INPUTS
+from riskwarn.core.feature_row import MODEL_INPUTS
 from riskwarn.core.model import ModelError, RiskModel, card_path, typology_path
 from riskwarn.offline.training import CLASSES, INPUTS, TrainSpec, fit, train, training_data
 

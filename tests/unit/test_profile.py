@@ -5,7 +5,8 @@ from __future__ import annotations
 import orjson
 
 from riskwarn.core.config import ScoringConfig
-from riskwarn.core.features import FeatureRow, Prepared, observe
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared, observe
 from riskwarn.core.profile import (
     MAX_ACCESS,
     MAX_COUNTERPARTIES,

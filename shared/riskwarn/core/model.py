@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from riskwarn.core.features import DESCRIPTIONS, FEATURE_NAMES
+from riskwarn.core.feature_row import DESCRIPTIONS, FEATURE_NAMES
 
 Matrix = npt.NDArray[np.float32]
 NORMAL = "NORMAL"

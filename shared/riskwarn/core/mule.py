@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
-from riskwarn.core.features import FeatureRow, Prepared
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared
 from riskwarn.core.profile import CARD, DEBIT, NEW_CP, OWN, CustomerProfile
 
 # Card spending at shops is consumption, not money sent on (as for rapid movement): it is

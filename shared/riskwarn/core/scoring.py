@@ -23,7 +23,8 @@ from riskwarn.core.events import (
     in_customer_order,
     parse_records,
 )
-from riskwarn.core.features import FEATURE_NAMES, FeatureRow, Prepared, observe
+from riskwarn.core.feature_row import FEATURE_NAMES, FeatureRow
+from riskwarn.core.features import Prepared, observe
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.mule import Passage, passage

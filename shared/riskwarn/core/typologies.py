@@ -11,7 +11,8 @@ from dataclasses import replace
 
 from riskwarn.core.cycles import closes_latest, refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
-from riskwarn.core.features import FeatureRow, Prepared, typical_amount
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared, typical_amount
 from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit
 from riskwarn.core.mule import (
     MuleFinding,

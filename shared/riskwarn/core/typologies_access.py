@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from riskwarn.core.events import Login, ProfileChange, Repayment
-from riskwarn.core.features import FeatureRow, Prepared
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared
 from riskwarn.core.hits import Hit, hit
 from riskwarn.core.profile import CustomerProfile
 

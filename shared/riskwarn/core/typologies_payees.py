@@ -15,7 +15,8 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from riskwarn.core.events import Transaction
-from riskwarn.core.features import FeatureRow, Prepared
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared
 from riskwarn.core.hits import HOUR, Hit, hit
 from riskwarn.core.mule import money_text as money
 from riskwarn.core.profile import DEBIT, NEW_CP, OWN, TRANSFER, CustomerProfile, decayed

@@ -20,7 +20,8 @@ import orjson
 
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Label
-from riskwarn.core.features import MODEL_INPUTS, Prepared
+from riskwarn.core.feature_row import MODEL_INPUTS
+from riskwarn.core.features import Prepared
 from riskwarn.core.model import NORMAL, Matrix, card_path, typology_path
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import featurize_lines
@@ -106,7 +107,7 @@ def _lgbm(objective: str, rounds: int, leaves: int, rate: float, seed: int,
     import lightgbm as lgb
 
     extra: dict[str, Any] = {}
-    if monotone:  # the direction of risk where it is known (features.MODEL_INPUTS)
+    if monotone:  # the direction of risk where it is known (feature_row.MODEL_INPUTS)
         extra = {"monotone_constraints": [MODEL_INPUTS[n] for n in INPUTS],
                  "monotone_constraints_method": "advanced"}
     return lgb.LGBMClassifier(
