@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import orjson
 
 from riskwarn.core.config import ScoringConfig
@@ -15,7 +17,8 @@ from riskwarn.core.profile import (
     CustomerProfile,
     ProfileState,
 )
-from tests.builders import change, login, txn
+from riskwarn.store.profiles import decode, encode
+from tests.builders import change, login, repayment, txn
 
 PREP = Prepared.of(ScoringConfig(use_model=False))
 
@@ -92,6 +95,21 @@ def test_state_round_trips_through_json() -> None:
     # and scoring continues identically from the restored copy
     nxt = txn(0, 70)
     assert feed(again, nxt) == feed(prof, nxt)
+
+
+def test_the_stores_blob_is_the_states_json_and_decodes_to_the_same_profile() -> None:
+    """The store serialises the profile's fields directly (no model built per write): the
+    JSON must be what dumping the pydantic state gives, and read back the same profile."""
+    prof = CustomerProfile("C1")
+    feed(prof, login(-50, device_id="d-a"), txn(-49, 900, direction="credit", method="cash"),
+         txn(-48, 50, counterparty_id="M1"), login(-3, country="JP", device_id="d-a"),
+         txn(-2, 8_000, country="JP", method="card", counterparty_id="HOTEL"),
+         repayment(-1), change(0, field="email"))
+    prof.open_alerts["FRAUD"] = ("AL-1", 1.0, "medium")
+    blob = encode(prof)
+    assert orjson.loads(zlib.decompress(blob)) == orjson.loads(
+        prof.to_state().model_dump_json())
+    assert decode(blob).to_state() == prof.to_state()
 
 
 def test_logins_and_profile_changes_are_kept_for_a_week_with_what_was_new() -> None:

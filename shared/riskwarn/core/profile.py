@@ -331,12 +331,19 @@ class CustomerProfile:
         return out
 
     def to_state(self) -> BaseModel:
+        return ProfileState.model_construct(**self.stored(copy=True))
+
+    def stored(self, copy: bool = False) -> dict[str, Any]:
+        """The stored form's fields as plain values (JSON-ready: lists, dicts, numbers,
+        strings), shared with the profile unless `copy`. A store serialises this directly:
+        the same JSON as dumping `to_state()`, without building the model first."""
         led = self.ledger
-        values = {name: _copy(getattr(self, name)) for name in _PLAIN}
+        take = _copy if copy else _same
+        values = {name: take(getattr(self, name)) for name in _PLAIN}
         values["seen"] = list(self.seen.items())
         values["txns"] = list(zip(led.ts, led.amounts, led.bits, led.counterparties,
                                   led.event_ids, strict=True))
-        return ProfileState.model_construct(**values)
+        return values
 
     @classmethod
     def from_state(cls, state: BaseModel) -> CustomerProfile:
@@ -362,6 +369,10 @@ class CustomerProfile:
 def _iso(ts: float) -> str:
     """An event time as the API and the timeline write it (UTC, ISO 8601)."""
     return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _copy(value: Any) -> Any:

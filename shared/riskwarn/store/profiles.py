@@ -34,7 +34,7 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
 
 
 def encode(prof: CustomerProfile) -> bytes:
-    return zlib.compress(orjson.dumps(prof.to_state().model_dump(mode="json")), 1)
+    return zlib.compress(orjson.dumps(prof.stored()), 1)
 
 
 def decode(blob: bytes) -> CustomerProfile:
