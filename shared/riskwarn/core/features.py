@@ -189,14 +189,7 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
                  ) -> FeatureRow:
     amount = float(ev.amount) * prep.rates[ev.currency]
     debit = ev.direction == "debit"
-    method = ev.method
-    largest: list[float] | None = None
-    if not debit:
-        stats = prof.credit_stats
-    elif method == "card":
-        stats, largest = prof.card_stats, prof.card_largest
-    else:
-        stats, largest = prof.debit_stats, prof.debit_largest
+    stats, largest = _kind(prof, ev)
     n_hist = stats[4]
     log_amount = math.log(amount)
     if n_hist:
@@ -353,13 +346,21 @@ def _customer_txns(prof: CustomerProfile) -> float:
     return min(prof.card_stats[4] + prof.debit_stats[4] + prof.credit_stats[4], 1000.0)
 
 
+def _kind(prof: CustomerProfile, ev: Transaction) -> tuple[list[float], list[float] | None]:
+    """The statistics of the transaction's kind (card, other debits, credits) and, for
+    debits, the kind's decayed largest amount."""
+    if ev.direction != "debit":
+        return prof.credit_stats, None
+    if ev.method == "card":
+        return prof.card_stats, prof.card_largest
+    return prof.debit_stats, prof.debit_largest
+
+
 def typical_amount(prof: CustomerProfile, first_of: Transaction | None = None) -> float:
     """The customer's largest typical amount of any kind (card, other debits, credits).
     `first_of`: a transaction the profile has just applied as the first of its kind, whose
     kind's typical amount is then that transaction itself and is left out."""
-    own = None if first_of is None else (
-        prof.card_stats if first_of.method == "card" else
-        prof.debit_stats if first_of.direction == "debit" else prof.credit_stats)
+    own = None if first_of is None else _kind(prof, first_of)[0]
     return max((_median(s) for s in (prof.card_stats, prof.debit_stats, prof.credit_stats)
                 if s is not own), default=0.0)
 

@@ -331,15 +331,15 @@ class CustomerProfile:
         return out
 
     def to_state(self) -> BaseModel:
-        return ProfileState.model_construct(**self.stored(copy=True))
+        return ProfileState.model_construct(
+            **{name: _copy(value) for name, value in self.stored().items()})
 
-    def stored(self, copy: bool = False) -> dict[str, Any]:
+    def stored(self) -> dict[str, Any]:
         """The stored form's fields as plain values (JSON-ready: lists, dicts, numbers,
-        strings), shared with the profile unless `copy`. A store serialises this directly:
-        the same JSON as dumping `to_state()`, without building the model first."""
+        strings), shared with the profile. A store serialises this directly: the same JSON
+        as dumping `to_state()`, without building the model first."""
         led = self.ledger
-        take = _copy if copy else _same
-        values = {name: take(getattr(self, name)) for name in _PLAIN}
+        values = {name: getattr(self, name) for name in _PLAIN}
         values["seen"] = list(self.seen.items())
         values["txns"] = list(zip(led.ts, led.amounts, led.bits, led.counterparties,
                                   led.event_ids, strict=True))
@@ -369,10 +369,6 @@ class CustomerProfile:
 def _iso(ts: float) -> str:
     """An event time as the API and the timeline write it (UTC, ISO 8601)."""
     return datetime.fromtimestamp(ts, UTC).isoformat()
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 def _copy(value: Any) -> Any:

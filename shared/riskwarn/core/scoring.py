@@ -190,10 +190,10 @@ class Scorer:
         again although no event of theirs is in the batch."""
         feats = featurize(events, profiles, self.prep, self.inputs)
         waiting: set[str] = set()
-        late = self._link(feats, profiles, recheck, waiting) if self.network else []
         # receipts start waiting on the batch's customers and are raised late on them or on
         # `recheck`'s: those two sets hold every profile the batch may have changed
         changed = {e.customer_id for e in feats.events} | set(recheck)
+        late = self._link(feats, profiles, changed, waiting) if self.network else []
         return ScoreRun(self._score(feats, profiles) + late, len(feats.events),
                         len(feats.duplicates), feats.conflicts, changed, feats.matrix,
                         waiting)
@@ -242,15 +242,14 @@ class Scorer:
             self._add_model_findings(out, feats.matrix[model_rows])
         return out
 
-    def _link(self, feats: Featurized, profiles: Profiles, recheck: Collection[str],
+    def _link(self, feats: Featurized, profiles: Profiles, customers: Collection[str],
               waiting: set[str]) -> list[Scored]:
         """Chains across customers and links to confirmed cases (the counterparty graph)
         join the events' rule hits. Receipts kept waiting for their payer's hop are looked
-        at again (the batch's customers' and `recheck`'s): those a hop now explains come
+        at again (`customers`: the batch's and the recheck's): those a hop now explains come
         back scored on their credit; credits no hop explained start waiting (their
         customers are added to `waiting`)."""
         assert self.network is not None
-        customers = {e.customer_id for e in feats.events} | set(recheck)
         linked = link(feats.events, feats.passages, self.network, self.prep,
                       also=late_receipts.payers(profiles, customers))
         for f in linked.findings:
@@ -263,8 +262,8 @@ class Scorer:
             assert isinstance(ev, Transaction)
             if not feats.rows[i]["counterparty_new"]:
                 continue  # a payer the customer knows (its employer): no pass-through's
-            amount = float(ev.amount) * self.prep.rates[ev.currency]
-            if late_receipts.keep(profiles[ev.customer_id], ev, amount, self.prep):
+            if late_receipts.keep(profiles[ev.customer_id], ev, feats.rows[i]["amount"],
+                                  self.prep):
                 waiting.add(ev.customer_id)
         return [s for s in late if s is not None]
 

@@ -28,7 +28,7 @@ import orjson
 
 from riskwarn.local.provision import Provisioned
 from riskwarn.runtime.lambda_shapes import kinesis_event, sqs_event
-from riskwarn.runtime.recheck import MARK as RECHECK
+from riskwarn.runtime.recheck import customer_of
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
 IDLE_S = 0.05
@@ -103,7 +103,7 @@ class PollerStats:
 
 
 def _rechecks(batch: list[dict[str, Any]]) -> int:
-    return sum(1 for r in batch if bytes(r["Data"]).startswith(RECHECK))
+    return sum(1 for r in batch if customer_of(bytes(r["Data"])) is not None)
 
 
 def _failed_ids(result: Any) -> list[str] | None:
