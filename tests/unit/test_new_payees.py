@@ -54,10 +54,11 @@ def test_payments_to_new_payees_each_well_above_the_usual_are_an_unusual_amount(
     (found,) = _hits(_score(split))
     assert found.event.event_id == split[1].event_id  # the second payment completes it
     assert found.tier == "medium" and len(found.evidence) == 2
-    # the typical transfer is the decayed log-mean of its transfers, the split's first
-    # payment included: 790 CNY here, against the six of 600 before it
-    assert any("2 transfers to payees new to the customer within 1.2 h, 5,600 CNY in all, "
-               "each at least 3.3x its typical transfer (790 CNY)" in r
+    # each payment is measured against the typical transfer before it (600 CNY for the
+    # first; 790 CNY for the second, the first payment included in the decayed log-mean)
+    assert any("2 transfers to payees new to the customer within 1.2 h (2,600 and 3,000 "
+               "CNY, 5,600 CNY in all), each at least 2x its typical transfer when sent "
+               "(before this one: 790 CNY)" in r
                for r in found.reasons), found.reasons
     assert any("74% of its earlier transfers went to payees it had paid before" in r
                for r in found.reasons)
@@ -98,3 +99,14 @@ def test_the_window_is_bound_by_the_ledgers_week(name: str) -> None:
         TypologyThresholds(**{name: 169.0})
     with pytest.raises(ValueError, match="share"):
         TypologyThresholds(split_usual_share=1.5)
+
+
+def test_each_payment_is_measured_against_the_typical_transfer_before_it() -> None:
+    # the first fake invoice is 2.2x the typical transfer when sent; payroll to a known
+    # payee in the same minute, then the second invoice, lift the typical so far that the
+    # first payment is no longer twice it — the split stands, as each was when it was sent
+    split = [_pay(1.0, 1_300.0, "SHELL-VENDOR"), _pay(1.0, 20_000.0, "LANDLORD"),
+             _pay(2.0, 4_000.0, "FAST-INVOICE")]
+    (found,) = _hits(_score(split))
+    assert found.event.event_id == split[2].event_id
+    assert set(found.evidence) == {split[0].event_id, split[2].event_id}

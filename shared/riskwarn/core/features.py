@@ -19,6 +19,7 @@ from riskwarn.core.cycles import refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
 from riskwarn.core.feature_row import FEATURE_NAMES, FeatureRow
 from riskwarn.core.profile import (
+    ABOVE_TYPICAL,
     BAND,
     C_BAND_N,
     C_BAND_SUM,
@@ -210,6 +211,8 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
 
     cp = ev.counterparty_id or ""
     bits = _bits(prof, ev, amount, ts, prep)
+    if debit and vs_median >= prep.cfg.thresholds.split_multiple:
+        bits |= ABOVE_TYPICAL
     cp_new = 1.0 if bits & NEW_CP else 0.0
     high_risk = 1.0 if bits & HIGH_RISK else 0.0
     touch(prof.own_accounts, ev.account_id, ts, MAX_SMALL_SET)

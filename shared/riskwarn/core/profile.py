@@ -44,6 +44,9 @@ NEW_CP = 32
 BAND = 64  # cash of 50–100 % of the reporting threshold
 SMALL_CARD = 128
 HIGH_RISK = 256
+# a debit of at least split_multiple × the customer's typical amount of its kind when it was
+# made (the typical before it): what FRAUD-UNUSUAL-AMOUNT's split over new payees sums
+ABOVE_TYPICAL = 512
 
 # Cumulative columns kept per ledger row (prefix sums: any window is one subtraction).
 C_DEBIT_N, C_DEBIT_SUM, C_CREDIT_SUM, C_OUT_SUM, C_BAND_N, C_BAND_SUM = range(6)

@@ -19,9 +19,20 @@ from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared
 from riskwarn.core.hits import HOUR, Hit, hit
 from riskwarn.core.mule import money_text as money
-from riskwarn.core.profile import DEBIT, NEW_CP, OWN, TRANSFER, CustomerProfile, decayed
+from riskwarn.core.profile import (
+    ABOVE_TYPICAL,
+    DEBIT,
+    NEW_CP,
+    OWN,
+    TRANSFER,
+    CustomerProfile,
+    decayed,
+)
 
-SPLIT = DEBIT | TRANSFER | NEW_CP  # a transfer out to a payee new to the customer
+# a transfer out to a payee new to the customer, several times its typical transfer when
+# it was sent (each payment is measured against the typical before it, so the split's
+# own earlier payments cannot raise the bar for its later ones)
+SPLIT = DEBIT | TRANSFER | NEW_CP | ABOVE_TYPICAL
 
 
 def new_payee_split(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -43,8 +54,8 @@ def new_payee_split(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if len(rows) < t.split_min_payees:
         return None
     amounts = [led.amounts[i] for i in rows]
-    total, smallest = sum(amounts), min(amounts)
-    if total < t.split_floor or smallest < t.split_multiple * median:
+    total = sum(amounts)
+    if total < t.split_floor:
         return None
     # before these payments, how usual were new payees for this customer?
     earlier = decayed(prof.transfers_out, ts) - len(rows)
@@ -58,7 +69,14 @@ def new_payee_split(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     span = (ts - led.ts[rows[0]]) / HOUR
     why = (f"{len(rows)} transfers to payees new to the customer within "
            + (f"{span * 60:.0f} min" if span < 1 else f"{span:.1f} h")
-           + f", {money(total, prep)} in all, each at least {smallest / median:.1f}x its "
-             f"typical transfer ({money(median, prep)})" + usual)
+           + f" ({_listed(amounts, prep)}, {money(total, prep)} in all), each at least "
+             f"{t.split_multiple:g}x its typical transfer when sent (before this one: "
+             f"{money(median, prep)})" + usual)
     return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, tuple(led.event_ids[i] for i in rows),
                firm=True)
+
+
+def _listed(amounts: list[float], prep: Prepared) -> str:
+    shown = [f"{a:,.0f}" for a in amounts[:4]] + (["..."] if len(amounts) > 4 else [])
+    return (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]) + (
+        f" {prep.cfg.reporting_currency}")
