@@ -71,8 +71,8 @@ def test_structuring_quiet(amounts: list[float], hours: list[float]) -> None:
     assert "AML-STRUCTURING" not in codes(_deposits(amounts, hours))
 
 
-def _rapid(out: float, hours: float, to: str = "Y1") -> list[Event]:
-    return [txn(0, 50_000, direction="credit", method="transfer", counterparty_id="X1"),
+def _rapid(out: float, hours: float, to: str = "Y1", source: str = "X1") -> list[Event]:
+    return [txn(0, 50_000, direction="credit", method="transfer", counterparty_id=source),
             txn(hours, out, method="transfer", counterparty_id=to)]
 
 
@@ -103,18 +103,28 @@ def test_rapid_movement_ignores_the_customers_own_accounts_but_plain_rules_do_no
     assert "AML-RAPID-MOVEMENT" in codes(own, PLAIN)
 
 
-def test_rapid_movement_to_and_from_known_parties_stands_a_tier_lower() -> None:
+def test_rapid_movement_from_known_parties_stands_a_tier_lower() -> None:
     """A business paying a known supplier from a known client's payment, an investor moving
-    a redemption to the broker it uses: medium, and a confident model may lower it."""
+    a redemption to the broker it uses, a family pooling money for a purchase from a new
+    seller: medium, and a confident model may lower it. A mule's money comes from payers
+    new to the account."""
     known = [txn(-240, 5_000, direction="credit", method="transfer", counterparty_id="X1"),
              txn(-200, 5_000, method="transfer", counterparty_id="Y1")]
-    (familiar,) = [h for h in hits([*known, *_rapid(45_000, 3)]) if h.code == "AML-RAPID-MOVEMENT"]
-    (fresh,) = [h for h in hits([*known, *_rapid(45_000, 3, to="Y2")])
-                if h.code == "AML-RAPID-MOVEMENT"]
+
+    def rapid(**kw: str) -> Hit:
+        (found,) = [h for h in hits([*known, *_rapid(45_000, 3, **kw)])
+                    if h.code == "AML-RAPID-MOVEMENT"]
+        return found
+
+    familiar, new_payee, fresh = rapid(), rapid(to="Y2"), rapid(to="Y2", source="X2")
     tiers = RULES.tiers
     assert tiers.medium <= familiar.score < tiers.high <= fresh.score
+    assert tiers.medium <= new_payee.score < tiers.high
     assert familiar.reason.endswith("from and to parties the customer has dealt with before")
+    assert new_payee.reason.endswith(", from parties the customer has dealt with before")
     assert "dealt with" not in fresh.reason
+    # money from a new payer sent to a known payee is not familiar either
+    assert rapid(source="X2").score >= tiers.high
 
 
 def test_money_from_and_to_unnamed_parties_is_not_a_familiar_flow() -> None:

@@ -146,9 +146,10 @@ class TypologyThresholds(_Frozen):
     # own money leaving (a purchase from savings, a bill), which the receipt does not explain
     rapid_max_out: float = 1.5
     rapid_window_h: float = 24.0
-    # money from and to parties the customer has dealt with before (under this share new):
-    # a business paying its suppliers, an investor moving a redemption to the broker; the
-    # hit stands a tier lower (medium) and a confident model may lower it to low
+    # money from parties the customer has dealt with before (under this share new): a
+    # business paid by its clients paying suppliers, a family pooling for a purchase, an
+    # investor moving a redemption to the broker; the hit stands a tier lower (medium) and
+    # a confident model may lower it to low
     rapid_new_share: float = 0.25
     high_risk_geo_floor: float = 1_000.0
     high_risk_repeat_count: int = 3  # under the floor, this many in 7 days fire

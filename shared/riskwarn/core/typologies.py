@@ -229,21 +229,26 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
     reason = (f"{money(inflow, prep)} received and {out / inflow:.0%} of it "
               f"({money(out, prep)}) sent on to other parties within {t.rapid_window_h:.0f} h")
-    if prep.cfg.customer_baselines and _familiar_flow(row, out, t.rapid_new_share):
-        return hit(prep, "AML-RAPID-MOVEMENT",
-                   reason + ", from and to parties the customer has dealt with before", ids,
+    familiar = _familiar_flow(row, out, t.rapid_new_share) if prep.cfg.customer_baselines else ""
+    if familiar:
+        return hit(prep, "AML-RAPID-MOVEMENT", reason + familiar, ids,
                    score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
                               prep.cfg.tiers.high - 1), tempered=True)
     return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
 
 
-def _familiar_flow(row: FeatureRow, out: float, new_share: float) -> bool:
-    """The money came mostly from parties the customer knew and went mostly to payees it
-    has paid before; a pass-through account's money comes from and goes to new parties."""
+def _familiar_flow(row: FeatureRow, out: float, new_share: float) -> str:
+    """How the money passing through is familiar to the customer ("" when it is not): it
+    came mostly from parties the customer knew — family pooling for a purchase, a business
+    paid by its regular clients paying a supplier, whether or not the payee is new. A
+    mule's receipts come from payers new to the account (many unrelated payers)."""
     credit = row["credit_sum_72h"]
     came_new = row["new_cp_credit_sum_72h"] / credit if credit else 0.0
+    if came_new >= new_share:
+        return ""
     went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
-    return came_new < new_share and went_new < new_share
+    return (", from and to parties the customer has dealt with before" if went_new < new_share
+            else ", from parties the customer has dealt with before")
 
 
 def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
