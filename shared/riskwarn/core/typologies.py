@@ -229,7 +229,8 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
     reason = (f"{money(inflow, prep)} received and {out / inflow:.0%} of it "
               f"({money(out, prep)}) sent on to other parties within {t.rapid_window_h:.0f} h")
-    familiar = _familiar_flow(row, out, t.rapid_new_share) if prep.cfg.customer_baselines else ""
+    familiar = (_familiar_flow(row, prof, ts, out, t.rapid_new_share)
+                if prep.cfg.customer_baselines else "")
     if familiar:
         return hit(prep, "AML-RAPID-MOVEMENT", reason + familiar, ids,
                    score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
@@ -237,14 +238,21 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
 
 
-def _familiar_flow(row: FeatureRow, out: float, new_share: float) -> str:
+def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
+                   new_share: float) -> str:
     """How the money passing through is familiar to the customer ("" when it is not): it
     came mostly from parties the customer knew — family pooling for a purchase, a business
     paid by its regular clients paying a supplier, whether or not the payee is new. A
-    mule's receipts come from payers new to the account (many unrelated payers)."""
+    mule's receipts come from payers new to the account (many unrelated payers); cash paid
+    in comes from nobody anyone can name, so it never counts as from a known party."""
     credit = row["credit_sum_72h"]
-    came_new = row["new_cp_credit_sum_72h"] / credit if credit else 0.0
-    if came_new >= new_share:
+    if not credit:
+        return ""
+    led = prof.ledger
+    lo, hi = led.window(ts - 3 * DAY, ts)
+    cash_in = sum(led.amounts[i] for i in range(lo, hi)
+                  if led.bits[i] & CASH and not led.bits[i] & DEBIT)
+    if (row["new_cp_credit_sum_72h"] + cash_in) / credit >= new_share:
         return ""
     went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
     return (", from and to parties the customer has dealt with before" if went_new < new_share
