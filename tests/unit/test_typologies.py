@@ -127,16 +127,23 @@ def test_rapid_movement_from_known_parties_stands_a_tier_lower() -> None:
     assert rapid(source="X2").score >= tiers.high
 
 
-def test_cash_paid_in_is_never_money_from_a_known_party() -> None:
-    """Cash placed and wired on the same day is the oldest laundering there is: whoever the
-    payee, the receipt comes from nobody the customer can be shown to know."""
+def test_cash_paid_in_and_sent_to_a_new_payee_is_not_a_familiar_flow() -> None:
+    """Cash placed and wired to a stranger the same day is the oldest laundering there is:
+    the receipt comes from nobody the customer can be shown to know. Cash takings paid to
+    the customer's usual suppliers stand a tier lower, as before."""
     known = [txn(-240, 5_000, direction="credit", method="transfer", counterparty_id="X1"),
              txn(-200, 5_000, method="transfer", counterparty_id="Y1")]
-    for payee in ("Y1", "Y2"):
+
+    def rapid(payee: str) -> Hit:
         flow = [txn(0, 50_000, direction="credit", method="cash", counterparty_id=None),
                 txn(3, 45_000, method="transfer", counterparty_id=payee)]
         (found,) = [h for h in hits([*known, *flow]) if h.code == "AML-RAPID-MOVEMENT"]
-        assert found.score >= RULES.tiers.high and "dealt with" not in found.reason, payee
+        return found
+
+    stranger, supplier = rapid("Y2"), rapid("Y1")
+    assert stranger.score >= RULES.tiers.high and "dealt with" not in stranger.reason
+    assert RULES.tiers.medium <= supplier.score < RULES.tiers.high
+    assert supplier.reason.endswith("from and to parties the customer has dealt with before")
 
 
 def test_money_from_and_to_unnamed_parties_is_not_a_familiar_flow() -> None:

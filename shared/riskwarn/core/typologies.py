@@ -240,23 +240,27 @@ def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 
 def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
                    new_share: float) -> str:
-    """How the money passing through is familiar to the customer ("" when it is not): it
-    came mostly from parties the customer knew — family pooling for a purchase, a business
-    paid by its regular clients paying a supplier, whether or not the payee is new. A
-    mule's receipts come from payers new to the account (many unrelated payers); cash paid
-    in comes from nobody anyone can name, so it never counts as from a known party."""
+    """How the money passing through is familiar to the customer ("" when it is not).
+    Paid on to payees it has paid before, from parties it knows or in cash: a shop paying
+    its usual suppliers from its takings, an investor moving a redemption to its broker.
+    To a new payee, only money from parties it knows: family pooling for a purchase, a
+    business paid by its regular clients paying a new supplier — not cash, which comes from
+    nobody anyone can name (cash placed and wired to a stranger is the oldest laundering
+    there is). A mule's receipts come from payers new to the account."""
     credit = row["credit_sum_72h"]
     if not credit:
         return ""
+    came_new = row["new_cp_credit_sum_72h"] / credit  # cash is not from a new party here
+    went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
+    if came_new < new_share and went_new < new_share:
+        return ", from and to parties the customer has dealt with before"
     led = prof.ledger
     lo, hi = led.window(ts - 3 * DAY, ts)
     cash_in = sum(led.amounts[i] for i in range(lo, hi)
                   if led.bits[i] & CASH and not led.bits[i] & DEBIT)
-    if (row["new_cp_credit_sum_72h"] + cash_in) / credit >= new_share:
-        return ""
-    went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
-    return (", from and to parties the customer has dealt with before" if went_new < new_share
-            else ", from parties the customer has dealt with before")
+    if came_new + cash_in / credit < new_share:
+        return ", from parties the customer has dealt with before"
+    return ""
 
 
 def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
