@@ -151,6 +151,13 @@ class TypologyThresholds(_Frozen):
     # investor moving a redemption to the broker; the hit stands a tier lower (medium) and
     # a confident model may lower it to low
     rapid_new_share: float = 0.25
+    # Cash paid in counts as money from a known party only at the customer's usual scale: a
+    # shop banking its takings every day (cash on at least `cash_usual_days` days, decayed
+    # like the other statistics) pays its family or a new supplier from them; cash beyond
+    # `cash_usual_multiple` x its usual cash for the window (or from a customer who does not
+    # bank cash) is nobody's money anyone can name
+    cash_usual_days: float = Field(default=5.0, gt=0)
+    cash_usual_multiple: float = Field(default=2.0, gt=0)
     high_risk_geo_floor: float = 1_000.0
     high_risk_repeat_count: int = 3  # under the floor, this many in 7 days fire
     high_risk_countries: tuple[str, ...] = DEFAULT_HIGH_RISK_COUNTRIES

@@ -186,6 +186,21 @@ def _bits(prof: CustomerProfile, ev: Transaction, amount: float, ts: float, prep
     return bits
 
 
+def _count_usual(prof: CustomerProfile, bits: int, amount: float, ts: float) -> None:
+    """The decayed counters of what the customer usually does: cash in the reporting band,
+    cash paid in (amount and days), transfers out to others and to new payees."""
+    if bits & BAND:
+        bump(prof.band_usual, ts)
+    if bits & CASH and not bits & DEBIT:
+        if prof.cash_days[1] // DAY != ts // DAY:  # (a late deposit may count its day again)
+            bump(prof.cash_days, ts)
+        bump(prof.cash_in, ts, amount)
+    if bits & DEBIT and bits & TRANSFER and not bits & OWN:
+        bump(prof.transfers_out, ts)
+        if bits & NEW_CP:
+            bump(prof.transfers_out_new, ts)
+
+
 def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepared
                  ) -> FeatureRow:
     amount = float(ev.amount) * prep.rates[ev.currency]
@@ -250,12 +265,7 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
             _hourly_update(hourly, amount, ts)
     else:
         n_vs = s_vs = 0.0
-    if bits & BAND:
-        bump(prof.band_usual, ts)
-    if debit and bits & TRANSFER and not bits & OWN:
-        bump(prof.transfers_out, ts)
-        if bits & NEW_CP:
-            bump(prof.transfers_out_new, ts)
+    _count_usual(prof, bits, amount, ts)
     ew_update(stats, log_amount, ts)
     if ts > prof.last_txn:
         if prof.last_txn and days_idle >= prep.cfg.thresholds.dormant_days:

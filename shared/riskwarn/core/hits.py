@@ -45,6 +45,12 @@ class Hit:
     # money between accounts behind the hit (from, to, amount, epoch s): the network a
     # chain or a link shows on its alert
     network: tuple[Edge, ...] = ()
+    # the flow behind the hit is familiar to the customer (AML-RAPID-MOVEMENT: from and to
+    # parties it has dealt with, or its usual cash takings)
+    familiar: bool = False
+    # another typology this hit states again on the same flow: it adds no weight of its own
+    # when that typology is on the event (two statements of one flow are not two findings)
+    restates: str = ""
 
     @property
     def category(self) -> str:

@@ -238,6 +238,10 @@ class CustomerProfile:
     transfers_out_new: list[float] = field(default_factory=lambda: [0.0, 0.0])
     hourly: list[float] = field(default_factory=lambda: [0.0] * 7)  # features._hourly_update
     band_usual: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    # Cash paid in, decayed [value, ts]: the amount, and the days with any (one per UTC day):
+    # what the customer's usual cash takings are (typologies: rapid movement's familiar flow)
+    cash_in: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    cash_days: list[float] = field(default_factory=lambda: [0.0, 0.0])
     devices: dict[str, float] = field(default_factory=dict)
     countries: dict[str, float] = field(default_factory=dict)
     counterparties: dict[str, float] = field(default_factory=dict)

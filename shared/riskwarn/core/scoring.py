@@ -321,7 +321,9 @@ class Scorer:
         weight; typologies the model lowered add none."""
         cfg = self.cfg
         rule_side = ranked[0][0] if ranked else 0
-        standing = {h.code for s, h in ranked if s >= h.score or not h.tempered}
+        codes = {h.code for _, h in ranked}
+        standing = {h.code for s, h in ranked
+                    if (s >= h.score or not h.tempered) and h.restates not in codes}
         if len(standing) > 1:
             rule_side += cfg.extra_typology_bonus * (len(standing) - 1)
         if standing and model_score >= cfg.tiers.medium:

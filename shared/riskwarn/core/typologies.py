@@ -34,6 +34,7 @@ from riskwarn.core.profile import (
     CustomerProfile,
 )
 from riskwarn.core.typologies_access import credential_change, delinquency, login_burst
+from riskwarn.core.typologies_flow import rapid_movement
 from riskwarn.core.typologies_payees import new_payee_split
 
 __all__ = ["CATEGORY", "TYPOLOGIES", "Hit", "evaluate"]
@@ -84,8 +85,9 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
                 found: Passage | None) -> list[Hit | None]:
     t = prep.cfg.thresholds
     out: list[Hit | None] = []
-    if row["credit_sum_24h"] >= t.rapid_in_floor:
-        out.append(_rapid_movement(row, ev, prof, prep))
+    rapid = (rapid_movement(row, ev, prof, prep) if row["credit_sum_24h"] >= t.rapid_in_floor
+             else None)
+    out.append(rapid)
     if row["debit_count_1h"] >= 3:
         out.append(_velocity(row, ev, prof, prep))
     unusual = None
@@ -101,7 +103,8 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
             and row["hours_since_credential_change"] <= t.credential_window_h):
         out.append(_drain(row, ev, prof, prep))
     if prep.mules:
-        out.extend(_mule_hits(row, ev, prof, prep, found))
+        out.extend(_mule_hits(row, ev, prof, prep, found,
+                              familiar=rapid is not None and rapid.familiar))
     if row["on_trip"] and ev.method == "card" and prep.cfg.customer_baselines:
         out = [_on_trip(h, ev, prep) if h is not None and h.code in TRAVEL else h for h in out]
     return out
@@ -122,10 +125,14 @@ def _on_trip(found: Hit, ev: Transaction, prep: Prepared) -> Hit:
 
 
 def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Prepared,
-               found: Passage | None) -> list[Hit | None]:
+               found: Passage | None, familiar: bool = False) -> list[Hit | None]:
+    """`familiar`: this debit's rapid movement is a flow familiar to the customer; the
+    pass-through of the same receipts (an investor's redemption moved to its broker) says
+    it again, stands no higher and may be lowered as it may."""
     t = prep.cfg.thresholds
     findings: list[MuleFinding | None] = []
     through = pass_through(prof, ev, found, prep) if found is not None else None
+    same_flow = through if familiar else None
     # forwarding needs the inflow this debit sends on (at least its amount) within the
     # forward window's hour limit, which is at most a day
     if (through is None and ev.method != "card"
@@ -136,9 +143,16 @@ def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Pr
         findings.append(fan_in(prof, ev, prep))
     if row["counterparty_new"] and row["credit_sum_72h"] >= t.fan_floor:
         findings.append(fan_out(prof, ev, prep))
-    return [None if f is None else hit(prep, f.code, f.reason, f.evidence, score=f.score,
+    hits = [None if f is None else hit(prep, f.code, f.reason, f.evidence, score=f.score,
                                        firm=f.firm)
             for f in findings]
+    if same_flow is not None and hits[0] is not None:
+        found_hit = hits[0]
+        hits[0] = replace(found_hit, score=min(found_hit.score, prep.cfg.tiers.high - 1),
+                          restates="AML-RAPID-MOVEMENT", reason=found_hit.reason + (
+                              "; the same flow as the rapid movement, familiar to the "
+                              "customer"))
+    return hits
 
 
 def _large_cash(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -204,63 +218,6 @@ def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                     f" (the customer usually banks {row['band_usual']:.0f} such amounts a month)"
                     if usual else ""),
                tuple(led.event_ids[i] for i in picked), tempered=usual)
-
-
-def _rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
-                    prep: Prepared) -> Hit | None:
-    t = prep.cfg.thresholds
-    if ev.direction != "debit":
-        return None
-    led = prof.ledger
-    ts = ev.occurred_at.timestamp()
-    if prep.cfg.customer_baselines:
-        if ev.counterparty_id in prof.own_accounts:
-            return None  # moving money between the customer's own accounts
-        inflow = row["credit_sum_24h"]  # from other parties only
-        out = row["out_in_ratio_24h"] * inflow
-    else:
-        inflow, out = row["credit_sum_24h"], row["debit_sum_24h"]
-    if inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow:
-        return None
-    if prep.cfg.customer_baselines and out > t.rapid_max_out * inflow:
-        return None  # mostly the customer's own money leaving, not the receipt sent on
-    lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
-    ids = tuple(led.event_ids[i] for i in range(lo, hi)
-                if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
-    reason = (f"{money(inflow, prep)} received and {out / inflow:.0%} of it "
-              f"({money(out, prep)}) sent on to other parties within {t.rapid_window_h:.0f} h")
-    familiar = (_familiar_flow(row, prof, ts, out, t.rapid_new_share)
-                if prep.cfg.customer_baselines else "")
-    if familiar:
-        return hit(prep, "AML-RAPID-MOVEMENT", reason + familiar, ids,
-                   score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
-                              prep.cfg.tiers.high - 1), tempered=True)
-    return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
-
-
-def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
-                   new_share: float) -> str:
-    """How the money passing through is familiar to the customer ("" when it is not).
-    Paid on to payees it has paid before, from parties it knows or in cash: a shop paying
-    its usual suppliers from its takings, an investor moving a redemption to its broker.
-    To a new payee, only money from parties it knows: family pooling for a purchase, a
-    business paid by its regular clients paying a new supplier — not cash, which comes from
-    nobody anyone can name (cash placed and wired to a stranger is the oldest laundering
-    there is). A mule's receipts come from payers new to the account."""
-    credit = row["credit_sum_72h"]
-    if not credit:
-        return ""
-    came_new = row["new_cp_credit_sum_72h"] / credit  # cash is not from a new party here
-    went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
-    if came_new < new_share and went_new < new_share:
-        return ", from and to parties the customer has dealt with before"
-    led = prof.ledger
-    lo, hi = led.window(ts - 3 * DAY, ts)
-    cash_in = sum(led.amounts[i] for i in range(lo, hi)
-                  if led.bits[i] & CASH and not led.bits[i] & DEBIT)
-    if came_new + cash_in / credit < new_share:
-        return ", from parties the customer has dealt with before"
-    return ""
 
 
 def _high_risk_geo(row: FeatureRow, ev: Transaction, prof: CustomerProfile,

@@ -1,0 +1,99 @@
+"""AML-RAPID-MOVEMENT: money received and sent on to other parties within hours (FATF:
+funds passed through an account; the PBOC's 快进快出), and when that flow is familiar to
+the customer — from and to parties it has dealt with, or its own usual cash takings — a
+tier lower, where a confident model may lower it again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from riskwarn.core.config import TypologyThresholds
+from riskwarn.core.events import Transaction
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared
+from riskwarn.core.hits import DAY, HOUR, Hit, hit
+from riskwarn.core.mule import money_text as money
+from riskwarn.core.profile import CASH, DEBIT, OWN, TAU, CustomerProfile, decayed
+
+
+def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
+                    prep: Prepared) -> Hit | None:
+    t = prep.cfg.thresholds
+    if ev.direction != "debit":
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    if prep.cfg.customer_baselines:
+        if ev.counterparty_id in prof.own_accounts:
+            return None  # moving money between the customer's own accounts
+        inflow = row["credit_sum_24h"]  # from other parties only
+        out = row["out_in_ratio_24h"] * inflow
+    else:
+        inflow, out = row["credit_sum_24h"], row["debit_sum_24h"]
+    if inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow:
+        return None
+    if prep.cfg.customer_baselines and out > t.rapid_max_out * inflow:
+        return None  # mostly the customer's own money leaving, not the receipt sent on
+    lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
+    ids = tuple(led.event_ids[i] for i in range(lo, hi)
+                if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
+    reason = (f"{money(inflow, prep)} received and {out / inflow:.0%} of it "
+              f"({money(out, prep)}) sent on to other parties within {t.rapid_window_h:.0f} h")
+    familiar = (_familiar_flow(row, prof, ts, out, prep)
+                if prep.cfg.customer_baselines else "")
+    if familiar:
+        return replace(hit(prep, "AML-RAPID-MOVEMENT", reason + familiar, ids,
+                           score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
+                                     prep.cfg.tiers.high - 1), tempered=True), familiar=True)
+    return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
+
+
+def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
+                   prep: Prepared) -> str:
+    """How the money passing through is familiar to the customer ("" when it is not).
+    Paid on to payees it has paid before, from parties it knows or in cash: a shop paying
+    its usual suppliers from its takings, an investor moving a redemption to its broker.
+    To a new payee, only money from parties it knows or cash at the customer's usual scale:
+    family pooling for a purchase, a business paid by its regular clients paying a new
+    supplier, a shop paying its family from the takings it banks every day — not cash the
+    customer does not usually bank, which comes from nobody anyone can name (cash placed
+    and wired to a stranger is the oldest laundering there is). A mule's receipts come
+    from payers new to the account."""
+    credit = row["credit_sum_72h"]
+    if not credit:
+        return ""
+    t = prep.cfg.thresholds
+    new_share = t.rapid_new_share
+    came_new = row["new_cp_credit_sum_72h"] / credit  # cash is not from a new party here
+    went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
+    if came_new < new_share and went_new < new_share:
+        return ", from and to parties the customer has dealt with before"
+    led = prof.ledger
+    lo, hi = led.window(ts - 3 * DAY, ts)
+    cash = [i for i in range(lo, hi) if led.bits[i] & CASH and not led.bits[i] & DEBIT]
+    cash_in = sum(led.amounts[i] for i in cash)
+    if came_new + cash_in / credit < new_share:
+        return ", from parties the customer has dealt with before"
+    usual = usual_cash(prof, ts, cash_in, len({led.ts[i] // DAY for i in cash}), t)
+    beyond = max(cash_in - t.cash_usual_multiple * usual, 0.0)
+    if usual and came_new + beyond / credit < new_share:
+        return (", from parties the customer has dealt with before and its usual cash "
+                f"takings ({money(cash_in, prep)} paid in within 72 h; usually about "
+                f"{money(usual, prep)})")
+    return ""
+
+
+def usual_cash(prof: CustomerProfile, ts: float, window_cash: float, window_days: int,
+               t: TypologyThresholds) -> float:
+    """The cash a customer who banks cash usually pays in over 72 h; 0 for one that paid
+    cash in on fewer than `cash_usual_days` days (decayed) before the window. From the
+    decayed totals without the window's own cash, over the customer's history before the
+    window: a decayed sum over a history of length T holds τ·(1 − e^(−T/τ)) times the
+    rate, so a customer a fortnight old is not taken for one that banks half as much."""
+    if decayed(prof.cash_days, ts) - window_days < t.cash_usual_days:
+        return 0.0
+    before = max(decayed(prof.cash_in, ts) - window_cash, 0.0)
+    span = max(ts - 3 * DAY - prof.first_seen, DAY)
+    return before / (TAU * (1.0 - math.exp(-span / TAU))) * 3 * DAY
