@@ -61,7 +61,7 @@ def test_a_few_cash_deposits_are_not_a_habit() -> None:
     assert reason is not None and "dealt with" not in reason
 
 
-def _investor() -> list[Event]:
+def investor() -> list[Event]:
     """A redemption from the customer's fund moved to its broker within minutes: rapid
     movement and a pass-through of the same receipt, both parties known for months."""
     known: list[Event] = []
@@ -76,13 +76,13 @@ def _investor() -> list[Event]:
 
 
 def test_a_pass_through_of_a_familiar_flow_adds_no_weight_of_its_own() -> None:
-    found = {h.code: h for h in hits(_investor())}
+    found = {h.code: h for h in hits(investor())}
     assert found["AML-RAPID-MOVEMENT"].familiar
     through = found["AML-PASS-THROUGH"]
     assert through.restates == "AML-RAPID-MOVEMENT"
     assert through.reason.endswith("the same flow as the rapid movement, familiar to the "
                                    "customer")
-    events = _investor()
+    events = investor()
     run = Scorer(RULES, None).score(events, {})
     scored = next(s for s in run if s.event.event_id == events[-1].event_id)
     # one familiar flow stated twice stands where the rapid movement alone stands: medium
@@ -91,7 +91,7 @@ def test_a_pass_through_of_a_familiar_flow_adds_no_weight_of_its_own() -> None:
 
 
 def test_a_pass_through_from_new_payers_still_adds_weight() -> None:
-    mule = [*_investor()[:-2],
+    mule = [*investor()[:-2],
             txn(0, 127_234, direction="credit", method="transfer", counterparty_id="STRANGER"),
             txn(0.2, 122_174, method="transfer", counterparty_id="ELSEWHERE")]
     found = {h.code: h for h in hits(mule)}

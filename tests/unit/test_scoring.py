@@ -21,6 +21,7 @@ from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scored, Scorer
 from tests.builders import login, txn
 from tests.fakes import FakeModel
+from tests.unit.test_familiar_flow import investor
 
 CFG = ScoringConfig()
 # a customer the model can compare with: twelve days of ordinary card payments
@@ -289,6 +290,35 @@ def test_a_lowered_typology_that_fires_again_on_its_own_evidence_stands_at_its_r
     assert done.tier_raised and done.alert.tier == "medium" and done.alert.score == 640
     assert done.alert.reason_codes[-1] == ("FRAUD-UNUSUAL-AMOUNT again while this alert is "
                                            "open: not usual for the customer (stands at medium)")
+
+
+def test_a_familiar_flow_that_repeats_is_the_customers_routine() -> None:
+    """A shop paying its usual supplier from its takings every few days: the rules found the
+    flow familiar, the model lowered it, and the next payment on its own evidence stays
+    lowered (the routine repeats by nature)."""
+
+    def routine(n: int) -> Scored:
+        ev = txn(24.0 * n, 20_000, counterparty_id="SUP1")
+        return Scored(ev, 499, "low", "aml", ["AML-RAPID-MOVEMENT"],
+                      [f"flow {n}, from and to parties the customer has dealt with before "
+                       "(lowered to low: the model sees this as usual for the customer)"],
+                      [ev.event_id], 0, None, ("AML-RAPID-MOVEMENT",), 699, "medium",
+                      routine=("AML-RAPID-MOVEMENT",))
+
+    first = routine(0)
+    alert = Alert.from_scored(first, None, first.event.occurred_at)
+    later = routine(2)
+    done = merge(alert, later, later.event.occurred_at)
+    assert not done.tier_raised and done.alert.tier == "low"
+    assert not any("again while" in r for r in done.alert.reason_codes)
+
+
+def test_the_scorer_marks_a_lowered_familiar_flow_as_routine() -> None:
+    events = investor()
+    s = next(x for x in score(events)  # the fake model is confident: usual
+             if x.event.event_id == events[-1].event_id)
+    assert s.tier == "low" and "AML-RAPID-MOVEMENT" in s.lowered
+    assert set(s.routine) == {"AML-RAPID-MOVEMENT", "AML-PASS-THROUGH"}
 
 
 def test_the_scorer_says_what_it_lowered_and_what_the_rules_alone_gave() -> None:

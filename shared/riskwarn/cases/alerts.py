@@ -146,8 +146,11 @@ def merge(alert: Alert, s: Scored, at: datetime,
     # The same typology lowered again while the alert is open, on evidence of its own (a
     # separate occurrence, not the same burst or inflow seen one event later): the
     # model's "usual for the customer" may hold once; a pattern that repeats is not usual.
+    # Unless the rules themselves found the flow familiar (a shop paying its usual
+    # suppliers from its takings every few days): for that, repeating is the routine.
     separate = not known.intersection(s.evidence)
-    again = [c for c in s.lowered if c in out.lowered] if separate else []
+    again = ([c for c in s.lowered if c in out.lowered and c not in s.routine]
+             if separate else [])
     if again:
         score = max(score, s.unlowered)
         tier = higher_tier(tier, s.unlowered_tier or tier)

@@ -129,6 +129,10 @@ class Scored:
     unlowered_tier: Tier | None = None
     # money between accounts behind a chain or a link (from, to, amount, epoch s)
     network: tuple[Edge, ...] = ()
+    # of the lowered typologies, those the rules themselves found familiar to the customer
+    # (a rapid movement from and to parties it deals with): repeating is its routine, so a
+    # repeat does not stand at the unlowered score
+    routine: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -385,9 +389,11 @@ class Scorer:
         # _add_model_findings); otherwise the strongest rule's
         category = ranked[0][1].category if ranked and rule_score >= model_score else ""
         lowered = tuple(dict.fromkeys(h.code for s, h in ranked if s < h.score))
+        routine = tuple(dict.fromkeys(h.code for s, h in ranked
+                                      if s < h.score and (h.familiar or h.restates)))
         network = tuple(dict.fromkeys(e for _, h in ranked for e in h.network))
         return Scored(event, score, tier, category, typologies, reasons, evidence, model_score,
-                      None, lowered, score, tier, network)
+                      None, lowered, score, tier, network, routine)
 
     def _add_model_findings(self, out: list[Scored], rows: Matrix) -> None:
         """The typology model and the explanations, for alert rows only: two ONNX calls."""
