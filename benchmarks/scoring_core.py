@@ -4,7 +4,8 @@ Records arrive as Kinesis delivers them (base64 data). decode (base64 + JSON) �
 features → rules → one ONNX call → tier and reasons, with profiles carried across batches
 as the stream would. Prints events/s and the ratio to the bare decode (base64 +
 `orjson.loads`) of the same records measured in the same run.
-Target (issue): >= 40,000 events/s per core, about 6x the bare parse or better.
+Target (the first slice's issue): >= 40,000 events/s per core, about 6x the bare parse or
+better; the machines' speed varies 2-3x (docs/capacity.md), the ratio is what compares.
 Also in the same run: the core without the mule and network typologies (core/mule.py,
 core/network.py with its state in memory); target: they cost at most 15 %.
 """
@@ -83,7 +84,12 @@ def main() -> int:
     cost = best_total / best_plain - 1
     print(f"  without mule/network   {best_plain / n * 1e6:7.2f} us/event: the mule and network "
           f"typologies cost {cost:+.1%} (target <= 15 %: {'met' if cost <= 0.15 else 'NOT met'})")
-    print(f"  target >= 40,000 events/s: {'met' if rate >= 40_000 else 'NOT met'}")
+    # the first slice's issue asked for >= 40,000 events/s when a bare decode took 1.3-1.6 us
+    # on these machines; the machines' speed varies 2-3x, so the ratio is what compares
+    # (docs/capacity.md: model v2's named rows and rails cost ~19 % over v1)
+    print(f"  first slice's target >= 40,000 events/s: {'met' if rate >= 40_000 else 'NOT met'} "
+          f"today ({rate:,.0f} at {per_event / bare:.0f}x a bare decode of {bare:.2f} us; "
+          "see docs/capacity.md)")
     return 0
 
 

@@ -11,9 +11,8 @@ more. A row closes one cycle at most and is closed at most once.
 from __future__ import annotations
 
 from riskwarn.core.config import TypologyThresholds
-from riskwarn.core.profile import CARD, DEBIT, OWN, TxnLedger
+from riskwarn.core.profile import CARD, DEBIT, HOUR, OWN, TxnLedger
 
-HOUR = 3600.0
 Pairs = list[tuple[int, int]]  # (opening row, closing row), ledger indices
 
 

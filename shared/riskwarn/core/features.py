@@ -34,8 +34,10 @@ from riskwarn.core.profile import (
     C_SMALL_CARD_N,
     CARD,
     CASH,
+    DAY,
     DEBIT,
     HIGH_RISK,
+    HOUR,
     MAX_COUNTERPARTIES,
     MAX_FAILED_LOGINS,
     MAX_REPAYMENTS,
@@ -58,8 +60,6 @@ from riskwarn.core.profile import (
 NEVER_H = 720.0  # "hours since" when it never happened
 TRIP_DAYS = 30.0  # how long a login from the customer's own device vouches for a country
 CAP_RATIO = 1000.0
-HOUR = 3600.0
-DAY = 86_400.0
 CONTACT_FIELDS = {"phone": 1.0, "email": 1.0, "password": 1.0, "device_binding": 0.5,
                   "address": 0.25}
 

@@ -30,8 +30,6 @@ CATEGORY = {
     "FRAUD-REFUND-ABUSE": "fraud",
 }
 TYPOLOGIES: tuple[str, ...] = tuple(CATEGORY)
-HOUR = 3600.0
-DAY = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from riskwarn.core.events import Transaction
 from riskwarn.core.features import Prepared
-from riskwarn.core.network import HOUR, AccountFlows, Finding, receipt
-from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.network import AccountFlows, Finding, receipt
+from riskwarn.core.profile import HOUR, CustomerProfile
 
 MAX_PENDING = 8
 

@@ -18,14 +18,12 @@ from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared
-from riskwarn.core.profile import CARD, DEBIT, NEW_CP, OWN, CustomerProfile
+from riskwarn.core.profile import CARD, DAY, DEBIT, HOUR, NEW_CP, OWN, CustomerProfile
 
 # Card spending at shops is consumption, not money sent on (as for rapid movement): it is
 # left out of every "sent on" and "paid to" below, with the customer's own accounts
 SKIP = OWN | CARD
 
-HOUR = 3600.0
-DAY = 86_400.0
 MAX_PARTIES = 20  # payers / payees a passage or a reason names
 
 

@@ -30,9 +30,8 @@ from typing import Protocol
 from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
 from riskwarn.core.mule import MAX_PARTIES, Passage, money_text
+from riskwarn.core.profile import DAY, HOUR
 
-HOUR = 3600.0
-DAY = 86_400.0
 CHAIN = "AML-LAYERING-CHAIN"
 LINKED = "NETWORK-LINKED"
 # the typologies whose confirmed alerts mark the network (a mule's or a fraudster's account)

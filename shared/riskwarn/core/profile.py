@@ -19,7 +19,9 @@ from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-WEEK = 7 * 86_400.0
+HOUR = 3600.0  # seconds: the one definition the scoring core's modules share
+DAY = 86_400.0
+WEEK = 7 * DAY
 MAX_TXNS = 256
 MAX_COUNTERPARTIES = 200
 MAX_SMALL_SET = 8

@@ -13,7 +13,7 @@ from riskwarn.core.cycles import closes_latest, refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared, typical_amount
-from riskwarn.core.hits import CATEGORY, DAY, HOUR, TYPOLOGIES, Hit, hit
+from riskwarn.core.hits import CATEGORY, TYPOLOGIES, Hit, hit
 from riskwarn.core.mule import (
     MuleFinding,
     Passage,
@@ -25,8 +25,10 @@ from riskwarn.core.mule import (
 from riskwarn.core.mule import money_text as money  # in the reporting currency
 from riskwarn.core.profile import (
     CASH,
+    DAY,
     DEBIT,
     HIGH_RISK,
+    HOUR,
     NEW_CP,
     OWN,
     SMALL_CARD,

@@ -13,9 +13,9 @@ from riskwarn.core.config import TypologyThresholds
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared
-from riskwarn.core.hits import DAY, HOUR, Hit, hit
+from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import money_text as money
-from riskwarn.core.profile import CASH, DEBIT, OWN, TAU, CustomerProfile, decayed
+from riskwarn.core.profile import CASH, DAY, DEBIT, HOUR, OWN, TAU, CustomerProfile, decayed
 
 
 def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,

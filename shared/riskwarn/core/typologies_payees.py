@@ -17,11 +17,12 @@ from bisect import bisect_right
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared
-from riskwarn.core.hits import HOUR, Hit, hit
+from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import money_text as money
 from riskwarn.core.profile import (
     ABOVE_TYPICAL,
     DEBIT,
+    HOUR,
     NEW_CP,
     OWN,
     TRANSFER,
