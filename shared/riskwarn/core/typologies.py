@@ -134,7 +134,7 @@ def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Pr
     t = prep.cfg.thresholds
     findings: list[MuleFinding | None] = []
     through = pass_through(prof, ev, found, prep) if found is not None else None
-    same_flow = through if familiar else None
+    restated = familiar and through is not None  # not forwarding: that is firm
     # forwarding needs the inflow this debit sends on (at least its amount) within the
     # forward window's hour limit, which is at most a day
     if (through is None and ev.method != "card"
@@ -148,10 +148,10 @@ def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Pr
     hits = [None if f is None else hit(prep, f.code, f.reason, f.evidence, score=f.score,
                                        firm=f.firm)
             for f in findings]
-    if same_flow is not None and hits[0] is not None:
-        found_hit = hits[0]
-        hits[0] = replace(found_hit, score=min(found_hit.score, prep.cfg.tiers.high - 1),
-                          restates="AML-RAPID-MOVEMENT", reason=found_hit.reason + (
+    first = hits[0]
+    if restated and first is not None:  # the pass-through's hit, first of the findings
+        hits[0] = replace(first, score=min(first.score, prep.cfg.tiers.high - 1),
+                          restates="AML-RAPID-MOVEMENT", reason=first.reason + (
                               "; the same flow as the rapid movement, familiar to the "
                               "customer"))
     return hits
