@@ -113,9 +113,11 @@ def test_a_confident_model_lowers_a_tempered_rule_by_one_tier_only() -> None:
 def test_the_model_lowers_the_alert_by_one_tier_only_however_many_hits_it_lowers() -> None:
     # Three debits in an hour, the last 58x the median: FRAUD-VELOCITY and
     # FRAUD-UNUSUAL-AMOUNT, each medium, together high
+    # (at the customer's own shop: the burst stands when the model sees some risk in it)
     burst = [*KNOWN, txn(0, 3000), txn(0.1, 3000), txn(0.2, 10_000)]
-    (firm,) = score(burst, FakeModel({10_000.0: 0.2, 3000.0: 0.2}))
-    assert firm.tier == "high" and len(firm.typologies) == 2
+    (firm,) = score(burst, FakeModel({10_000.0: 0.6, 3000.0: 0.2}))
+    assert firm.tier == "high"
+    assert set(firm.typologies) == {"FRAUD-VELOCITY", "FRAUD-UNUSUAL-AMOUNT", "MODEL"}
     # a confident model lowers each hit to low, and the alert from high to medium, no lower
     (calm,) = score(burst, FakeModel({10_000.0: 0.05, 3000.0: 0.05}))
     assert calm.tier == "medium" and calm.score == CFG.tiers.high - 1
@@ -144,8 +146,8 @@ def test_a_regulatory_typology_is_never_lowered_below_medium() -> None:
 
 def test_more_typologies_and_an_agreeing_model_add_weight() -> None:
     # Given three near-threshold transfers in a day, the last from a high-risk country
-    early = [txn(h, 45_000, method="transfer", direction="credit", counterparty_id="X1")
-             for h in (0, 4)]
+    early = [*KNOWN, *(txn(h, 45_000, method="transfer", direction="credit",
+                           counterparty_id=f"X{h}") for h in (0, 4))]
     last = txn(8, 46_000, method="transfer", direction="credit", counterparty_id="X2",
                counterparty_country="IR")
 
@@ -359,3 +361,26 @@ def test_two_events_under_one_id_in_one_batch_the_earlier_stands() -> None:
     late, early = txn(2, 70, event_id="E-9"), txn(1, 60, event_id="E-9")
     run = scorer.run([late, early], {})
     assert run.applied == 1 and run.conflicts == [late]
+
+
+def test_a_burst_at_the_customers_own_shops_needs_the_models_support() -> None:
+    """Several times the usual hour, paid mostly to payees the customer has paid before: its
+    own spending at a faster pace. It stands at medium when the model sees some risk in the
+    event; a model that sees none holds it at low (a routine, so a repeat does not raise it).
+    A burst to new payees, or any burst without a model, stands whatever the model says."""
+    shops = [txn(-24.0 * i, 100, counterparty_id=f"M{i % 3}") for i in range(12, 0, -1)]
+    own = [*shops, *(txn(0.1 * i, 1500, counterparty_id=f"M{i % 3}") for i in range(4))]
+    (held,) = score(own, FakeModel({1500.0: 0.2}))
+    assert held.tier == "low" and held.score == CFG.tiers.medium - 1
+    assert held.reasons[0].endswith("4 of them to payees the customer has paid before "
+                                    "(lowered to low: the model sees no risk in it)")
+    assert held.routine == ("FRAUD-VELOCITY",)
+    risky = score(own, FakeModel({1500.0: 0.6}))[-1]  # (each payment: the model's low)
+    assert risky.tier == "medium" and "FRAUD-VELOCITY" in risky.typologies
+    assert not risky.lowered
+    (alone,) = Scorer(ScoringConfig(use_model=False), None).score(own, {})
+    assert alone.tier == "medium"
+    new = [*shops, *(txn(0.1 * i, 1500, counterparty_id=f"NEW{i}") for i in range(4))]
+    (stolen,) = score(new, FakeModel({1500.0: 0.2}))
+    assert stolen.tier == "medium" and not stolen.lowered
+    assert "4 of them to payees new to the customer" in stolen.reasons[0]

@@ -71,6 +71,25 @@ def test_structuring_quiet(amounts: list[float], hours: list[float]) -> None:
     assert "AML-STRUCTURING" not in codes(_deposits(amounts, hours))
 
 
+def test_a_payers_routine_settlements_are_not_split_by_the_customer() -> None:
+    """A shop's card acquirer settles its takings every day, some days just under the
+    threshold, and the shop banks cash beside them: the acquirer sets its settlements'
+    amounts, so only what the customer handles itself (cash) or receives from payers new to
+    it counts toward a split. Transfers the customer sends count as before."""
+    def settle(h: float, amount: float, payer: str = "ACQUIRER-1") -> Event:
+        return txn(h, amount, method="transfer", direction="credit", counterparty_id=payer)
+    usual = [settle(-24.0 * d, 20_000) for d in range(20, 0, -1)]
+    shop = [*usual, settle(0, 46_000), settle(6, 47_000), *_deposits([48_500], [12])]
+    assert "AML-STRUCTURING" not in codes(shop)
+    cash = [*usual, *_deposits([46_000, 47_000, 48_500], [0, 6, 12])]
+    assert "AML-STRUCTURING" in codes(cash)
+    strangers = [*usual, settle(0, 46_000, "X1"), settle(6, 47_000, "X2"), settle(12, 48_500, "X3")]
+    assert "AML-STRUCTURING" in codes(strangers)
+    sent = [txn(h, a, method="transfer", counterparty_id="Y1")
+            for h, a in ((-48, 100), (0, 46_000), (6, 47_000), (12, 48_500))]
+    assert "AML-STRUCTURING" in codes(sent)
+
+
 def _rapid(out: float, hours: float, to: str = "Y1", source: str = "X1") -> list[Event]:
     return [txn(0, 50_000, direction="credit", method="transfer", counterparty_id=source),
             txn(hours, out, method="transfer", counterparty_id=to)]

@@ -49,6 +49,10 @@ class Hit:
     # another typology this hit states again on the same flow: it adds no weight of its own
     # when that typology is on the event (two statements of one flow are not two findings)
     restates: str = ""
+    # the hit stands at its tier only when the model sees some risk in the event (its score
+    # at low or above); a model that sees none holds it a tier lower (FRAUD-VELOCITY paid
+    # mostly to payees the customer knows: its own spending at a faster pace)
+    corroborate: bool = False
 
     @property
     def category(self) -> str:

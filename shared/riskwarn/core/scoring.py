@@ -234,8 +234,9 @@ class Scorer:
             if not hits and model_score < low:
                 continue
             scored = self._combine(feats.events[i], hits, model_score, calm[i], based[i])
-            if calm[i] and scored is not None and scored.lowered:
-                firm = self._combine(feats.events[i], hits, model_score, False, based[i])
+            if scored is not None and scored.lowered:
+                firm = self._combine(feats.events[i], hits, model_score, False, based[i],
+                                     temper=False)
                 if firm is not None:
                     scored.unlowered, scored.unlowered_tier = firm.score, firm.tier
             if scored is not None:
@@ -340,14 +341,19 @@ class Scorer:
         return rule_side
 
     def _combine(self, event: Event, hits: list[Hit], model_score: int, calm: bool,
-                 based: bool = True) -> Scored | None:
+                 based: bool = True, temper: bool = True) -> Scored | None:
+        """The event's score, tier and reasons from its rule hits and the model's score;
+        `temper=False`: the rules' own standing, before any lowering by the model."""
         cfg = self.cfg
         tiers = cfg.tiers
         ranked: list[tuple[int, Hit]] = []
         reasons: list[str] = []
+        # a hit that needs the model's support is held a tier lower when the model, on a
+        # customer it knows, sees no risk at all (its score under low)
+        unsupported = temper and based and self.model is not None and model_score < tiers.low
         for hit in hits:
             s = hit.score
-            if hit.tempered and calm:
+            if hit.tempered and (calm or (hit.corroborate and unsupported)):
                 s = self._lowered(hit, s)
             ranked.append((s, hit))
         ranked.sort(key=lambda p: -p[0])
@@ -375,10 +381,12 @@ class Scorer:
             held = ""
             if s < hit.score:  # only the model's lowering makes a hit score less
                 to = tiers.tier_for(s)
-                held = (f" (lowered to {to or 'no tier'}: the model sees this as usual for "
-                        "the customer)" if to == tier or to is None else
-                        " (held back: the model sees this as usual for the customer; the alert "
-                        "stands one tier below the rules' together)")
+                why = ("the model sees this as usual for the customer" if calm else
+                       "the model sees no risk in it")
+                held = (f" (lowered to {to or 'no tier'}: {why})" if to == tier or to is None
+                        else
+                        f" (held back: {why}; the alert stands one tier below the rules' "
+                        "together)")
             reasons.append(hit.reason + held)
             evidence.extend(e for e in hit.evidence if e not in evidence)
         if event.event_id not in evidence:

@@ -199,11 +199,18 @@ def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     ts = ev.occurred_at.timestamp()
     lo, hi = led.window(ts - t.structuring_window_h * HOUR, ts)
     debit = ev.direction == "debit"
+    # Splitting is done by whoever sets the amounts: the customer, for cash it pays in or
+    # takes out and transfers it sends; a payer new to it, for money paid in. A transfer
+    # from a payer that has paid the customer before (a card acquirer's settlement of a
+    # shop's takings, a salary) is that payer's routine, not a split.
     picked = [
         i for i in range(lo, hi)
         if bool(led.bits[i] & DEBIT) == debit and led.bits[i] & (CASH | TRANSFER)
         and not led.bits[i] & OWN and low <= led.amounts[i] < high
+        and (debit or not led.bits[i] & TRANSFER or led.bits[i] & NEW_CP)
     ]
+    if not any(led.event_ids[i] == ev.event_id for i in picked):
+        return None  # this event is not one of the movements
     if len(picked) < t.structuring_min_count:
         return None
     total = sum(led.amounts[i] for i in picked)
@@ -300,7 +307,14 @@ def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     firm = 2 * new >= len(debits) >= 3
     if firm:
         why += f"; {new} of them to payees new to the customer"
-    return hit(prep, "FRAUD-VELOCITY", why, ids, firm=firm)
+        return hit(prep, "FRAUD-VELOCITY", why, ids, firm=True)
+    known = len(debits) - new
+    if 2 * known <= len(debits):
+        return hit(prep, "FRAUD-VELOCITY", why, ids)
+    # Mostly to payees the customer has paid before (its shops, its usual payees): the
+    # customer's own spending at a faster pace, until the model sees risk in it too.
+    why += f"; {known} of them to payees the customer has paid before"
+    return replace(hit(prep, "FRAUD-VELOCITY", why, ids), corroborate=True, familiar=True)
 
 
 def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
