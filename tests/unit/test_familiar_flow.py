@@ -9,6 +9,7 @@ from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Event
 from riskwarn.core.scoring import Scorer
 from tests.builders import txn
+from tests.fakes import FakeModel
 from tests.unit.test_typologies import RULES, card_history, hits
 
 SHOP_DAYS = 30
@@ -101,3 +102,32 @@ def test_a_pass_through_from_new_payers_still_adds_weight() -> None:
     scored = next(s for s in Scorer(cfg, None).score(mule, {})
                   if s.event.event_id == mule[-1].event_id)
     assert cfg.tiers.tier_for(scored.score) in ("high", "critical")
+
+
+def _pay_day() -> list[Event]:
+    """A customer paid by its employer, who pays two people it has paid before within the
+    hour of the next pay: a familiar rapid movement and a burst to its usual payees."""
+    shops = [txn(-24.0 * i, 100, counterparty_id=f"M{i % 3}") for i in range(20, 0, -1)]
+    pay = [txn(-24.0 * d, 30_000, direction="credit", method="transfer",
+               counterparty_id="EMPLOYER") for d in (35, 5)]
+    usual = [txn(-24.0 * d + 1, 2_000, method="transfer", counterparty_id=p)
+             for d, p in ((34, "P1"), (33, "P2"), (4, "P1"))]
+    today = [txn(0, 33_000, direction="credit", method="transfer", counterparty_id="EMPLOYER"),
+             *(txn(1 + 0.2 * i, 10_500 + i, method="transfer", counterparty_id=p)
+               for i, p in enumerate(("P1", "P2", "P1")))]
+    return [*shops, *pay, *usual, *today]
+
+
+def test_two_familiar_findings_are_one_habit_and_add_no_weight_to_each_other() -> None:
+    """What the customer's own book explains counts once: the familiar rapid movement and
+    the burst to usual payees stand where one of them stands (medium), not high together,
+    and a confident model lowers the alert to low."""
+    events = _pay_day()
+    found = {h.code: h for h in hits(events)}
+    assert found["AML-RAPID-MOVEMENT"].familiar and found["FRAUD-VELOCITY"].familiar
+    (alone,) = Scorer(RULES, None).score(events, {})[-1:]
+    assert set(alone.typologies) == {"AML-RAPID-MOVEMENT", "FRAUD-VELOCITY"}
+    assert alone.score == RULES.tiers.high - 1
+    (calm,) = Scorer(ScoringConfig(), FakeModel({10_502.0: 0.05})).score(  # type: ignore[arg-type]
+        events, {})[-1:]
+    assert calm.tier == "low" and set(calm.routine) == {"AML-RAPID-MOVEMENT", "FRAUD-VELOCITY"}

@@ -329,8 +329,12 @@ class Scorer:
         codes = {h.code for _, h in ranked}
         standing = {h.code for s, h in ranked
                     if (s >= h.score or not h.tempered) and h.restates not in codes}
-        if len(standing) > 1:
-            rule_side += cfg.extra_typology_bonus * (len(standing) - 1)
+        # what the customer's own book explains (flows the rules found familiar) counts once:
+        # a familiar rapid movement and a burst to the customer's usual payees are one habit
+        familiar = {h.code for _, h in ranked if h.familiar} & standing
+        findings = len(standing) - max(0, len(familiar) - 1)
+        if findings > 1:
+            rule_side += cfg.extra_typology_bonus * (findings - 1)
         if standing and model_score >= cfg.tiers.medium:
             rule_side += cfg.extra_typology_bonus
         # a confirmed case nearby (NETWORK-LINKED) raises the event's other hits
