@@ -110,7 +110,7 @@ def _pay_day() -> list[Event]:
     shops = [txn(-24.0 * i, 100, counterparty_id=f"M{i % 3}") for i in range(20, 0, -1)]
     pay = [txn(-24.0 * d, 30_000, direction="credit", method="transfer",
                counterparty_id="EMPLOYER") for d in (35, 5)]
-    usual = [txn(-24.0 * d + 1, 2_000, method="transfer", counterparty_id=p)
+    usual = [txn(-24.0 * d + 1, 8_000, method="transfer", counterparty_id=p)
              for d, p in ((34, "P1"), (33, "P2"), (4, "P1"))]
     today = [txn(0, 33_000, direction="credit", method="transfer", counterparty_id="EMPLOYER"),
              *(txn(1 + 0.2 * i, 10_500 + i, method="transfer", counterparty_id=p)

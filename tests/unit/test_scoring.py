@@ -364,23 +364,30 @@ def test_two_events_under_one_id_in_one_batch_the_earlier_stands() -> None:
 
 
 def test_a_burst_at_the_customers_own_shops_needs_the_models_support() -> None:
-    """Several times the usual hour, paid mostly to payees the customer has paid before: its
-    own spending at a faster pace. It stands at medium when the model sees some risk in the
-    event; a model that sees none holds it at low (a routine, so a repeat does not raise it).
-    A burst to new payees, or any burst without a model, stands whatever the model says."""
-    shops = [txn(-24.0 * i, 100, counterparty_id=f"M{i % 3}") for i in range(12, 0, -1)]
-    own = [*shops, *(txn(0.1 * i, 1500, counterparty_id=f"M{i % 3}") for i in range(4))]
-    (held,) = score(own, FakeModel({1500.0: 0.2}))
+    """Several times the usual hour, paid mostly to payees the customer has paid before and
+    mostly at its usual amounts: its own spending at a faster pace. It stands at medium when
+    the model sees some risk in the event; a model that sees none holds it at low (a
+    routine, so a repeat does not raise it). A burst to new payees, a burst of amounts far
+    above the customer's usual (a stolen card replaying its shops at five times the price),
+    or any burst without a model stands whatever the model says."""
+    shops = [txn(-24.0 * i, 1000 + 50 * (i % 7), counterparty_id=f"M{i % 3}")
+             for i in range(12, 0, -1)]
+    own = [*shops, *(txn(0.1 * i, 1600, counterparty_id=f"M{i % 3}") for i in range(4))]
+    (held,) = score(own, FakeModel({1600.0: 0.2}))
     assert held.tier == "low" and held.score == CFG.tiers.medium - 1
     assert held.reasons[0].endswith("4 of them to payees the customer has paid before "
                                     "(lowered to low: the model sees no risk in it)")
     assert held.routine == ("FRAUD-VELOCITY",)
-    risky = score(own, FakeModel({1500.0: 0.6}))[-1]  # (each payment: the model's low)
+    risky = score(own, FakeModel({1600.0: 0.6}))[-1]  # (each payment: the model's low)
     assert risky.tier == "medium" and "FRAUD-VELOCITY" in risky.typologies
     assert not risky.lowered
     (alone,) = Scorer(ScoringConfig(use_model=False), None).score(own, {})
     assert alone.tier == "medium"
-    new = [*shops, *(txn(0.1 * i, 1500, counterparty_id=f"NEW{i}") for i in range(4))]
-    (stolen,) = score(new, FakeModel({1500.0: 0.2}))
+    new = [*shops, *(txn(0.1 * i, 1600, counterparty_id=f"NEW{i}") for i in range(4))]
+    (stolen,) = score(new, FakeModel({1600.0: 0.2}))
     assert stolen.tier == "medium" and not stolen.lowered
     assert "4 of them to payees new to the customer" in stolen.reasons[0]
+    replayed = [*shops, *(txn(0.1 * i, 5200, counterparty_id=f"M{i % 3}") for i in range(4))]
+    burst = next(x for x in score(replayed, FakeModel({5200.0: 0.2}))
+                 if "FRAUD-VELOCITY" in x.typologies)
+    assert burst.tier in ("medium", "high") and "FRAUD-VELOCITY" not in burst.lowered

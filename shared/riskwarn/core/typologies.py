@@ -24,6 +24,7 @@ from riskwarn.core.mule import (
 )
 from riskwarn.core.mule import money_text as money  # in the reporting currency
 from riskwarn.core.profile import (
+    ABOVE_TYPICAL,
     CASH,
     DAY,
     DEBIT,
@@ -309,9 +310,11 @@ def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         why += f"; {new} of them to payees new to the customer"
         return hit(prep, "FRAUD-VELOCITY", why, ids, firm=True)
     known = len(debits) - new
-    if 2 * known <= len(debits):
+    large = sum(1 for i in debits if led.bits[i] & ABOVE_TYPICAL)
+    if 2 * known <= len(debits) or 2 * large >= len(debits):
         return hit(prep, "FRAUD-VELOCITY", why, ids)
-    # Mostly to payees the customer has paid before (its shops, its usual payees): the
+    # Mostly to payees the customer has paid before (its shops, its usual payees) and at its
+    # usual amounts (a stolen card replaying its shops at five times the price is not): the
     # customer's own spending at a faster pace, until the model sees risk in it too.
     why += f"; {known} of them to payees the customer has paid before"
     return replace(hit(prep, "FRAUD-VELOCITY", why, ids), corroborate=True, familiar=True)
