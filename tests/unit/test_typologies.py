@@ -85,6 +85,9 @@ def test_a_payers_routine_settlements_are_not_split_by_the_customer() -> None:
     assert "AML-STRUCTURING" in codes(cash)
     strangers = [*usual, settle(0, 46_000, "X1"), settle(6, 47_000, "X2"), settle(12, 48_500, "X3")]
     assert "AML-STRUCTURING" in codes(strangers)
+    # one new payer splitting its payment: known after the first, but first seen in the window
+    one = [*usual, settle(0, 46_000, "X1"), settle(6, 47_000, "X1"), settle(12, 48_500, "X1")]
+    assert "AML-STRUCTURING" in codes(one)
     sent = [txn(h, a, method="transfer", counterparty_id="Y1")
             for h, a in ((-48, 100), (0, 46_000), (6, 47_000), (12, 48_500))]
     assert "AML-STRUCTURING" in codes(sent)

@@ -202,13 +202,17 @@ def _structuring(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     debit = ev.direction == "debit"
     # Splitting is done by whoever sets the amounts: the customer, for cash it pays in or
     # takes out and transfers it sends; a payer new to it, for money paid in. A transfer
-    # from a payer that has paid the customer before (a card acquirer's settlement of a
-    # shop's takings, a salary) is that payer's routine, not a split.
+    # from a payer that had paid the customer before the window (a card acquirer's
+    # settlement of a shop's takings, a salary) is that payer's routine, not a split; a
+    # payer first seen within the window counts with every payment it split.
+    rows = range(lo, hi)
+    fresh = {led.counterparties[i] for i in rows if led.bits[i] & NEW_CP}
     picked = [
-        i for i in range(lo, hi)
+        i for i in rows
         if bool(led.bits[i] & DEBIT) == debit and led.bits[i] & (CASH | TRANSFER)
         and not led.bits[i] & OWN and low <= led.amounts[i] < high
-        and (debit or not led.bits[i] & TRANSFER or led.bits[i] & NEW_CP)
+        and (debit or not led.bits[i] & TRANSFER or led.bits[i] & NEW_CP
+             or led.counterparties[i] in fresh)
     ]
     if not any(led.event_ids[i] == ev.event_id for i in picked):
         return None  # this event is not one of the movements
