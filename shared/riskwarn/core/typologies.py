@@ -24,7 +24,6 @@ from riskwarn.core.mule import (
 )
 from riskwarn.core.mule import money_text as money  # in the reporting currency
 from riskwarn.core.profile import (
-    ABOVE_TYPICAL,
     CASH,
     DAY,
     DEBIT,
@@ -39,6 +38,7 @@ from riskwarn.core.profile import (
 from riskwarn.core.typologies_access import credential_change, delinquency, login_burst
 from riskwarn.core.typologies_flow import rapid_movement
 from riskwarn.core.typologies_payees import new_payee_split
+from riskwarn.core.typologies_velocity import velocity
 
 __all__ = ["CATEGORY", "TYPOLOGIES", "Hit", "evaluate"]
 
@@ -91,8 +91,7 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
     rapid = (rapid_movement(row, ev, prof, prep) if row["credit_sum_24h"] >= t.rapid_in_floor
              else None)
     out.append(rapid)
-    if row["debit_count_1h"] >= 3:
-        out.append(_velocity(row, ev, prof, prep))
+    out.append(velocity(row, ev, prof, prep))
     unusual = None
     if row["amount"] >= min(t.unusual_floor, t.unusual_fixed_amount):
         out.append(unusual := _unusual_amount(row, ev, prof, prep))
@@ -281,47 +280,6 @@ def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 def _baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
     return (prep.cfg.customer_baselines
             and row["history_txns"] >= prep.cfg.thresholds.baseline_min_txns)
-
-
-def _velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
-              prep: Prepared) -> Hit | None:
-    if ev.direction != "debit":
-        return None
-    t = prep.cfg.thresholds
-    n, s = row["debit_count_1h"], row["debit_sum_1h"]
-    if _baseline_ready(row, prep):
-        n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
-        by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
-        by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
-        why = (f"{n:.0f} debits totalling {money(s, prep)} in the last hour, "
-               f"{max(n_vs, s_vs):.1f}x the customer's usual hour")
-    else:
-        by_count = n >= t.velocity_fixed_count
-        by_sum = n >= 3 and s >= t.velocity_fixed_sum
-        why = f"{n:.0f} debits totalling {money(s, prep)} in the last hour"
-    if not (by_count or by_sum):
-        return None
-    led = prof.ledger
-    ts = ev.occurred_at.timestamp()
-    lo, hi = led.window(ts - HOUR, ts)
-    debits = [i for i in range(lo, hi) if led.bits[i] & DEBIT]
-    ids = tuple(led.event_ids[i] for i in debits)
-    # A burst paid mostly to payees the customer has never paid is how stolen cards and
-    # taken-over accounts are emptied: no model may call it the customer's usual.
-    new = sum(1 for i in debits if led.bits[i] & NEW_CP)
-    firm = 2 * new >= len(debits) >= 3
-    if firm:
-        why += f"; {new} of them to payees new to the customer"
-        return hit(prep, "FRAUD-VELOCITY", why, ids, firm=True)
-    known = len(debits) - new
-    large = sum(1 for i in debits if led.bits[i] & ABOVE_TYPICAL)
-    if 2 * known <= len(debits) or 2 * large >= len(debits):
-        return hit(prep, "FRAUD-VELOCITY", why, ids)
-    # Mostly to payees the customer has paid before (its shops, its usual payees) and at its
-    # usual amounts (a stolen card replaying its shops at five times the price is not): the
-    # customer's own spending at a faster pace, until the model sees risk in it too.
-    why += f"; {known} of them to payees the customer has paid before"
-    return replace(hit(prep, "FRAUD-VELOCITY", why, ids), corroborate=True, familiar=True)
 
 
 def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,

@@ -1,0 +1,63 @@
+"""FRAUD-VELOCITY: payments far faster than the customer's own pace, within the hour against
+its usual active hour (a fixed count and sum for a customer without that history).
+
+Who was paid, and how much each payment was, say what the burst is: mostly payees new to
+the customer is how stolen cards and taken-over accounts are emptied (firm: no model may call
+it usual); mostly payees it has paid before at its usual amounts is its own spending at a
+faster pace (it stands only with the model's support); anything else is tempered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from riskwarn.core.events import Transaction
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features import Prepared
+from riskwarn.core.hits import Hit, hit
+from riskwarn.core.mule import money_text as money  # in the reporting currency
+from riskwarn.core.profile import ABOVE_TYPICAL, DEBIT, HOUR, NEW_CP, CustomerProfile
+
+
+def velocity(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
+             prep: Prepared) -> Hit | None:
+    if ev.direction != "debit" or row["debit_count_1h"] < 3:
+        return None
+    t = prep.cfg.thresholds
+    n, s = row["debit_count_1h"], row["debit_sum_1h"]
+    if prep.cfg.customer_baselines and row["history_txns"] >= t.baseline_min_txns:
+        n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
+        by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
+        by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
+        why = (f"{n:.0f} debits totalling {money(s, prep)} in the last hour, "
+               f"{max(n_vs, s_vs):.1f}x the customer's usual hour")
+    else:
+        by_count = n >= t.velocity_fixed_count
+        by_sum = n >= 3 and s >= t.velocity_fixed_sum
+        why = f"{n:.0f} debits totalling {money(s, prep)} in the last hour"
+    if not (by_count or by_sum):
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - HOUR, ts)
+    return _burst(why, [i for i in range(lo, hi) if led.bits[i] & DEBIT], prof, prep)
+
+
+def _burst(why: str, debits: list[int], prof: CustomerProfile, prep: Prepared) -> Hit:
+    led = prof.ledger
+    ids = tuple(led.event_ids[i] for i in debits)
+    new = sum(1 for i in debits if led.bits[i] & NEW_CP)
+    if 2 * new >= len(debits) >= 3:
+        # mostly to payees the customer has never paid: how stolen cards and taken-over
+        # accounts are emptied; no model may call it the customer's usual
+        return hit(prep, "FRAUD-VELOCITY", f"{why}; {new} of them to payees new to the "
+                   "customer", ids, firm=True)
+    known = len(debits) - new
+    large = sum(1 for i in debits if led.bits[i] & ABOVE_TYPICAL)
+    if 2 * known <= len(debits) or 2 * large >= len(debits):
+        return hit(prep, "FRAUD-VELOCITY", why, ids)
+    # Mostly to payees the customer has paid before (its shops, its usual payees) and at its
+    # usual amounts (a stolen card replaying its shops at five times the price is not): the
+    # customer's own spending at a faster pace, until the model sees risk in it too.
+    return replace(hit(prep, "FRAUD-VELOCITY", f"{why}; {known} of them to payees the "
+                       "customer has paid before", ids), corroborate=True, familiar=True)
