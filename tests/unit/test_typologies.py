@@ -487,3 +487,33 @@ def test_model_explanations_speak_the_reporting_currency() -> None:
     (1.0, "the new access came from a new device in a new country or after failed logins")])
 def test_the_new_access_strength_is_explained_by_its_level(value: float, text: str) -> None:
     assert describe("new_access_strong", value) == text
+
+
+def _card_week(days: int = 6) -> list[Event]:
+    """A card used three times a day at the customer's shops, about 300 a day."""
+    return [txn(-24.0 * d + h, 100, counterparty_id=f"M{(d + h) % 3}")
+            for d in range(days, 0, -1) for h in (2, 6, 10)]
+
+
+def test_a_cards_day_far_beyond_its_usual_day_fires_and_no_model_may_call_it_usual() -> None:
+    """Several days of a card's spending squeezed into one day, a payment every few hours
+    (no hour holds a burst): the card's day against its usual day over the week before,
+    the day's largest payment left out. Firm when its payments are large for the customer,
+    as the model reads no day's pace; the customer's own shops at its usual amounts need
+    the model's support."""
+    stolen = [txn(2.5 * k, 600, counterparty_id=f"M{k % 3}") for k in range(7)]
+    (day,) = [h for h in hits([*_card_week(), *stolen]) if h.code == "FRAUD-VELOCITY"]
+    assert day.reason.startswith("7 card payments totalling 4,200 CNY in 24 h, 14.0x the "
+                                 "card's usual day (300 CNY on the 6 days it was used")
+    assert not day.tempered and set(day.evidence) == {e.event_id for e in stolen}
+    # a busy day at the usual amounts: the customer's own spending, held by a calm model
+    busy = [txn(0.5 * k, 110, counterparty_id=f"M{k % 3}") for k in range(30)]
+    own = [h for h in hits([*_card_week(), *busy]) if h.code == "FRAUD-VELOCITY"]
+    assert own and own[-1].corroborate
+    # one big purchase is the unusual-amount rule's, not a pace
+    purchase = [*(txn(3.0 * k, 100, counterparty_id="M1") for k in range(5)),
+                txn(16, 9_000, counterparty_id="M2")]
+    assert "FRAUD-VELOCITY" not in codes([*_card_week(), *purchase])
+    # under ten usual days, or a card with too little of a week behind it, is quiet
+    assert "FRAUD-VELOCITY" not in codes([*_card_week(), *stolen[:5]])
+    assert "FRAUD-VELOCITY" not in codes([*_card_week(2), *stolen])

@@ -169,6 +169,14 @@ class TypologyThresholds(_Frozen):
     velocity_min_sum: float = 5_000.0
     velocity_fixed_count: int = 6
     velocity_fixed_sum: float = 30_000.0
+    # the card's day (typologies_velocity._card_day): at least velocity_day_min_count card
+    # payments in 24 h whose sum without the largest is at least velocity_day_min_sum and
+    # velocity_day_multiple x the card's usual active day over the week before, measured on
+    # at least velocity_day_min_days days the card was used
+    velocity_day_multiple: float = 10.0
+    velocity_day_min_count: int = 5
+    velocity_day_min_sum: float = 1_000.0
+    velocity_day_min_days: int = 3
     unusual_multiple: float = 8.0
     unusual_floor: float = 10_000.0
     unusual_fixed_amount: float = 30_000.0
