@@ -369,6 +369,12 @@ def _kind(prof: CustomerProfile, ev: Transaction) -> tuple[list[float], list[flo
     return prof.debit_stats, prof.debit_largest
 
 
+def baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
+    """Enough history of the transaction's kind to measure it against the customer's own."""
+    return (prep.cfg.customer_baselines
+            and row["history_txns"] >= prep.cfg.thresholds.baseline_min_txns)
+
+
 def typical_amount(prof: CustomerProfile, first_of: Transaction | None = None) -> float:
     """The customer's largest typical amount of any kind (card, other debits, credits).
     `first_of`: a transaction the profile has just applied as the first of its kind, whose

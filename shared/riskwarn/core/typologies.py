@@ -12,7 +12,7 @@ from dataclasses import replace
 from riskwarn.core.cycles import closes_latest, refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared, typical_amount
+from riskwarn.core.features import Prepared, baseline_ready, typical_amount
 from riskwarn.core.hits import CATEGORY, TYPOLOGIES, Hit, hit
 from riskwarn.core.mule import (
     MuleFinding,
@@ -277,11 +277,6 @@ def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     return hit(prep, "AML-DORMANT-REACTIVATION", why, (ev.event_id,))
 
 
-def _baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
-    return (prep.cfg.customer_baselines
-            and row["history_txns"] >= prep.cfg.thresholds.baseline_min_txns)
-
-
 def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                     prep: Prepared) -> Hit | None:
     if ev.direction != "debit":
@@ -300,7 +295,7 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     known = bool(ev.counterparty_id) and not row["counterparty_new"]
     if known:
         multiple *= t.unusual_known_payee_factor
-    if _baseline_ready(row, prep):
+    if baseline_ready(row, prep):
         # many times the typical amount, and beyond the customer's own spread (p95):
         # a customer whose amounts range widely is not unusual at its own top end
         # nor at an amount it has paid before (a rare but recurring large payment)

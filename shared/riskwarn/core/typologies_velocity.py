@@ -15,10 +15,19 @@ from dataclasses import replace
 
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared
+from riskwarn.core.features import Prepared, baseline_ready
 from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import money_text as money  # in the reporting currency
-from riskwarn.core.profile import ABOVE_TYPICAL, CARD, DAY, DEBIT, HOUR, NEW_CP, CustomerProfile
+from riskwarn.core.profile import (
+    ABOVE_TYPICAL,
+    CARD,
+    DAY,
+    DEBIT,
+    HOUR,
+    NEW_CP,
+    WEEK,
+    CustomerProfile,
+)
 
 PAID = DEBIT | CARD  # a card payment
 
@@ -49,7 +58,7 @@ def _card_day(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit | N
         return None  # the common case: a few rows looked at
     before = 0.0
     days: set[int] = set()
-    for i in range(led.window(ts - 7 * DAY, ts)[0], start):
+    for i in range(led.window(ts - WEEK, ts)[0], start):
         if led.bits[i] & PAID == PAID:
             before += led.amounts[i]
             days.add(int((ts - led.ts[i]) // DAY))
@@ -57,11 +66,12 @@ def _card_day(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit | N
         return None
     amounts = [led.amounts[i] for i in day]
     usual = before / len(days)
-    rest = sum(amounts) - max(amounts)
+    total = sum(amounts)
+    rest = total - max(amounts)
     if rest < t.velocity_day_min_sum or rest < t.velocity_day_multiple * usual:
         return None
-    why = (f"{len(day)} card payments totalling {money(sum(amounts), prep)} in 24 h, "
-           f"{sum(amounts) / usual:.1f}x the card's usual day ({money(usual, prep)} on the "
+    why = (f"{len(day)} card payments totalling {money(total, prep)} in 24 h, "
+           f"{total / usual:.1f}x the card's usual day ({money(usual, prep)} on the "
            f"{len(days)} days it was used in the week before)")
     return _burst(why, day, prof, prep, informed=False)
 
@@ -70,7 +80,7 @@ def _hour(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
           prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
     n, s = row["debit_count_1h"], row["debit_sum_1h"]
-    if prep.cfg.customer_baselines and row["history_txns"] >= t.baseline_min_txns:
+    if baseline_ready(row, prep):
         n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
         by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
         by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
