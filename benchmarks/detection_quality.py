@@ -98,7 +98,8 @@ def _model_without(name: str) -> Path:
     spec = TrainSpec()
     spec = replace(spec, sources=tuple(s for s in spec.sources if s != name))
     key = hashlib.sha256(orjson.dumps(asdict(spec))).hexdigest()[:8] + _code_key(
-        "offline/synth", "offline/outside", "core/features.py", "core/profile.py",
+        "offline/synth", "offline/outside", "core/features.py", "core/features_context.py",
+        "core/features_other_events.py", "core/profile.py",
         "offline/training.py")
     out = ROOT / "models" / f"without-{name}-{key}"
     path = out / f"risk-model-{spec.version}.onnx"

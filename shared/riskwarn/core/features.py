@@ -6,18 +6,31 @@ usual hourly spend) are read *before* the event updates them, so an event is com
 the customer as they were. A late event (older than the profile's newest) is placed at its
 own time in the ledger and its windows are measured as of its own time; decayed statistics
 take it with its already-decayed weight. Nothing is rewound: alerts already raised stand.
+
+Here: the dispatch (`observe`) and the payment row; what every row reads (the prepared
+config, devices, countries, trips, failed logins) is in core/features_context.py, the rows
+of events that move no money in core/features_other_events.py.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
 
-from riskwarn.core.config import ScoringConfig
 from riskwarn.core.cycles import refunds
-from riskwarn.core.events import Event, Login, ProfileChange, Repayment, Transaction
-from riskwarn.core.feature_row import FEATURE_NAMES, FeatureRow
+from riskwarn.core.events import Event, Login, ProfileChange, Transaction
+from riskwarn.core.feature_row import FeatureRow
+from riskwarn.core.features_context import (
+    NEVER_H,
+    Prepared,
+    _access,
+    _common,
+    _customer_txns,
+    _failed,
+    _on_trip,
+    _since_h,
+)
+from riskwarn.core.features_other_events import _login, _profile_change, _repayment
 from riskwarn.core.profile import (
     ABOVE_TYPICAL,
     BAND,
@@ -39,12 +52,8 @@ from riskwarn.core.profile import (
     HIGH_RISK,
     HOUR,
     MAX_COUNTERPARTIES,
-    MAX_FAILED_LOGINS,
-    MAX_REPAYMENTS,
     MAX_SMALL_SET,
-    NEW_COUNTRY,
     NEW_CP,
-    NEW_DEVICE,
     OWN,
     SMALL_CARD,
     TRANSFER,
@@ -57,39 +66,9 @@ from riskwarn.core.profile import (
     touch,
 )
 
-NEVER_H = 720.0  # "hours since" when it never happened
-TRIP_DAYS = 30.0  # how long a login from the customer's own device vouches for a country
+__all__ = ["CAP_RATIO", "NEVER_H", "Prepared", "baseline_ready", "observe", "typical_amount"]
+
 CAP_RATIO = 1000.0
-CONTACT_FIELDS = {"phone": 1.0, "email": 1.0, "password": 1.0, "device_binding": 0.5,
-                  "address": 0.25}
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """Config flattened for the hot path (floats, sets), built once per config."""
-
-    cfg: ScoringConfig
-    rates: dict[str, float]
-    high_risk: frozenset[str]
-    risky_mcc: frozenset[str]
-    band_low: float
-    small_card: float
-    offset_s: float
-    mules: bool  # the mule typologies (core/mule.py) are looked for
-
-    @classmethod
-    def of(cls, cfg: ScoringConfig) -> Prepared:
-        t = cfg.thresholds
-        return cls(
-            cfg=cfg,
-            rates={k: float(v) for k, v in cfg.rates.items()},
-            high_risk=frozenset(t.high_risk_countries),
-            risky_mcc=frozenset(t.risky_mcc),
-            band_low=0.5 * t.large_cash,
-            small_card=t.card_testing_small,
-            offset_s=cfg.local_utc_offset_h * HOUR,
-            mules=cfg.customer_baselines and cfg.network_typologies,
-        )
 
 
 def observe(prof: CustomerProfile, event: Event, prep: Prepared) -> FeatureRow:
@@ -107,52 +86,6 @@ def observe(prof: CustomerProfile, event: Event, prep: Prepared) -> FeatureRow:
     if isinstance(event, ProfileChange):
         return _profile_change(prof, event, ts, prep)
     return _repayment(prof, event, ts, prep)
-
-
-def _access(prof: CustomerProfile, event: Event, ts: float, learn: bool = True
-            ) -> tuple[float, float]:
-    """Whether the event's country and device are new to the customer. Only events that
-    prove the customer is there (not failed logins) teach the profile a device or country:
-    an attacker's tenth failed try from a new phone is still from a new phone."""
-    first = prof.n_events <= 1
-    if learn and event.country and not prof.home_country:
-        prof.home_country = event.country
-    return (_new(prof.countries, event.country, ts, learn, first),
-            _new(prof.devices, event.device_id, ts, learn, first))
-
-
-def _new(known: dict[str, float], key: str | None, ts: float, learn: bool,
-         first: bool) -> float:
-    if key is None:
-        return 0.0
-    is_new = touch(known, key, ts, MAX_SMALL_SET) if learn else key not in known
-    return 1.0 if is_new and not first else 0.0
-
-
-def _flags(device_new: float, country_new: float) -> int:
-    return (NEW_DEVICE if device_new else 0) | (NEW_COUNTRY if country_new else 0)
-
-
-def _since_h(ts: float, then: float) -> float:
-    if not then or then > ts:
-        return NEVER_H
-    return min((ts - then) / HOUR, NEVER_H)
-
-
-def _failed(prof: CustomerProfile, ts: float) -> tuple[float, float]:
-    f10 = f60 = 0.0
-    for t in prof.failed_logins:
-        if ts - HOUR < t <= ts:
-            f60 += 1.0
-            if t > ts - 600.0:
-                f10 += 1.0
-    return f10, f60
-
-
-def _common(prof: CustomerProfile, ts: float, prep: Prepared) -> tuple[float, float, float]:
-    hour = ((ts + prep.offset_s) % DAY) / HOUR
-    tenure = min((ts - prof.first_seen) / DAY, 365.0)
-    return hour, tenure, _since_h(ts, prof.credential_change_at)
 
 
 def _bits(prof: CustomerProfile, ev: Transaction, amount: float, ts: float, prep: Prepared
@@ -334,31 +267,6 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
     }
 
 
-def _on_trip(prof: CustomerProfile, country: str | None, ts: float) -> float:
-    """1 in a country away from home that the customer's own known device logged in from,
-    within TRIP_DAYS of the first such login: the customer is there."""
-    since = prof.trips.get(country) if country and prof.trips else None
-    return 1.0 if since is not None and 0.0 <= ts - since <= TRIP_DAYS * DAY else 0.0
-
-
-def _trip(prof: CustomerProfile, country: str, ts: float) -> None:
-    """Remember when the customer's own device arrived in `country` (the first login of
-    this trip: later logins there do not extend it)."""
-    trips = prof.trips
-    since = trips.get(country)
-    if since is None or not 0.0 <= ts - since <= TRIP_DAYS * DAY:
-        trips[country] = ts
-    for old in [c for c, at in trips.items() if ts - at > TRIP_DAYS * DAY]:
-        del trips[old]
-    while len(trips) > MAX_SMALL_SET:
-        del trips[min(trips, key=trips.__getitem__)]
-
-
-def _customer_txns(prof: CustomerProfile) -> float:
-    """How much of the customer the profile knows: transactions of every kind (decayed)."""
-    return min(prof.card_stats[4] + prof.debit_stats[4] + prof.credit_stats[4], 1000.0)
-
-
 def _kind(prof: CustomerProfile, ev: Transaction) -> tuple[list[float], list[float] | None]:
     """The statistics of the transaction's kind (card, other debits, credits) and, for
     debits, the kind's decayed largest amount."""
@@ -410,99 +318,3 @@ def _hourly_update(hourly: list[float], amount: float, ts: float) -> None:
         hourly[2] = mean_s + (total - mean_s) / w
         hourly[6] = seen + 1.0
     hourly[3], hourly[4], hourly[5] = ts, 1.0, amount
-
-
-_ZERO_ROW: FeatureRow = dict.fromkeys(FEATURE_NAMES, 0.0)  # type: ignore[assignment]
-
-
-def _other_row(prof: CustomerProfile, ts: float, prep: Prepared, country_new: float,
-               device_new: float, failed: tuple[float, float], strong: float) -> FeatureRow:
-    """The row shared by logins, profile changes and repayments: no money moved, so the
-    transaction features stay 0; access, credential and time features are filled in."""
-    hour, tenure, since_cred = _common(prof, ts, prep)
-    row = _ZERO_ROW.copy()
-    row["history_txns"] = min(prof.card_stats[4] + prof.debit_stats[4], 1000.0)
-    row["customer_txns"] = _customer_txns(prof)
-    row["country_new"] = country_new
-    row["device_new"] = device_new
-    row["failed_logins_10m"], row["failed_logins_1h"] = failed
-    row["hours_since_credential_change"] = since_cred
-    row["hours_since_new_access"] = _since_h(ts, prof.new_access_at)
-    row["new_access_strong"] = strong
-    row["local_hour"] = hour
-    row["tenure_days"] = tenure
-    return row
-
-
-def _login(prof: CustomerProfile, ev: Login, ts: float, prep: Prepared) -> FeatureRow:
-    had_failures = bool(prof.failed_logins) and _failed(prof, ts)[1] > 0
-    country_new, device_new = _access(prof, ev, ts, learn=ev.success)
-    if not ev.success:
-        fl = prof.failed_logins
-        fl.append(ts)
-        if len(fl) > MAX_FAILED_LOGINS or ts - fl[0] > HOUR:
-            prof.failed_logins = [t for t in fl if t > ts - HOUR][-MAX_FAILED_LOGINS:]
-    if (ev.success and ev.device_id and not device_new and ev.country
-            and ev.country != prof.home_country):
-        _trip(prof, ev.country, ts)  # its own phone, away from home: a trip
-    if ev.success and (country_new or device_new):
-        prof.new_access_at = ts
-        # a takeover needs a device of its own; the customer's own device in a new country
-        # is a trip (0); a new device enrolled with a second factor (one-time code,
-        # biometric) most often a new phone (0.5), with a password alone weaker proof that
-        # it is the customer (0.75); a new device in a new country or after failed logins
-        # is the attacker's pattern (1)
-        prof.new_access_strong = (
-            1.0 if had_failures or (country_new and device_new) else
-            (0.75 if ev.auth_method == "password" else 0.5) if device_new else 0.0)
-    failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
-    prof.note_access(ts, ev.event_id, "login" if ev.success else "login_failed",
-                     _flags(device_new, country_new))
-    row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
-    row["is_login"] = 1.0
-    row["login_failed"] = 0.0 if ev.success else 1.0
-    row["weak_auth"] = 1.0 if ev.auth_method == "password" else 0.0
-    return row
-
-
-def _profile_change(
-    prof: CustomerProfile, ev: ProfileChange, ts: float, prep: Prepared
-
-) -> FeatureRow:
-    country_new, device_new = _access(prof, ev, ts)
-    failed = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
-    contact = CONTACT_FIELDS[ev.field]
-    prof.note_access(ts, ev.event_id, f"change:{ev.field}", _flags(device_new, country_new))
-    # the row says how long since the *previous* credential change, then this one counts
-    row = _other_row(prof, ts, prep, country_new, device_new, failed, prof.new_access_strong)
-    row["is_profile_change"] = 1.0
-    row["contact_change"] = contact
-    if contact >= 0.5 and ts > prof.credential_change_at:
-        prof.credential_change_at = ts
-    return row
-
-
-def _repayment(prof: CustomerProfile, ev: Repayment, ts: float, prep: Prepared) -> FeatureRow:
-    country_new, device_new = _access(prof, ev, ts)
-    due = float(ev.due_amount)
-    ratio = float(ev.paid_amount) / due if due else 1.0
-    dpd = float(ev.days_past_due)
-    history = prof.repayments
-    prev_dpd = history[-1][1] if history else 0.0
-    partial = 0.0
-    if ratio < 0.999:
-        partial = 1.0
-        for _, _, r in reversed(history):
-            if r >= 0.999:
-                break
-            partial += 1.0
-    history.append([ts, dpd, ratio])
-    if len(history) > MAX_REPAYMENTS:
-        del history[0]
-    row = _other_row(prof, ts, prep, country_new, device_new, (0.0, 0.0), 0.0)
-    row["is_repayment"] = 1.0
-    row["days_past_due"] = dpd
-    row["partial_in_row"] = partial
-    row["dpd_increase"] = max(dpd - prev_dpd, 0.0)
-    row["repay_ratio"] = min(ratio, 2.0)
-    return row

@@ -147,7 +147,7 @@ class RiskModel:
 def describe(feature: str, value: float, currency: str = "CNY") -> str:
     """A feature's value as a person reads it; amounts in the reporting currency."""
     template = DESCRIPTIONS[feature]
-    if feature == "new_access_strong" and value < 1.0:  # features._login's levels
+    if feature == "new_access_strong" and value < 1.0:  # features_other_events._login's levels
         if value <= 0.0:
             return "the new access was the customer's own device in a new country"
         return "the new access came from a new device" + (
