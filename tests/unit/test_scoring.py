@@ -81,6 +81,26 @@ def test_the_model_alone_never_reaches_critical() -> None:
     assert capped.tier == "medium" and capped.score == CFG.tiers.high - 1
 
 
+@pytest.mark.parametrize("method", ["transfer", "cash", "card"])
+def test_the_model_alone_reaches_low_at_most_on_money_coming_in(method: str) -> None:
+    """A credit harms nobody by itself: the model alone queues it at low (no one told);
+    the same model on money going out, or on a login, reaches its ceiling."""
+    model = FakeModel({777.0: 0.99})
+    paid = {"method": method, "counterparty_id": None if method == "cash" else "P9"}
+    (came_in,) = score([*KNOWN, txn(0, 777, direction="credit", **paid)], model)
+    assert came_in.tier == "low" and came_in.typologies == ["MODEL"]
+    assert came_in.score == CFG.tiers.medium - 1
+    (went_out,) = score([*KNOWN, txn(0, 777, direction="debit", **paid)], model)
+    assert went_out.tier == "high"
+
+
+def test_a_credit_the_rules_flag_keeps_the_models_weight() -> None:
+    # the cap is on the model alone: with a rule hit (large cash paid in) it adds as ever
+    (s,) = score([*KNOWN, txn(0, 60_000, method="cash", direction="credit",
+                               counterparty_id=None)], FakeModel({60_000.0: 0.99}))
+    assert s.typologies == ["AML-LARGE-CASH", "MODEL"] and s.tier == "high"
+
+
 def test_a_rule_hit_with_a_certain_model_is_critical_only_if_the_rule_carries_it() -> None:
     # AML-LARGE-CASH (560) with the model at its ceiling: high, not critical
     (s,) = score([txn(0, 60_000, method="cash", direction="credit")],

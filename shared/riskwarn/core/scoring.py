@@ -219,10 +219,12 @@ class Scorer:
             based = [row["customer_txns"] >= known for row in feats.rows]
             calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based,
                                             strict=True)]
-            # a refund to the card is money coming back: alone it harms nobody, and its
-            # risk is the purchase-refund cycle, which FRAUD-REFUND-ABUSE states exactly;
-            # the model alone reaches low at most on one
-            based = [b and not (row["is_card"] and not row["is_debit"])
+            # money coming in (a credit: a transfer or cash paid in, a refund to the card)
+            # harms nobody by itself; its risks are in the flow, which the typology rules
+            # read (a mule's many payers, money passed on, structuring, large cash, the
+            # purchase-refund cycle): the model alone reaches low at most on one
+            based = [b and not (row["is_debit"] == 0 and (
+                row["is_transfer"] or row["is_cash"] or row["is_card"]))
                      for b, row in zip(based, feats.rows, strict=True)]
         else:
             risk = [0] * len(feats.events)
