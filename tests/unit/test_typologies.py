@@ -480,6 +480,16 @@ def test_model_explanations_speak_the_reporting_currency() -> None:
         "amount 4.0x the customer's 90-day 95th percentile")
 
 
+def test_a_flag_the_event_does_not_have_is_no_reason() -> None:
+    # the model's risk can fall when a flag at 0 is set to the population's mean (a credit's
+    # is_debit): the reason must not state the flag as present
+    assert describe("is_debit", 1.0) == "money leaving the account"
+    assert describe("is_debit", 0.0) == "money coming into the account"
+    assert describe("counterparty_new", 0.0) is None
+    assert describe("device_new", 0.0) is None
+    assert describe("counterparty_new", 1.0) == "a counterparty the customer has not paid before"
+
+
 @pytest.mark.parametrize(("value", "text"), [
     (0.0, "the new access was the customer's own device in a new country"),
     (0.5, "the new access came from a new device"),

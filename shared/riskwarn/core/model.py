@@ -138,21 +138,34 @@ class RiskModel:
         drops = both[:n, None] - both[n:].reshape(n, width)
         out: list[list[str]] = []
         for r in range(n):
-            order = np.argsort(-drops[r])[:top]
-            out.append([describe(self.features[int(j)], float(rows[r, j]), currency)
-                        for j in order if drops[r, j] >= min_drop])
+            said: list[str] = []
+            for j in np.argsort(-drops[r]):
+                if len(said) == top or drops[r, j] < min_drop:
+                    break
+                text = describe(self.features[int(j)], float(rows[r, j]), currency)
+                if text is not None:
+                    said.append(text)
+            out.append(said)
         return out
 
 
-def describe(feature: str, value: float, currency: str = "CNY") -> str:
-    """A feature's value as a person reads it; amounts in the reporting currency."""
+# A flag the event does not have, where its absence says something (a flag's template
+# states it present: "money leaving the account" is no reason on money coming in)
+ABSENT = {"is_debit": "money coming into the account"}
+
+
+def describe(feature: str, value: float, currency: str = "CNY") -> str | None:
+    """A feature's value as a person reads it; amounts in the reporting currency. None for
+    a flag the event does not have, unless its absence reads as something (ABSENT)."""
     template = DESCRIPTIONS[feature]
     if feature == "new_access_strong" and value < 1.0:  # features_other_events._login's levels
         if value <= 0.0:
             return "the new access was the customer's own device in a new country"
         return "the new access came from a new device" + (
             " with a password alone" if value >= 0.75 else "")
-    return template.format(v=value, cur=currency) if "{" in template else template
+    if "{" in template:
+        return template.format(v=value, cur=currency)
+    return template if value > 0.0 else ABSENT.get(feature)
 
 
 @lru_cache(maxsize=4)
