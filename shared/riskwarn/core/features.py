@@ -21,7 +21,6 @@ from riskwarn.core.cycles import refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features_context import (
-    NEVER_H,
     Prepared,
     _access,
     _common,
@@ -66,7 +65,7 @@ from riskwarn.core.profile import (
     touch,
 )
 
-__all__ = ["CAP_RATIO", "NEVER_H", "Prepared", "baseline_ready", "observe", "typical_amount"]
+__all__ = ["CAP_RATIO", "Prepared", "baseline_ready", "observe", "typical_amount"]
 
 CAP_RATIO = 1000.0
 
