@@ -358,3 +358,43 @@ def test_a_raised_tier_whose_telling_failed_is_told_when_the_records_come_back(
     assert [m["alert_id"] for m in stack.queue_messages("AlertsHighQueue")] == [
         alert.alert_id]
     assert process_records(records, ports).notified == 0  # and never again
+
+
+def test_an_instance_that_dies_after_a_publish_tells_at_most_that_publishs_ten_again(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from collections import Counter
+
+    from riskwarn.cases.notify import BATCH
+
+    class Killed(BaseException):  # the instance dies: nothing after it runs
+        pass
+
+    # Given a batch raising 25 alerts (one large cash deposit each)
+    event = stack.send([line(customer_id=f"C-KILL-{i:02d}", occurred_at=at(i), amount="60000.00",
+                             method="cash", direction="credit", counterparty_id=None)
+                        for i in range(25)])
+    records = [Record.from_lambda(r) for r in event["Records"]]
+    real = stack.ports.alerts.mark_told
+    marks = [0]
+
+    def dies_on_the_13th(alert_id: str, tier: str) -> None:
+        marks[0] += 1
+        if marks[0] == 13:  # the second publish's third record
+            raise Killed
+        real(alert_id, tier)
+
+    monkeypatch.setattr(stack.ports.alerts, "mark_told", dies_on_the_13th)
+    with pytest.raises(Killed):
+        process_records(records, stack.ports)
+    monkeypatch.setattr(stack.ports.alerts, "mark_told", real)
+    # When the records come back
+    assert not process_records(records, stack.ports).failed
+    # Then every alert is told; only the second publish's unrecorded ones twice, each copy
+    # with the same notification id
+    docs = [m for q in TIER_QUEUES.values() for m in stack.queue_messages(q)]
+    told = Counter(d["alert_id"] for d in docs)
+    assert set(told) == {a.alert_id for a in _alerts(stack)} and len(told) == 25
+    twice = {a for a, n in told.items() if n > 1}
+    assert len(twice) == BATCH - 2 and max(told.values()) == 2
+    assert all(d["notification_id"] == f"{d['alert_id']}/{d['tier']}" for d in docs)
+    assert process_records(records, stack.ports).notified == 0  # and never again

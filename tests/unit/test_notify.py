@@ -42,6 +42,10 @@ def test_document_and_attributes() -> None:
     assert "203.0.113.9" not in msg["Message"] and "d-secret-device" not in msg["Message"]
     attrs = msg["MessageAttributes"]
     assert attrs["tier"]["StringValue"] == alert.tier
+    # the consumers' dedup key: one tier's telling of one alert, the same in every copy
+    assert doc["notification_id"] == attrs["notification_id"]["StringValue"] == \
+        f"{alert.alert_id}/{alert.tier}"
+    assert message(alert) == msg
     assert orjson.loads(attrs["typologies"]["StringValue"]) == sorted(alert.typologies)
     assert msg["MessageStructure"] == "json" and "email" in body
 

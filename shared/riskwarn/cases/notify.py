@@ -3,7 +3,13 @@ the message attributes `tier`, `risk_category` and `typologies` (template.yaml).
 
 One message per alert, with a body per protocol: a structured JSON document for SQS and
 integrations, a readable text for e-mail, and an SMS of at most 140 characters carrying
-no personal data beyond the customer and alert ids. Sent with PublishBatch (10 a call)."""
+no personal data beyond the customer and alert ids. Sent with PublishBatch (10 a call).
+
+Telling is at least once: a standard topic cannot promise exactly once, and a publish that
+succeeded just before its instance died (before the tier told was recorded on the alert) is
+published again when the records come back. Every message carries a `notification_id`,
+the alert and the tier, the same in every copy: integrations reading the tier queues skip
+one they have handled."""
 
 from __future__ import annotations
 
@@ -32,8 +38,14 @@ def sms_text_of(doc: dict[str, Any]) -> str:
     return text[:SMS_MAX]
 
 
+def notification_id(alert: Alert) -> str:
+    """The same for every copy of one tier's telling of one alert (the consumers' dedup key)."""
+    return f"{alert.alert_id}/{alert.tier}"
+
+
 def document(alert: Alert) -> dict[str, Any]:
     return {
+        "notification_id": notification_id(alert),
         "alert_id": alert.alert_id,
         "customer_id": alert.customer_id,
         "account_id": alert.account_id,
@@ -66,6 +78,7 @@ def message(alert: Alert) -> dict[str, Any]:
         "MessageStructure": "json",
         "Subject": f"riskwarn {alert.tier} alert {alert.alert_id}"[:100],
         "MessageAttributes": {
+            "notification_id": {"DataType": "String", "StringValue": notification_id(alert)},
             "tier": {"DataType": "String", "StringValue": alert.tier},
             "risk_category": {"DataType": "String", "StringValue": alert.risk_category},
             "typologies": {"DataType": "String.Array",

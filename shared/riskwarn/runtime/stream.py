@@ -25,7 +25,7 @@ from typing import Any
 
 from riskwarn.cases.alerts import Alert, dedup_keys, open_alert_for
 from riskwarn.cases.lifecycle import WORKFLOW_TIERS
-from riskwarn.cases.notify import Notifier
+from riskwarn.cases.notify import BATCH, Notifier
 from riskwarn.cases.workflow import WorkflowStarter
 from riskwarn.core.config import TIERS
 from riskwarn.core.drift import psi
@@ -344,26 +344,36 @@ def _follow(alert: Alert, told: int, replay: bool) -> Follow | None:
 def _notify(ports: StreamPorts, out: BatchOutcome, follows: list[Follow],
             now: datetime) -> set[str]:
     """Tell (and record the tier told), then start workflows; returns customers to retry.
-    An alert is told again only if recording that it was told failed: twice at worst,
-    never silently not at all."""
+
+    Ten alerts a publish, each publish's tiers recorded before the next publish: an
+    instance that dies between a publish and its records tells those ten again when the
+    records come back (at least once, never silently not at all; each copy carries the
+    same notification id). A failed publish or record retries the customer; its workflow
+    starts then."""
     if not follows:
         return set()
     retry: set[str] = set()
     tell = [f.alert for f in follows if f.tell]
-    failed_ids = ports.notifier.publish(tell) if tell else set()
-    for f in follows:
-        alert = f.alert
-        if alert.alert_id in failed_ids:
-            retry.add(alert.customer_id)  # neither told nor started: all of it again
-            continue
-        try:
-            if f.tell:
+    for i in range(0, len(tell), BATCH):
+        chunk = tell[i:i + BATCH]
+        failed_ids = ports.notifier.publish(chunk)
+        for alert in chunk:
+            if alert.alert_id in failed_ids:
+                retry.add(alert.customer_id)  # neither told nor started: all of it again
+                continue
+            try:
                 ports.alerts.mark_told(alert.alert_id, alert.tier)
                 out.notified += 1
-            if f.start and ports.workflow.start(alert, now):
+            except TransientStoreError:
+                retry.add(alert.customer_id)
+    for f in follows:
+        if not f.start or f.alert.customer_id in retry:
+            continue
+        try:
+            if ports.workflow.start(f.alert, now):
                 out.workflows_started += 1
         except TransientStoreError:
-            retry.add(alert.customer_id)
+            retry.add(f.alert.customer_id)
     return retry
 
 
