@@ -83,8 +83,12 @@ def _measure(stack: LocalStack, stream: str, today: list[bytes], offset: int) ->
     _wait(lambda: stats.events - before >= len(lines), 300, every=0.05)
     took = time.perf_counter() - started
     d = sorted(stats.invoke_s)
+    shards = len(stack.client("kinesis").describe_stream(StreamName=stream)[
+        "StreamDescription"]["Shards"])
+    assert stack.p is not None
     print(f"burst: {len(lines):,} events drained in {took:,.1f} s = "
-          f"{len(lines) / took:,.0f} events/s (2 shards × ParallelizationFactor 2); score function "
+          f"{len(lines) / took:,.0f} events/s ({shards} shards × ParallelizationFactor "
+          f"{stack.p.refs['ParallelizationFactor']}); score function "
           f"invocations p50 {d[len(d) // 2] * 1e3:,.0f} ms p95 "
           f"{d[int(len(d) * .95)] * 1e3:,.0f} ms over {len(d):,} batches")
     return offset + BURST

@@ -37,13 +37,13 @@ def _up(cwd: Path, *extra: str) -> subprocess.Popen[str]:
         env={**os.environ, "PYTHONWARNINGS": "ignore"})
 
 
-def _instances(kinesis: Any, ledger: Ledger) -> int:
-    """The score function's instances at once: shards × the mapping's ParallelizationFactor."""
-    from riskwarn.local.template import load_sam
-
-    shards = kinesis.describe_stream(StreamName=ledger.refs["EventStream"])[
-        "StreamDescription"]["Shards"]
-    return len(shards) * int(load_sam()["Parameters"]["ParallelizationFactor"]["Default"])
+def _instances(kinesis: Any, state: dict[str, Any]) -> int:
+    """The score function's instances at once: shards × the mapping's ParallelizationFactor
+    (the template parameter the stack was provisioned with)."""
+    refs = state["provisioned"]["refs"]
+    shards = kinesis.describe_stream(StreamName=refs["EventStream"])["StreamDescription"][
+        "Shards"]
+    return len(shards) * int(refs["ParallelizationFactor"])
 
 
 def _state(path: Path, not_pid: int = 0) -> dict[str, Any] | None:
@@ -92,7 +92,7 @@ def test_a_stack_killed_mid_stream_resumes_and_loses_nothing(workdir: Path) -> N
         eventually(lambda: _state(path, not_pid=first.pid), timeout=120)
         settled = ledger.settled(timeout=300)
         alerts = ledger.assert_nothing_lost_nothing_twice(
-            settled, told_again=_instances(clients["kinesis"], ledger) * BATCH)
+            settled, told_again=_instances(clients["kinesis"], state) * BATCH)
         assert len(alerts) > 10
     finally:
         second.send_signal(signal.SIGINT)

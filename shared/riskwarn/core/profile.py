@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Literal, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -357,22 +357,44 @@ class CustomerProfile:
     @classmethod
     def from_state(cls, state: BaseModel) -> CustomerProfile:
         prof = cls(**{name: _copy(getattr(state, name)) for name in _PLAIN})
+        return prof._filled(getattr(state, "seen"), getattr(state, "txns"))  # noqa: B009
+
+    @classmethod
+    def from_stored(cls, doc: dict[str, Any]) -> CustomerProfile:
+        """A profile from its stored form just parsed from JSON (what `stored()` wrote,
+        read back): the parser's lists and dicts become the profile's own, neither
+        validated nor copied again (a profile load is on the stream's hot path; the same
+        profile as `from_state(ProfileState.model_validate(doc))`, tested). A field stored
+        before it existed takes its default; one the profile does not know is refused."""
+        unknown = doc.keys() - _STORED_KEYS
+        if unknown or "customer_id" not in doc:
+            raise ValueError(f"not a stored profile: unknown fields {sorted(unknown)}"
+                             if unknown else "not a stored profile: no customer_id")
+        values = {name: doc[name] for name in _PLAIN if name in doc}
+        for name, shape in _TUPLES.items():  # JSON has no tuples: rows come back as lists
+            if name in values:
+                v = values[name]
+                values[name] = ({k: tuple(r) for k, r in v.items()} if shape is dict
+                                else [tuple(r) for r in v])
+        return cls(**values)._filled(doc.get("seen", ()), doc.get("txns", ()))
+
+    def _filled(self, seen: Iterable[Any], txns: Iterable[Any]) -> CustomerProfile:
         # a profile stored before contents were fingerprinted lists bare ids
-        prof.seen = {}
-        for entry in getattr(state, "seen"):  # noqa: B009
+        self.seen = {}
+        for entry in seen:
             if isinstance(entry, str):
-                prof.seen[entry] = UNKNOWN_CONTENT
+                self.seen[entry] = UNKNOWN_CONTENT
             else:
-                prof.seen[entry[0]] = entry[1]
-        led = prof.ledger
-        for t, a, b, c, e in getattr(state, "txns"):  # noqa: B009
+                self.seen[entry[0]] = entry[1]
+        led = self.ledger
+        for t, a, b, c, e in txns:
             led.ts.append(t)
             led.amounts.append(a)
             led.bits.append(b)
             led.counterparties.append(c)
             led.event_ids.append(e)
         led.rebuild()
-        return prof
+        return self
 
 
 def _iso(ts: float) -> str:
@@ -392,6 +414,22 @@ def _copy(value: Any) -> Any:
 _STORED_AS = {"ledger": ("txns", list[tuple[float, float, int, str, str]]),
               "seen": ("seen", list[tuple[str, int] | str])}
 _PLAIN = tuple(f.name for f in fields(CustomerProfile) if f.name not in _STORED_AS)
+_STORED_KEYS = frozenset(_PLAIN) | {name for name, _ in _STORED_AS.values()}
+
+
+def _tuple_fields() -> dict[str, type]:
+    """The plain fields holding tuples (a list of them, or a dict of them): `from_stored`
+    turns their JSON lists back into tuples, as validating the stored form would."""
+    hints = get_type_hints(CustomerProfile)
+    out: dict[str, type] = {}
+    for name in _PLAIN:
+        origin, args = get_origin(hints[name]), get_args(hints[name])
+        if origin in (list, dict) and args and get_origin(args[-1]) is tuple:
+            out[name] = origin
+    return out
+
+
+_TUPLES = _tuple_fields()
 
 
 def _state_model() -> type[BaseModel]:

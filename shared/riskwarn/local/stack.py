@@ -81,6 +81,9 @@ class LocalConfig:
     state_file: Path = STATE_FILE
     timing: dict[str, str] = field(default_factory=lambda: dict(LOCAL_TIMING))
     batching_window_s: int = 0  # the template's default is 1 s; 0 locally for latency
+    # batches of a shard at once (the template's default is 2): each score instance waits
+    # on the emulator between its calls, so more lanes use the CPU it leaves idle
+    parallelization: int = 4
     functions_port: int = 0  # where the emulator sends Lambda invokes (0: any free port)
     resume: bool = False  # start on the emulator a killed stack left (from state_file)
 
@@ -150,7 +153,8 @@ class LocalStack:
                                  self.cfg.state_file.parent)
         p = provision(transform(region=self.cfg.region), self.client,
                       stack=self.cfg.stack, region=self.cfg.region, capture=True,
-                      parameters={"BatchingWindowSeconds": self.cfg.batching_window_s})
+                      parameters={"BatchingWindowSeconds": self.cfg.batching_window_s,
+                                  "ParallelizationFactor": self.cfg.parallelization})
         Checkpoints.create(self.client("dynamodb"), self.checkpoints_table)
         return self._serve(p, new_secret(), register=True)
 

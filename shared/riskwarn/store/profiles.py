@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from riskwarn.core.profile import CustomerProfile, ProfileState
+from riskwarn.core.profile import CustomerProfile
 from riskwarn.store import condition_failed, is_transient
 
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ def encode(prof: CustomerProfile) -> bytes:
 
 
 def decode(blob: bytes) -> CustomerProfile:
-    return CustomerProfile.from_state(ProfileState.model_validate(
-        orjson.loads(zlib.decompress(blob))))
+    return CustomerProfile.from_stored(orjson.loads(zlib.decompress(blob)))
 
 
 WriteMode = Literal["transact", "put"]
