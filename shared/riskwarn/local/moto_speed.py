@@ -174,8 +174,8 @@ def _one_client_per_workflow_service() -> None:
 
     @functools.wraps(original)
     def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        if state_credentials is not None:  # a task run as another role: its own client
-            return original(region, service, state_credentials)
+        # a task's credentials (the state machine's role) are passed but moto's builder
+        # ignores them (every client has the same fake keys): one client serves them all
         key = (region, service, bool(botocore_stubber.enabled), moto_server_port())
         with lock:
             if key not in clients:
