@@ -97,15 +97,22 @@ def test_state_round_trips_through_json() -> None:
     assert feed(again, nxt) == feed(prof, nxt)
 
 
-def test_the_stores_blob_is_the_states_json_and_decodes_to_the_same_profile() -> None:
-    """The store serialises the profile's fields directly (no model built per write): the
-    JSON must be what dumping the pydantic state gives, and read back the same profile."""
+def _traveller() -> CustomerProfile:
+    """A profile with every kind of stored row: logins, cash, card abroad, a repayment, a
+    profile change, an open alert."""
     prof = CustomerProfile("C1")
     feed(prof, login(-50, device_id="d-a"), txn(-49, 900, direction="credit", method="cash"),
          txn(-48, 50, counterparty_id="M1"), login(-3, country="JP", device_id="d-a"),
          txn(-2, 8_000, country="JP", method="card", counterparty_id="HOTEL"),
          repayment(-1), change(0, field="email"))
     prof.open_alerts["FRAUD"] = ("AL-1", 1.0, "medium")
+    return prof
+
+
+def test_the_stores_blob_is_the_states_json_and_decodes_to_the_same_profile() -> None:
+    """The store serialises the profile's fields directly (no model built per write): the
+    JSON must be what dumping the pydantic state gives, and read back the same profile."""
+    prof = _traveller()
     blob = encode(prof)
     assert orjson.loads(zlib.decompress(blob)) == orjson.loads(
         prof.to_state().model_dump_json())
@@ -117,12 +124,7 @@ def test_a_stored_profile_reads_back_as_validating_it_would_without_validating()
     field and type for type, as validating the stored JSON gives."""
     import pytest
 
-    prof = CustomerProfile("C1")
-    feed(prof, login(-50, device_id="d-a"), txn(-49, 900, direction="credit", method="cash"),
-         txn(-48, 50, counterparty_id="M1"), login(-3, country="JP", device_id="d-a"),
-         txn(-2, 8_000, country="JP", method="card", counterparty_id="HOTEL"),
-         repayment(-1), change(0, field="email"))
-    prof.open_alerts["FRAUD"] = ("AL-1", 1.0, "medium")
+    prof = _traveller()
     prof.pending_receipts.append((1.0, "E-1", "P1", 900.0, "A-1", "transfer"))
     doc = orjson.loads(zlib.decompress(encode(prof)))
     slow = CustomerProfile.from_state(ProfileState.model_validate(doc))
