@@ -62,6 +62,19 @@ def test_a_receipt_scored_before_its_payers_hop_is_raised_when_the_recheck_comes
     assert not book.run([], recheck=("C",)).scored  # raised once
 
 
+def test_a_new_accounts_first_credit_waits_too() -> None:
+    """A mule's account is often new: its first event is the credit from the pass-through.
+    The profile knows no payer yet, so it cannot call this one known."""
+    book = Book()
+    ab, _ = _legs()
+    first = _t("N", 2.0, 55_000, "credit", "B-01")
+    ab[3] = _t("B", 2.0, 55_000, "debit", "N-01")
+    assert book.run([first]).waiting == {"N"}  # scored before B's hop is written
+    book.run(ab)
+    (late,) = book.run([], recheck=("N",)).scored
+    assert late.event.event_id == first.event_id and late.typologies == [CHAIN]
+
+
 def test_the_customers_next_event_looks_again_too() -> None:
     book = Book()
     ab, credit = _legs()

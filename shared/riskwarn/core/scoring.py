@@ -267,10 +267,15 @@ class Scorer:
         for i in linked.unmatched:
             ev = feats.events[i]
             assert isinstance(ev, Transaction)
-            if not feats.rows[i]["counterparty_new"]:
-                continue  # a payer the customer knows (its employer): no pass-through's
-            if late_receipts.keep(profiles[ev.customer_id], ev, feats.rows[i]["amount"],
-                                  self.prep):
+            prof = profiles[ev.customer_id]
+            # a payer the customer knows (its employer) is no pass-through's; but on the
+            # customer's first event the profile knows no payer at all (features only mark
+            # a new counterparty from the second event on), and a new account's first
+            # credit is the mule's: it waits too
+            if (not feats.rows[i]["counterparty_new"]
+                    and ev.occurred_at.timestamp() != prof.first_seen):
+                continue
+            if late_receipts.keep(prof, ev, feats.rows[i]["amount"], self.prep):
                 waiting.add(ev.customer_id)
         return [s for s in late if s is not None]
 

@@ -81,9 +81,8 @@ class LocalConfig:
     state_file: Path = STATE_FILE
     timing: dict[str, str] = field(default_factory=lambda: dict(LOCAL_TIMING))
     batching_window_s: int = 0  # the template's default is 1 s; 0 locally for latency
-    # batches of a shard at once (the template's default is 2): each score instance waits
-    # on the emulator between its calls, so more lanes use the CPU it leaves idle
-    parallelization: int = 4
+    # batches of a shard at once: the template's default (docs/capacity.md measured 4)
+    parallelization: int = 2
     functions_port: int = 0  # where the emulator sends Lambda invokes (0: any free port)
     resume: bool = False  # start on the emulator a killed stack left (from state_file)
 
