@@ -100,6 +100,45 @@ def test_a_receipt_scored_before_its_payers_hop_is_found_by_the_recheck_record(
                 if i["customer_id"]["S"] == "NC"]) == 1
 
 
+def test_a_recheck_that_came_before_the_payers_hop_is_sent_again_by_the_hop(
+        stack: Stack) -> None:
+    """The payer's shard lags: C's recheck finds no hop yet. C's shard left its wait on
+    NB-01's item, so the batch that writes NB-01's hop names NC and puts another recheck
+    record for it, which raises the receipt (no later event of C's needed)."""
+    ddb = stack.client("dynamodb")
+    credit = _t("NC", 2.0, "55000.00", "credit", "NB-01")
+    ab = [_t("NA", 1.0, "60000.00", "credit", "SRC-01"),
+          _t("NA", 1.5, "57000.00", "debit", "NB-01"),
+          _t("NB", 1.5, "57000.00", "credit", "NA-01"),
+          _t("NB", 2.0, "55000.00", "debit", "NC-01")]
+
+    def rechecks(event: dict[str, Any]) -> list[dict[str, Any]]:
+        return [r for r in event["Records"]
+                if base64.b64decode(r["kinesis"]["data"]).startswith(b'{"recheck"')]
+
+    score_batch(stack.send([credit]), generate_context(), stack.ports)  # NC's first event
+    (first,) = rechecks(stack.send([]))
+    score_batch({"Records": [first]}, generate_context(), stack.ports)  # before the hop
+    table = stack.p.ref("AlertsTable")
+    assert not [i for i in ddb.scan(TableName=table)["Items"] if i["customer_id"]["S"] == "NC"]
+    everything = stack.send(ab)
+    score_batch(_records(everything, lambda d: b'"customer_id":"N' in d and b'"NC"' not in d),
+                generate_context(), stack.ports)  # NB's shard writes the hop, names NC
+    # (NA's first credit, from an outside account, waits too: its own recheck)
+    second = [r for r in rechecks(stack.send([])) if r["kinesis"]["partitionKey"] == "NC"
+              and r["kinesis"]["sequenceNumber"] != first["kinesis"]["sequenceNumber"]]
+    assert len(second) == 1
+    score_batch({"Records": second}, generate_context(), stack.ports)
+    (alert,) = [from_item(i) for i in ddb.scan(TableName=table)["Items"]
+                if i["customer_id"]["S"] == "NC"]
+    assert alert.typologies == ["AML-LAYERING-CHAIN"]
+    assert alert.alert_id == alert_id_for(orjson.loads(credit)["event_id"])
+    # the wait is told once: NB's next hop names nobody
+    item = ddb.get_item(TableName=stack.p.ref("NetworkTable"), Key={"account": {"S": "NB-01"}},
+                        ConsistentRead=True)["Item"]
+    assert not [k for k in item if k.startswith("wait_")]
+
+
 @pytest.mark.parametrize("stack", ["transact"], indirect=True)
 def test_the_chain_is_a_graph_in_the_api_and_a_confirmed_mule_links_its_payers(
         stack: Stack) -> None:

@@ -75,6 +75,20 @@ def test_a_new_accounts_first_credit_waits_too() -> None:
     assert late.event.event_id == first.event_id and late.typologies == [CHAIN]
 
 
+def test_the_payers_hop_names_the_customers_waiting_on_it_once() -> None:
+    """A recheck can come before the payer's hop (the payer's shard lags): the wait left on
+    the payer's account makes the batch that writes the hop ask for another."""
+    book = Book()
+    ab, credit = _legs()
+    book.run([credit])
+    assert book.net.waiting == {"B-01": {"C"}}
+    assert not book.run([], recheck=("C",)).scored  # before the hop: still waiting
+    assert "C" in book.run(ab).waiting  # B's batch writes the hop: C is asked again
+    assert "B-01" not in book.net.waiting  # told once (A waits on its outside payer)
+    (late,) = book.run([], recheck=("C",)).scored
+    assert late.event.event_id == credit.event_id and late.typologies == [CHAIN]
+
+
 def test_the_customers_next_event_looks_again_too() -> None:
     book = Book()
     ab, credit = _legs()

@@ -134,8 +134,15 @@ class AccountFlows:
 class NetworkPort(Protocol):
     def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]: ...
 
-    def save(self, flows: Iterable[AccountFlows]) -> None:
-        """Write the accounts' hops (their marks are the workflow's: left as they are)."""
+    def save(self, flows: Iterable[AccountFlows]) -> set[str]:
+        """Write the accounts' hops (their marks are the workflow's: left as they are);
+        returns the customers that `wait` on any of them, who wait there no longer."""
+
+    def wait(self, payers: Mapping[str, Collection[str]], at: float) -> None:
+        """Leave on each payer account the customers keeping a receipt from it waiting for
+        its hop: the payer's next `save` names them (each write atomic per account, so a
+        hop written before the wait is found by the customer's recheck, and one written
+        after names the customer)."""
 
     def mark(self, account: str, link: Link) -> None:
         """Leave a confirmed case's mark on an account (one per case: idempotent)."""
@@ -146,15 +153,24 @@ class MemoryNetwork:
 
     def __init__(self) -> None:
         self.accounts: dict[str, AccountFlows] = {}
+        self.waiting: dict[str, set[str]] = {}  # payer account -> customers waiting on it
 
     def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]:
         return {a: self.accounts[a] for a in accounts if a in self.accounts}
 
-    def save(self, flows: Iterable[AccountFlows]) -> None:
+    def save(self, flows: Iterable[AccountFlows]) -> set[str]:
+        waiters: set[str] = set()
         for f in flows:
             kept = self.accounts.get(f.account)
             self.accounts[f.account] = AccountFlows(f.account, list(f.hops),
                                                     kept.marks if kept else [])
+            if f.hops:
+                waiters |= self.waiting.pop(f.account, set())
+        return waiters
+
+    def wait(self, payers: Mapping[str, Collection[str]], at: float) -> None:
+        for account, customers in payers.items():
+            self.waiting.setdefault(account, set()).update(customers)
 
     def mark(self, account: str, link: Link) -> None:
         flows = self.accounts.setdefault(account, AccountFlows(account))
@@ -182,6 +198,7 @@ class Linked:
     findings: list[Finding]
     unmatched: list[int]  # credits from another account that no hop explained (indexes)
     state: dict[str, AccountFlows]  # the accounts read, with the batch's hops added
+    waiters: set[str] = field(default_factory=set)  # customers waiting on a hop written
 
 
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
@@ -207,9 +224,8 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     received, unmatched = _receipts(events, state, prep)
     findings.extend(received)
     findings.extend(linked(events, state, prep))
-    if changed:
-        port.save(changed.values())
-    return Linked(findings, unmatched, state)
+    waiters = port.save(changed.values()) if changed else set()
+    return Linked(findings, unmatched, state, waiters)
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],

@@ -255,7 +255,8 @@ class Scorer:
         join the events' rule hits. Receipts kept waiting for their payer's hop are looked
         at again (`customers`: the batch's and the recheck's): those a hop now explains come
         back scored on their credit; credits no hop explained start waiting (their
-        customers are added to `waiting`)."""
+        customers are added to `waiting`, with the customers that waited on a payer whose
+        hop this batch wrote: both get a recheck record)."""
         assert self.network is not None
         linked = link(feats.events, feats.passages, self.network, self.prep,
                       also=late_receipts.payers(profiles, customers))
@@ -264,6 +265,7 @@ class Scorer:
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,
                                                        self.prep)]
+        payers: dict[str, set[str]] = {}  # payer account -> customers now waiting on it
         for i in linked.unmatched:
             ev = feats.events[i]
             assert isinstance(ev, Transaction)
@@ -277,6 +279,12 @@ class Scorer:
                 continue
             if late_receipts.keep(prof, ev, feats.rows[i]["amount"], self.prep):
                 waiting.add(ev.customer_id)
+                payers.setdefault(str(ev.counterparty_id), set()).add(ev.customer_id)
+        # the payers learn who waits on them (after the read that found no hop): a hop
+        # written since names them to its own batch, whose recheck records then come
+        if payers:
+            self.network.wait(payers, max(e.occurred_at.timestamp() for e in feats.events))
+        waiting |= linked.waiters
         return [s for s in late if s is not None]
 
     def _hit(self, f: Finding) -> Hit:

@@ -6,7 +6,13 @@ ago must be seen).
   (events are partitioned by customer), one call per account that took a hop (passages are
   rare: a batch writes a few, if any);
 - `mark_<alert id>`: a confirmed case's mark, written by the workflow's confirm step with
-  UpdateItem of that one attribute, so neither writer overwrites the other's.
+  UpdateItem of that one attribute, so neither writer overwrites the other's;
+- `wait_<customer id>`: a customer keeping a receipt from this account waiting for its hop
+  (core/late_receipts.py), written by that customer's shard with UpdateItem of that one
+  attribute after its read found no hop; the owner's next hop write returns the item
+  (ALL_NEW) and so names the waiters, whose attributes it then removes. Both writes are
+  atomic on the item: a hop written first is found by the waiter's recheck, one written
+  after names the waiter.
 
 Items expire (TTL `expires_at`) a week after their newest hop, or a year after their
 newest mark (`keep_until`), whichever is later.
@@ -19,7 +25,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -35,6 +41,7 @@ TRIES = 5
 KEEP_S = 7 * 86_400
 MARK_KEEP_S = 365 * 86_400
 MARK = "mark_"
+WAIT = "wait_"
 
 
 def encode(flows: AccountFlows) -> bytes:
@@ -79,17 +86,43 @@ class NetworkStore:
         return found
 
     @throttled_as_named
-    def save(self, flows: Iterable[AccountFlows]) -> None:
+    def save(self, flows: Iterable[AccountFlows]) -> set[str]:
+        waiters: set[str] = set()
         for f in flows:
             if not f.hops:
                 continue
             newest = max(h.ts for h in f.hops)
             self.calls += 1
-            self.client.update_item(
+            resp: Any = self.client.update_item(
                 TableName=self.table, Key={"account": {"S": f.account}},
                 UpdateExpression="SET hops = :h, expires_at = if_not_exists(keep_until, :e)",
                 ExpressionAttributeValues={":h": {"B": encode(f)},
-                                           ":e": {"N": str(int(newest) + KEEP_S)}})
+                                           ":e": {"N": str(int(newest) + KEEP_S)}},
+                ReturnValues="ALL_NEW")
+            names = [k for k in resp.get("Attributes", {}) if k.startswith(WAIT)]
+            if names:  # told once: a wait written after this read stays for the next hop
+                self.calls += 1
+                self.client.update_item(
+                    TableName=self.table, Key={"account": {"S": f.account}},
+                    UpdateExpression="REMOVE " + ", ".join(
+                        f"#w{i}" for i in range(len(names))),
+                    ExpressionAttributeNames={f"#w{i}": n for i, n in enumerate(names)})
+                waiters.update(n.removeprefix(WAIT) for n in names)
+        return waiters
+
+    @throttled_as_named
+    def wait(self, payers: Mapping[str, Collection[str]], at: float) -> None:
+        keep = {"N": str(int(at) + KEEP_S)}
+        for account, customers in sorted(payers.items()):
+            names = sorted(customers)
+            self.calls += 1
+            self.client.update_item(
+                TableName=self.table, Key={"account": {"S": account}},
+                UpdateExpression="SET " + ", ".join(
+                    f"#w{i} = :t" for i in range(len(names)))
+                + ", expires_at = if_not_exists(expires_at, :k)",
+                ExpressionAttributeNames={f"#w{i}": WAIT + c for i, c in enumerate(names)},
+                ExpressionAttributeValues={":t": {"N": str(int(at))}, ":k": keep})
 
     @throttled_as_named
     def mark(self, account: str, link: Link) -> None:
