@@ -59,16 +59,22 @@ def _records(event: dict[str, Any], keep: Callable[[bytes], bool]) -> dict[str, 
                         if keep(base64.b64decode(r["kinesis"]["data"]))]}
 
 
+def _legs() -> tuple[list[bytes], bytes]:
+    """NA passes 57,000 to NB, NB passes 55,000 to NC (their shards' side), and NC's credit
+    from NB."""
+    return [_t("NA", 1.0, "60000.00", "credit", "SRC-01"),
+            _t("NA", 1.5, "57000.00", "debit", "NB-01"),
+            _t("NB", 1.5, "57000.00", "credit", "NA-01"),
+            _t("NB", 2.0, "55000.00", "debit", "NC-01")], _t("NC", 2.0, "55000.00", "credit",
+                                                               "NB-01")
+
+
 def test_a_receipt_scored_before_its_payers_hop_is_found_by_the_recheck_record(
         stack: Stack) -> None:
     """C's shard scores C's credit from B before B's shard has written B's hop (both legs
     of one transfer arrive together); the recheck record it puts on the stream finds it."""
     ddb = stack.client("dynamodb")
-    credit = _t("NC", 2.0, "55000.00", "credit", "NB-01")
-    ab = [_t("NA", 1.0, "60000.00", "credit", "SRC-01"),
-          _t("NA", 1.5, "57000.00", "debit", "NB-01"),
-          _t("NB", 1.5, "57000.00", "credit", "NA-01"),
-          _t("NB", 2.0, "55000.00", "debit", "NC-01")]
+    ab, credit = _legs()
     # C's shard first: no hop on NB-01 yet, so the credit (from a payer new to C, who has
     # bought a coffee before) waits, and C's shard is asked
     coffee = line(customer_id="NC", account_id="NC-01", occurred_at=at(-24.0), amount="30.00",
@@ -106,11 +112,7 @@ def test_a_recheck_that_came_before_the_payers_hop_is_sent_again_by_the_hop(
     NB-01's item, so the batch that writes NB-01's hop names NC and puts another recheck
     record for it, which raises the receipt (no later event of C's needed)."""
     ddb = stack.client("dynamodb")
-    credit = _t("NC", 2.0, "55000.00", "credit", "NB-01")
-    ab = [_t("NA", 1.0, "60000.00", "credit", "SRC-01"),
-          _t("NA", 1.5, "57000.00", "debit", "NB-01"),
-          _t("NB", 1.5, "57000.00", "credit", "NA-01"),
-          _t("NB", 2.0, "55000.00", "debit", "NC-01")]
+    ab, credit = _legs()
 
     def rechecks(event: dict[str, Any]) -> list[dict[str, Any]]:
         return [r for r in event["Records"]
