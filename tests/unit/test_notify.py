@@ -76,7 +76,9 @@ def test_a_publish_call_that_fails_fails_only_its_own_alerts() -> None:
 
     alerts = [_alert(f"C{i:07d}") for i in range(25)]
     topic = Topic()
-    failed = Notifier(topic, "arn:topic").publish(alerts)  # type: ignore[arg-type]
+    failed: set[str] = set()
+    for _, chunk_failed in Notifier(topic, "arn:topic").publish(alerts):  # type: ignore[arg-type]
+        failed |= chunk_failed
     # the first ten were told and stand; the next ten failed; the last five were told
     assert [len(c) for c in topic.calls] == [10, 10, 5]
     assert failed == {a.alert_id for a in alerts[10:20]}

@@ -13,6 +13,7 @@ one they have handled."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -93,23 +94,23 @@ class Notifier:
         self.topic_arn = topic_arn
         self.calls = 0
 
-    def publish(self, alerts: list[Alert]) -> set[str]:
-        """Publish each alert once; returns the ids that failed (to be retried). A call
-        that fails transiently fails its own ten; the calls before it stand (their alerts
-        were told and must not be told again)."""
-        failed: set[str] = set()
+    def publish(self, alerts: list[Alert]) -> Iterator[tuple[list[Alert], set[str]]]:
+        """Publish each alert once, ten a call; yields each call's alerts with the ids that
+        failed (to be retried) before making the next call, so the caller records what was
+        told first. A call that fails transiently fails its own ten; the calls before it
+        stand (their alerts were told and must not be told again)."""
         for i in range(0, len(alerts), BATCH):
             chunk = alerts[i:i + BATCH]
             try:
-                failed |= self._publish_batch(chunk)
+                failed = self._publish_batch(chunk)
             except TransientStoreError:
-                failed |= {a.alert_id for a in chunk}
-        return failed
+                failed = {a.alert_id for a in chunk}
+            yield chunk, failed
 
     @throttled_as_named
     def _publish_batch(self, chunk: list[Alert]) -> set[str]:
-        by_entry = {message(a)["Id"]: a.alert_id for a in chunk}
         entries: Any = [message(a) for a in chunk]
+        by_entry = {e["Id"]: a.alert_id for e, a in zip(entries, chunk, strict=True)}
         self.calls += 1
         resp: Any = self.client.publish_batch(TopicArn=self.topic_arn,
                                               PublishBatchRequestEntries=entries)

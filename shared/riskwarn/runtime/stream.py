@@ -25,7 +25,7 @@ from typing import Any
 
 from riskwarn.cases.alerts import Alert, dedup_keys, open_alert_for
 from riskwarn.cases.lifecycle import WORKFLOW_TIERS
-from riskwarn.cases.notify import BATCH, Notifier
+from riskwarn.cases.notify import Notifier
 from riskwarn.cases.workflow import WorkflowStarter
 from riskwarn.core.config import TIERS
 from riskwarn.core.drift import psi
@@ -354,9 +354,7 @@ def _notify(ports: StreamPorts, out: BatchOutcome, follows: list[Follow],
         return set()
     retry: set[str] = set()
     tell = [f.alert for f in follows if f.tell]
-    for i in range(0, len(tell), BATCH):
-        chunk = tell[i:i + BATCH]
-        failed_ids = ports.notifier.publish(chunk)
+    for chunk, failed_ids in ports.notifier.publish(tell):
         for alert in chunk:
             if alert.alert_id in failed_ids:
                 retry.add(alert.customer_id)  # neither told nor started: all of it again
