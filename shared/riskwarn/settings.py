@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     model_path: Path = DEFAULT_MODEL_PATH
     scoring_config: Path | None = None  # JSON overriding ScoringConfig defaults
     endpoint_url: str | None = None  # the embedded local stack; None on AWS
+    # the local stack's tables, served by an emulator process of their own (local/cloud.py);
+    # None: DynamoDB at endpoint_url like every other service
+    dynamodb_endpoint_url: str | None = None
     profile_writes: Literal["transact", "put"] = "transact"  # see store/profiles.py
     region: str = "us-east-1"
 
@@ -49,6 +52,10 @@ class Settings(BaseSettings):
         values: dict[str, Any] = {k.removeprefix("RISKWARN_").lower(): v
                                   for k, v in variables.items() if k.startswith("RISKWARN_")}
         return cls.model_validate({**values, **overrides})
+
+    @property
+    def dynamodb_endpoint(self) -> str | None:
+        return self.dynamodb_endpoint_url or self.endpoint_url
 
     def timing(self) -> Timing:
         return Timing(self.review_sla_high_seconds, self.review_sla_critical_seconds,

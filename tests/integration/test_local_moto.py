@@ -1,4 +1,4 @@
-"""What the local stack changes in moto (local/atomic.py, local/moto_speed.py) keeps
+"""What the local stack changes in moto (local/atomic.py, local/moto_speed*.py) keeps
 DynamoDB's answers: a cancelled transaction leaves every item it named as it was, without
 copying a table, and the answers written the fast way equal moto's own."""
 
@@ -111,7 +111,8 @@ def _conversation(client: Any) -> list[Any]:
         out.append(answer(client.put_item(
             TableName="two", Item={"k": {"S": "c"}, "r": {"N": str(i)}, "blob": {"B": bytes([i])},
                                    "m": {"M": {"l": {"L": [{"NULL": True}, {"BOOL": False}]}}},
-                                   "tags": {"SS": ["x", "null"]}})))
+                                   "tags": {"SS": ["x", "null"]},
+                                   "bins": {"BS": [b"\x00", bytes([i, 255])]}})))
     out.append(answer(client.put_item(TableName="one", Item={"k": {"S": "p"}, "n": {"N": "1"}},
                                       ReturnValues="ALL_OLD")))
     out.append(answer(client.put_item(TableName="one", Item={"k": {"S": "p"}, "n": {"N": "2"}},
@@ -121,6 +122,13 @@ def _conversation(client: Any) -> list[Any]:
             TableName="one", Key={"k": {"S": "p"}}, UpdateExpression="SET n = n + :d, s = :s",
             ExpressionAttributeValues={":d": {"N": value}, ":s": {"S": value}},
             ReturnValues="ALL_NEW")))
+    # binary values are bytes to moto, as its shapes' reader leaves them: sizes in bytes
+    out.append(answer(client.update_item(
+        TableName="two", Key={"k": {"S": "c"}, "r": {"N": "1"}}, UpdateExpression="SET z = :t",
+        ConditionExpression="size(#b) = :one AND size(bins) = :two AND #b = :b",
+        ExpressionAttributeNames={"#b": "blob"},
+        ExpressionAttributeValues={":one": {"N": "1"}, ":two": {"N": "2"}, ":t": {"S": "t"},
+                                   ":b": {"B": bytes([1])}}, ReturnValues="ALL_NEW")))
     out.append(answer(client.get_item(TableName="two", Key={"k": {"S": "c"}, "r": {"N": "1"}})))
     out.append(answer(client.get_item(TableName="two", Key={"k": {"S": "c"}, "r": {"N": "9"}})))
     out.append(answer(client.batch_get_item(RequestItems={"two": {"Keys": [
@@ -152,9 +160,87 @@ def test_fast_answers_equal_moto_own(ddb: Any, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(DynamoResult, "execute_result", fast_path.__wrapped__)
     fast_parse: Any = BaseJSONParser._parse_body_as_json  # requests read by moto's json too
     monkeypatch.setattr(BaseJSONParser, "_parse_body_as_json", fast_parse.__wrapped__)
+    from moto.dynamodb.responses import DynamoHandler
+
+    fast_read: Any = DynamoHandler.parse_parameters  # and through the API's shapes
+    monkeypatch.setattr(DynamoHandler, "parse_parameters", fast_read.__wrapped__)
     _tables(ddb)
     assert fast == _conversation(ddb)
     assert fast[7]["Attributes"]["n"] == {"N": "5"} and fast[8]["Attributes"]["n"] == {"N": "9"}
+    assert fast[9]["Attributes"]["z"] == {"S": "t"}
+
+
+# conditions on writes: (expression, names, values), each tried on an item it holds for and
+# one it does not; one expression comes twice with other values (one tree, two conditions)
+CONDITIONS: list[tuple[str, dict[str, str], dict[str, Any]]] = [
+    ("version = :v", {}, {":v": {"N": "3"}}),
+    ("version = :v", {}, {":v": {"N": "4"}}),
+    ("attribute_not_exists(k)", {}, {}),
+    ("attribute_exists(#n) AND #n < :r", {"#n": "rank"}, {":r": {"N": "2"}}),
+    ("attribute_not_exists(told) OR told < :r", {}, {":r": {"N": "1"}}),
+    ("begins_with(s, :p) OR size(l) > :n", {}, {":p": {"S": "ab"}, ":n": {"N": "1"}}),
+    ("s IN (:a, :b) AND version BETWEEN :lo AND :hi", {},
+     {":a": {"S": "x"}, ":b": {"S": "abc"}, ":lo": {"N": "1"}, ":hi": {"N": "3"}}),
+    ("NOT attribute_type(s, :t) AND (version <> :v)", {}, {":t": {"S": "N"}, ":v": {"N": "9"}}),
+    ("version = ", {}, {}),  # refused: moto's error, every time
+    ("#gone = :v", {}, {":v": {"N": "1"}}),  # a name not given
+    ("attribute_not_exists(k)", {"#u": "u"}, {":u": {"N": "1"}}),  # given, not used
+]
+
+
+def _write(client: Any, how: str, item: dict[str, Any], expr: str, names: dict[str, str],
+           values: dict[str, Any]) -> Any:
+    """One conditional write of `how` (put, update, transact): "ok" or the error."""
+    given: dict[str, Any] = {"ConditionExpression": expr}
+    if names:
+        given["ExpressionAttributeNames"] = names
+    try:
+        if how == "put":
+            client.put_item(TableName="one", Item=item, **given,
+                            **({"ExpressionAttributeValues": values} if values else {}))
+        elif how == "update":
+            client.update_item(TableName="one", Key={"k": item["k"]},
+                               UpdateExpression="SET w = :w",
+                               ExpressionAttributeValues={**values, ":w": {"S": "upd"}},
+                               **given)
+        else:
+            client.transact_write_items(TransactItems=[{"Put": {
+                "TableName": "one", "Item": item, **given,
+                **({"ExpressionAttributeValues": values} if values else {})}}])
+    except ClientError as exc:
+        return exc.response["Error"]["Code"], exc.response["Error"].get("Message")
+    except Exception as exc:  # moto's parser raising as it is, in process
+        return type(exc).__name__, str(exc)
+    return "ok"
+
+
+def _conditional_writes(client: Any) -> list[Any]:
+    out: list[Any] = []
+    held = {"k": {"S": "c"}, "version": {"N": "3"}, "rank": {"N": "1"}, "s": {"S": "abc"},
+            "l": {"L": [{"N": "1"}, {"N": "2"}]}}
+    for expr, names, values in CONDITIONS * 2:
+        for stored in (held, {**held, "version": {"N": "4"}, "rank": {"N": "5"}}):
+            for how in ("put", "update", "transact"):
+                client.put_item(TableName="one", Item=stored)
+                out.append(_write(client, how, {**held, "w": {"S": how}}, expr, names, values))
+                out.append(client.get_item(TableName="one", Key={"k": {"S": "c"}})["Item"])
+    return out
+
+
+def test_cached_conditions_decide_as_moto_own(ddb: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from moto.dynamodb import comparisons
+
+    fast = _conditional_writes(ddb)
+    parsing: Any = comparisons.get_filter_expression.__self__  # type: ignore[attr-defined]
+    assert parsing.originals
+    for (module, attr), own in parsing.originals.items():
+        monkeypatch.setattr(importlib.import_module(module), attr, own)
+    assert fast == _conditional_writes(ddb)
+    assert "ok" in fast and any(isinstance(r, tuple) and r[0] == "ConditionalCheckFailedException"
+                                for r in fast)
 
 
 def test_shard_reads_equal_moto_own(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,7 @@ VERSION = "1.0.0"
 def build_api_ports(env: Settings) -> ApiPorts:
     from riskwarn import aws
 
-    ddb = aws.dynamodb(env.endpoint_url, env.region)
+    ddb = aws.dynamodb(env.dynamodb_endpoint, env.region)
     cases = CaseStore(ddb, env.alerts_table, env.history_table)
     disposition = Disposition(cases, aws.sfn(env.endpoint_url, env.region))
     return ApiPorts(

@@ -68,6 +68,6 @@ def production_disposition() -> Disposition:
     from riskwarn.settings import settings
 
     env = settings()
-    cases = CaseStore(aws.dynamodb(env.endpoint_url, env.region), env.alerts_table,
+    cases = CaseStore(aws.dynamodb(env.dynamodb_endpoint, env.region), env.alerts_table,
                       env.history_table)
     return Disposition(cases, aws.sfn(env.endpoint_url, env.region))

@@ -128,7 +128,10 @@ def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> Saved:
                 current = table.get_item(hash_key, range_key)
             except Exception:  # moto's own validation answers for a bad key
                 continue
-            saved.append((table, hash_key, range_key, copy.deepcopy(current)))
+            # a put or a delete replaces the stored item (moto builds a new one), so the
+            # item itself is its backup; only an update changes it in place
+            saved.append((table, hash_key, range_key,
+                          copy.deepcopy(current) if op_type == "Update" else current))
     return saved
 
 

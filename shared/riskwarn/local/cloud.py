@@ -1,11 +1,17 @@
 """The emulated AWS: moto's server in a process of its own, as AWS is a service of its own.
 
-    python -m riskwarn.local.cloud --port 4566 --functions-port 4567 --ready FILE
+    python -m riskwarn.local.cloud --port 4566 --functions-port 4567 --tables-port 4568 \
+        --ready FILE
 
 The local stack (stack.py) starts it and runs the functions, the event-source mappings and
 the front door in its own process. Keeping them apart does two things:
 - the emulator and the functions each have a GIL (the emulator, at one core during a burst,
   is the local stack's limit: docs/capacity.md);
+- the tables (DynamoDB) are served by a process of their own (`--tables-port`), which the
+  emulator starts and stops with itself: most of a burst's emulated work is DynamoDB's,
+  and in one process with the streams, queues and workflows it was the local stack's limit
+  (docs/capacity.md). The stack's own clients call it directly; DynamoDB requests sent to
+  the emulator's one endpoint (a test, the AWS CLI) are passed on to it;
 - the state outlives the functions' process, as AWS's does Lambda's: a stack killed hard
   (SIGKILL, a crash, a closed laptop lid) starts again on the same tables, streams, queues
   and workflows, its pollers resuming from the checkpoints they keep here
@@ -32,6 +38,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from riskwarn.local.server import emulator_server
 
 # how long an invoke waits for the functions' process to answer at all (a stack starting
 # again); the handler's own run time is bounded by the function's timeout
@@ -77,46 +85,93 @@ def forward_invokes(functions_url: str) -> None:
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
 
 
-def serve(port: int, functions_port: int, ready: Path) -> None:
-    from moto.server import ThreadedMotoServer
+def _start_tables(tables_port: int, folder: Path) -> subprocess.Popen[bytes]:
+    """The tables' process, this one's child: it stops when this process does, even when
+    this one is killed hard (it watches its parent)."""
+    ready = folder / f"cloud-{tables_port}.ready"
+    ready.unlink(missing_ok=True)
+    with open(folder / f"cloud-{tables_port}.log", "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "riskwarn.local.cloud", "--port", str(tables_port),
+             "--ready", str(ready), "--tables-of", str(os.getpid())],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
+
+def _await_ready(child: subprocess.Popen[bytes], ready: Path, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        if child.poll() is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the emulator did not start (log {log}):\n{tail}")
+        time.sleep(0.05)
+    ready.unlink(missing_ok=True)
+
+
+def serve(port: int, functions_port: int, ready: Path, tables_port: int = 0,
+          tables_of: int = 0) -> None:
+    """The emulator on `port` (with `tables_port`: its tables in a child process there);
+    or, with `tables_of`, the tables' process of the emulator of that pid."""
     for name in ("werkzeug", "moto.stepfunctions", "moto"):
         logging.getLogger(name).setLevel(logging.ERROR)
     # an SLA passing is a task timeout to moto's executor, which logs it as an error with
     # the whole state's repr: expected flow (the alert's history records it)
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+    tables = _start_tables(tables_port, ready.parent) if tables_port else None
     prepare_moto()
-    forward_invokes(f"http://127.0.0.1:{functions_port}")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    if functions_port:
+        forward_invokes(f"http://127.0.0.1:{functions_port}")
+    server = emulator_server(port, tables_port)
     server.start()
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/moto-api/config", method="POST",
-        data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        resp.read()
+    if not tables_of:
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/moto-api/config", method="POST",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            resp.read()
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
-    ready.write_text("ready")  # the stack waits for it
-    stopped.wait()
-    server.stop()
+    try:
+        if tables is not None:
+            _await_ready(tables, ready.parent / f"cloud-{tables_port}.ready",
+                         ready.parent / f"cloud-{tables_port}.log")
+        ready.write_text("ready")  # the stack waits for it
+        while not stopped.wait(1.0):
+            if tables_of and os.getppid() != tables_of:
+                break  # the emulator is gone, killed hard: its tables go with it
+    finally:
+        server.stop()
+        if tables is not None:
+            tables.terminate()
+            try:
+                tables.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                tables.kill()
+                tables.wait()
 
 
 class Cloud:
     """The stack's handle on the emulator's process: started as its child, or found again
     (`--resume`) by the pid a killed stack left in its state file."""
 
-    def __init__(self, port: int, pid: int, child: subprocess.Popen[bytes] | None = None
-                 ) -> None:
+    def __init__(self, port: int, pid: int, child: subprocess.Popen[bytes] | None = None,
+                 tables_port: int = 0) -> None:
         self.port = port
         self.pid = pid
         self.child = child
+        self.tables_port = tables_port  # its tables' process (0: none, DynamoDB at `port`)
+
+    @property
+    def tables_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.tables_port or self.port}"
 
     @classmethod
-    def start(cls, port: int, functions_port: int, folder: Path) -> Cloud:
+    def start(cls, port: int, functions_port: int, folder: Path, tables_port: int = 0
+              ) -> Cloud:
         """In its own session (a Ctrl-C meant for the stack reaches the stack, which stops
-        it), logging to `folder`/cloud-PORT.log; returns once it answers."""
+        it), logging to `folder`/cloud-PORT.log; returns once it (and its tables' process)
+        answers."""
         folder.mkdir(parents=True, exist_ok=True)
         ready = folder / f"cloud-{port}.ready"
         ready.unlink(missing_ok=True)
@@ -124,27 +179,26 @@ class Cloud:
         with open(log_path, "wb") as log:
             child = subprocess.Popen(
                 [sys.executable, "-m", "riskwarn.local.cloud", "--port", str(port),
-                 "--functions-port", str(functions_port), "--ready", str(ready)],
+                 "--functions-port", str(functions_port), "--tables-port", str(tables_port),
+                 "--ready", str(ready)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
-        cloud = cls(port, child.pid, child)
-        deadline = time.monotonic() + 120
-        while not ready.exists():
-            if child.poll() is not None or time.monotonic() > deadline:
-                cloud.stop()
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"the emulator did not start (log {log_path}):\n{tail}")
-            time.sleep(0.05)
-        ready.unlink(missing_ok=True)
+        cloud = cls(port, child.pid, child, tables_port)
+        try:
+            _await_ready(child, ready, log_path)
+        except RuntimeError:
+            cloud.stop()
+            raise
         return cloud
 
     def answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/",
-                                        timeout=5) as resp:
-                resp.read()
-        except OSError:
-            return False
+        for port in {self.port, self.tables_port or self.port}:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/",
+                                            timeout=5) as resp:
+                    resp.read()
+            except OSError:
+                return False
         return True
 
     def stop(self) -> None:
@@ -199,10 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m riskwarn.local.cloud",
                                  description="moto's server for the local stack")
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--functions-port", type=int, required=True)
+    ap.add_argument("--functions-port", type=int, default=0,
+                    help="where Lambda invokes go (0: none)")
+    ap.add_argument("--tables-port", type=int, default=0,
+                    help="serve DynamoDB from a child process on this port (0: here)")
+    ap.add_argument("--tables-of", type=int, default=0,
+                    help="run as the tables' process of the emulator of this pid")
     ap.add_argument("--ready", type=Path, required=True, help="written once it answers")
     args = ap.parse_args(argv)
-    serve(args.port, args.functions_port, args.ready)
+    serve(args.port, args.functions_port, args.ready, args.tables_port, args.tables_of)
     return 0
 
 

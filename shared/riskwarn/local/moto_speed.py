@@ -5,19 +5,19 @@ idempotent and applies to this process only.
 
 from __future__ import annotations
 
-import base64
 import functools
 import threading
 from typing import Any
 
 import orjson
 
+from riskwarn.local import moto_speed_dynamodb
+
 
 def apply() -> None:
     _parse_each_definition_once()
     _list_moto_modules_once()
-    _dynamodb_items_as_json()
-    _parse_each_update_expression_once()
+    moto_speed_dynamodb.apply()
     _one_client_per_workflow_service()
     _shard_reads_from_their_position()
     _request_json_parsed_by_orjson()
@@ -62,83 +62,6 @@ def _list_moto_modules_once() -> None:
 
     listed.riskwarn_cached = True  # type: ignore[attr-defined]
     backends.list_of_moto_modules = listed
-
-
-# DynamoDB operations whose answers are items (or nothing): their wire form is the result's
-# JSON as it stands
-ITEM_OPERATIONS = frozenset({
-    "GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem",
-    "BatchWriteItem", "TransactGetItems", "TransactWriteItems"})
-
-
-def _base64(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode()
-    raise TypeError(type(value).__name__)
-
-
-def _wire(value: Any) -> Any:
-    """The result as DynamoDB's JSON protocol writes it: absent (None) members left out."""
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_wire(v) for v in value]
-    return value
-
-
-def _json(result: dict[str, Any]) -> str:
-    """Binary values in base64. Items hold no None (DynamoDB's null is {"NULL": true}), so
-    the result is written as it stands; only when a null shows in the text (an absent
-    member, or a string that merely looks like one) is it walked to leave members out."""
-    body = orjson.dumps(result, default=_base64)
-    if b":null" in body or b"[null" in body or b",null" in body:
-        body = orjson.dumps(_wire(result), default=_base64)
-    return body.decode()
-
-
-def _dynamodb_items_as_json() -> None:
-    """moto writes every answer through a serializer driven by the API's shapes: for an item
-    that walks each attribute value's ten possible members, about half of a DynamoDB call's
-    time at a burst. An answer of items is already in its wire shape; it is written as JSON
-    directly. Anything else (table descriptions with dates, errors) goes the shapes' way."""
-    from moto.dynamodb.responses import DynamoResult
-
-    original = DynamoResult.execute_result
-    if getattr(original, "riskwarn_cached", False):
-        return
-
-    @functools.wraps(original)
-    def execute_result(self: Any, context: Any) -> Any:
-        if context.operation_model.name in ITEM_OPERATIONS and isinstance(self.result, dict):
-            try:
-                body = _json(self.result)
-            except TypeError:
-                return original(self, context)
-            version = context.service_model.metadata.get("jsonVersion", "1.0")
-            return 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
-        return original(self, context)
-
-    execute_result.riskwarn_cached = True  # type: ignore[attr-defined]
-    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
-
-
-def _parse_each_update_expression_once() -> None:
-    """moto tokenises and parses an UpdateItem's expression on every call (a third of the
-    call's time); its validator and executor work on a deep copy of the tree, and the other
-    readers only read it, so one tree per expression serves every call."""
-    from moto.dynamodb.parsing import expressions
-
-    parser: Any = expressions.UpdateExpressionParser  # type: ignore[attr-defined]
-
-    if getattr(parser.make, "riskwarn_cached", False):
-        return
-    parsed = functools.lru_cache(maxsize=4096)(parser.make)
-
-    def make(cls: type, expression_str: str) -> Any:
-        return parsed(expression_str)
-
-    make.riskwarn_cached = True  # type: ignore[attr-defined]
-    parser.make = classmethod(make)
 
 
 # moto's workflow modules that make a client for a task: each imported the maker by name

@@ -84,6 +84,7 @@ class LocalConfig:
     # batches of a shard at once: the template's default (docs/capacity.md measured 4)
     parallelization: int = 2
     functions_port: int = 0  # where the emulator sends Lambda invokes (0: any free port)
+    tables_port: int = 0  # the emulator's tables' process (cloud.py; 0: any free port)
     resume: bool = False  # start on the emulator a killed stack left (from state_file)
 
 
@@ -149,7 +150,8 @@ class LocalStack:
         self.functions_port = self.cfg.functions_port or free_port()
         self._prepare_process()
         self.cloud = Cloud.start(self.cfg.port, self.functions_port,
-                                 self.cfg.state_file.parent)
+                                 self.cfg.state_file.parent,
+                                 tables_port=self.cfg.tables_port or free_port())
         p = provision(transform(region=self.cfg.region), self.client,
                       stack=self.cfg.stack, region=self.cfg.region, capture=True,
                       parameters={"BatchingWindowSeconds": self.cfg.batching_window_s,
@@ -165,7 +167,8 @@ class LocalStack:
         self.cfg.port, self.cfg.api_port = port_of(self.endpoint), port_of(self.api_url)
         self.cfg.stack, self.cfg.region = state["stack"], state["region"]
         self.functions_port = int(state["cloud"]["functions_port"])
-        self.cloud = Cloud(self.cfg.port, int(state["cloud"]["pid"]))
+        self.cloud = Cloud(self.cfg.port, int(state["cloud"]["pid"]),
+                           tables_port=int(state["cloud"].get("tables_port", 0)))
         if not self.cloud.answers():
             raise NothingToResume(f"no emulator answers at {self.endpoint} (its process "
                                   f"{self.cloud.pid} is gone): start a new stack")
@@ -234,7 +237,10 @@ class LocalStack:
     def client(self, service: str) -> Any:
         from riskwarn import aws
 
-        return aws.any_client(service, self.endpoint, self.cfg.region)
+        # the tables directly in their own process (the emulator would pass them on)
+        endpoint = (self.cloud.tables_endpoint if service == "dynamodb" and self.cloud
+                    else self.endpoint)
+        return aws.any_client(service, endpoint, self.cfg.region)
 
     @property
     def checkpoints_table(self) -> str:
@@ -261,6 +267,8 @@ class LocalStack:
         env = p.function_env("ScoreFunction")
         env.update(self.cfg.timing)
         env.update({"RISKWARN_ENDPOINT_URL": self.endpoint,
+                    "RISKWARN_DYNAMODB_ENDPOINT_URL": self.cloud.tables_endpoint
+                    if self.cloud else self.endpoint,
                     "RISKWARN_MODEL_PATH": str(DEFAULT_MODEL_PATH),
                     # RISKWARN_LOCAL_LOG_LEVEL=INFO: the log lines production writes
                     "POWERTOOLS_LOG_LEVEL": os.environ.get("RISKWARN_LOCAL_LOG_LEVEL",
@@ -374,7 +382,8 @@ class LocalStack:
             "captures": p.captures, "not_created": p.not_created, "adjusted": p.adjusted,
             # what `--resume` needs to start again on the same emulator
             "cloud": {"pid": self.cloud.pid if self.cloud else 0,
-                      "functions_port": self.functions_port},
+                      "functions_port": self.functions_port,
+                      "tables_port": self.cloud.tables_port if self.cloud else 0},
             "provisioned": {"refs": p.refs, "attrs": [[logical, attr, value] for (
                 logical, attr), value in p.attrs.items()]},
         }

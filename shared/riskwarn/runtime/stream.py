@@ -382,7 +382,7 @@ def build_ports(env: Settings) -> StreamPorts:
 
     cfg = env.scoring()
     model = load_model(cfg.model_path) if cfg.use_model else None
-    ddb = aws.dynamodb(env.endpoint_url, env.region)
+    ddb = aws.dynamodb(env.dynamodb_endpoint, env.region)
     return StreamPorts(
         scorer=Scorer(cfg, model, network=NetworkStore(ddb, env.network_table)),
         profiles=ProfileStore(ddb, env.profiles_table, env.profile_writes),

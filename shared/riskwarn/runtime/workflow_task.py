@@ -20,7 +20,7 @@ def production_steps() -> WorkflowSteps:
     from riskwarn.store.reports import ReportStore
 
     env = settings()
-    ddb = aws.dynamodb(env.endpoint_url, env.region)
+    ddb = aws.dynamodb(env.dynamodb_endpoint, env.region)
     return WorkflowSteps(CaseStore(ddb, env.alerts_table, env.history_table),
                          ControlStore(ddb, env.controls_table),
                          ReportStore(ddb, env.reports_table),
