@@ -25,7 +25,9 @@ from riskwarn.runtime.stream import production_ports
 CUSTOMERS = 4000
 RATES = (50, 150, 250)
 PER_RATE = 1500
-BURST = 3000
+# long enough that the drain rate is the stack's, not its first and last batches' (a burst
+# of 3,000 is over in 3 s: four small batches while it is put, a tail after)
+BURST = 4500
 
 
 @contextmanager

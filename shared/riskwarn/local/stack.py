@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from riskwarn.core.config import DEFAULT_MODEL_PATH
-from riskwarn.local.cloud import Cloud
+from riskwarn.local.cloud import Cloud, tune_collector
 from riskwarn.local.pollers import (
     Checkpoints,
     KinesisShardPoller,
@@ -126,6 +126,7 @@ class LocalStack:
         self._servers: list[Any] = []
         self._saved_env: dict[str, str | None] = {}
         self._saved_log_level: int | None = None
+        self._saved_gc: tuple[int, int, int] | None = None
         self.cloud: Cloud | None = None
         self.functions_port = 0
 
@@ -220,6 +221,12 @@ class LocalStack:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        if self._saved_gc is not None:
+            import gc
+
+            gc.set_threshold(*self._saved_gc)
+            gc.unfreeze()
+            self._saved_gc = None
         if self._saved_log_level is not None:
             from riskwarn.runtime.observability import logger
 
@@ -252,6 +259,8 @@ class LocalStack:
         the environment (given back on stop); the servers' request logs quiet."""
         self._setenv(_AWS_ENV | {"AWS_DEFAULT_REGION": self.cfg.region,
                                  "MOTO_PORT": str(self.cfg.port)})
+        if self._saved_gc is None:  # the functions, pollers and front door run here
+            self._saved_gc = tune_collector()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # metrics are off locally (nothing collects EMF): no warning per invocation about it
         warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -64,8 +64,12 @@ class ProfileStore:
             try:
                 for _ in range(UNPROCESSED_TRIES):
                     self.calls += 1
+                    # the state holds the customer id: the two attributes read are all
+                    # the client has to parse (its parser walks every attribute)
                     resp: Any = self.client.batch_get_item(RequestItems={
-                        self.table: {"Keys": keys, "ConsistentRead": True}})
+                        self.table: {"Keys": keys, "ConsistentRead": True,
+                                     "ProjectionExpression": "#s, version",
+                                     "ExpressionAttributeNames": {"#s": "state"}}})
                     for item in resp.get("Responses", {}).get(self.table, []):
                         prof = decode(item["state"]["B"])
                         prof.version = int(item["version"]["N"])
