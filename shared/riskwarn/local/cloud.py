@@ -5,8 +5,8 @@
 
 The local stack (stack.py) starts it and runs the functions, the event-source mappings and
 the front door in its own process. Keeping them apart does two things:
-- the emulator and the functions each have a GIL (the emulator, at one core during a burst,
-  is the local stack's limit: docs/capacity.md);
+- the emulator and the functions each have a GIL (docs/capacity.md has how each is used
+  during a burst);
 - the tables (DynamoDB) are served by a process of their own (`--tables-port`), which the
   emulator starts and stops with itself: most of a burst's emulated work is DynamoDB's,
   and in one process with the streams, queues and workflows it was the local stack's limit
