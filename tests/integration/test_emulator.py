@@ -91,19 +91,16 @@ def test_a_client_keeps_one_connection_for_its_calls(cloud: Cloud,
         assert made[0] - before == 1, (endpoint, service)
 
 
-def test_the_tables_go_with_the_emulator_even_killed_hard(tmp_path: Path) -> None:
-    cloud = Cloud.start(free_port(), 0, tmp_path, tables_port=free_port())
+def test_the_tables_go_with_the_emulator_even_killed_hard(cloud: Cloud) -> None:
     tables = _tables_pid(cloud)
     os.kill(cloud.pid, signal.SIGKILL)
     deadline = time.monotonic() + 15
     while process_alive(tables) and time.monotonic() < deadline:
         time.sleep(0.2)
-    cloud.stop()
     assert not process_alive(tables)
 
 
-def test_a_clean_stop_takes_the_tables_too(tmp_path: Path) -> None:
-    cloud = Cloud.start(free_port(), 0, tmp_path, tables_port=free_port())
+def test_a_clean_stop_takes_the_tables_too(cloud: Cloud) -> None:
     tables = _tables_pid(cloud)
     assert cloud.answers()
     cloud.stop()
