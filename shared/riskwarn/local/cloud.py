@@ -101,16 +101,21 @@ def forward_invokes(functions_url: str) -> None:
     LambdaFunction._invoke_lambda = invoke  # type: ignore[method-assign,assignment]
 
 
-def _start_tables(tables_port: int, folder: Path) -> subprocess.Popen[bytes]:
-    """The tables' process, this one's child: it stops when this process does, even when
-    this one is killed hard (it watches its parent)."""
-    ready = folder / f"cloud-{tables_port}.ready"
+Spawned = tuple[subprocess.Popen[bytes], Path, Path]  # the process, its ready file, its log
+
+
+def _spawn(port: int, folder: Path, args: list[str], **popen: Any) -> Spawned:
+    """An emulator's process (this module) on `port`, logging to `folder`/cloud-PORT.log;
+    it writes its ready file once it answers."""
+    ready = folder / f"cloud-{port}.ready"
     ready.unlink(missing_ok=True)
-    with open(folder / f"cloud-{tables_port}.log", "wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "riskwarn.local.cloud", "--port", str(tables_port),
-             "--ready", str(ready), "--tables-of", str(os.getpid())],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    log_path = folder / f"cloud-{port}.log"
+    with open(log_path, "wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "riskwarn.local.cloud", "--port", str(port),
+             "--ready", str(ready), *args],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **popen)
+    return child, ready, log_path
 
 
 def _await_ready(child: subprocess.Popen[bytes], ready: Path, log: Path) -> None:
@@ -132,7 +137,10 @@ def serve(port: int, functions_port: int, ready: Path, tables_port: int = 0,
     # an SLA passing is a task timeout to moto's executor, which logs it as an error with
     # the whole state's repr: expected flow (the alert's history records it)
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-    tables = _start_tables(tables_port, ready.parent) if tables_port else None
+    # the tables' process, this one's child: it stops when this process does, even when
+    # this one is killed hard (it watches its parent)
+    tables = (_spawn(tables_port, ready.parent, ["--tables-of", str(os.getpid())])
+              if tables_port else None)
     prepare_moto()
     tune_collector()
     if functions_port:
@@ -151,8 +159,7 @@ def serve(port: int, functions_port: int, ready: Path, tables_port: int = 0,
         signal.signal(sig, lambda *_: stopped.set())
     try:
         if tables is not None:
-            _await_ready(tables, ready.parent / f"cloud-{tables_port}.ready",
-                         ready.parent / f"cloud-{tables_port}.log")
+            _await_ready(*tables)
         ready.write_text("ready")  # the stack waits for it
         while not stopped.wait(1.0):
             if tables_of and os.getppid() != tables_of:
@@ -160,12 +167,13 @@ def serve(port: int, functions_port: int, ready: Path, tables_port: int = 0,
     finally:
         server.stop()
         if tables is not None:
-            tables.terminate()
+            child = tables[0]
+            child.terminate()
             try:
-                tables.wait(timeout=15)
+                child.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                tables.kill()
-                tables.wait()
+                child.kill()
+                child.wait()
 
 
 class Cloud:
@@ -190,16 +198,9 @@ class Cloud:
         it), logging to `folder`/cloud-PORT.log; returns once it (and its tables' process)
         answers."""
         folder.mkdir(parents=True, exist_ok=True)
-        ready = folder / f"cloud-{port}.ready"
-        ready.unlink(missing_ok=True)
-        log_path = folder / f"cloud-{port}.log"
-        with open(log_path, "wb") as log:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "riskwarn.local.cloud", "--port", str(port),
-                 "--functions-port", str(functions_port), "--tables-port", str(tables_port),
-                 "--ready", str(ready)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+        child, ready, log_path = _spawn(
+            port, folder, ["--functions-port", str(functions_port),
+                           "--tables-port", str(tables_port)], start_new_session=True)
         cloud = cls(port, child.pid, child, tables_port)
         try:
             _await_ready(child, ready, log_path)

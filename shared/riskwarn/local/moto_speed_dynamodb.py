@@ -225,20 +225,23 @@ class _CachedConditions:
 
     def parse(self, asked: Any) -> Any:
         expr, names, values = asked.args
+        if not expr:
+            return self._moto_own(asked)  # no condition: moto's own answer
         try:
-            if not expr:
-                raise LookupError  # moto's own answer: no condition
             node, names_found, values_found = self.tree(
                 expr, tuple(sorted((names or {}).items())), tuple(sorted(values or {})))
-        except Exception:  # moto's own parse, with moto's own error or answer
-            parser = self.original(expr, names, values)
-            op = parser.parse()
-            asked.expr_attr_names_found = parser.expr_attr_names_found
-            asked.expr_attr_values_found = parser.expr_attr_values_found
-            return op
+        except Exception:
+            return self._moto_own(asked)  # with moto's own error
         asked.expr_attr_names_found = list(names_found)
         asked.expr_attr_values_found = list(values_found)
         return self.bound(expr, names, values)._make_op_condition(node)
+
+    def _moto_own(self, asked: Any) -> Any:
+        parser = self.original(*asked.args)
+        op = parser.parse()
+        asked.expr_attr_names_found = parser.expr_attr_names_found
+        asked.expr_attr_values_found = parser.expr_attr_values_found
+        return op
 
     def condition(self, expr: Any, names: Any, values: Any) -> Any:
         return self.parse(self.parser(expr, names, values))
