@@ -132,6 +132,20 @@ class ModelRail(_Frozen):
     min_customer_days: int = Field(default=5000, ge=1)
 
 
+class RuleRail(_Frozen):
+    """The flood rail for rules (core/rule_rail.py): when one of `typologies` alone (no
+    other typology on the event, the model under medium) would raise more than `factor` ×
+    the budget's medium rate on the book being scored, its bar rises until it does not:
+    weaker hits are held at low. Measured over the book's active customer-days decayed with
+    `half_life_days`, after `min_customer_days`. Regulatory typologies are never held."""
+
+    enabled: bool = True
+    typologies: tuple[str, ...] = ("FRAUD-UNUSUAL-AMOUNT", "FRAUD-VELOCITY")
+    factor: float = Field(default=2.0, gt=0)
+    half_life_days: float = Field(default=14.0, gt=0)
+    min_customer_days: int = Field(default=5000, ge=1)
+
+
 class TypologyThresholds(_Frozen):
     """Defaults from DESIGN.md's typology table; amounts are in the reporting currency."""
 
@@ -146,6 +160,14 @@ class TypologyThresholds(_Frozen):
     # own money leaving (a purchase from savings, a bill), which the receipt does not explain
     rapid_max_out: float = 1.5
     rapid_window_h: float = 24.0
+    # ... or the account used as a conduit (typologies_flow.conduit): a payment to a payee
+    # new to the customer, at least conduit_multiple × its largest typical amount and
+    # conduit_floor, within conduit_window_h of a receipt from a payer new to it that was as
+    # unusual for it, the two within conduit_ratio of each other either way
+    conduit_window_h: float = 1.0
+    conduit_multiple: float = 8.0
+    conduit_floor: float = 5_000.0
+    conduit_ratio: float = 5.0
     # money from parties the customer has dealt with before (under this share new): a
     # business paid by its clients paying suppliers, a family pooling for a purchase, an
     # investor moving a redemption to the broker; the hit stands a tier lower (medium) and
@@ -381,6 +403,7 @@ class ScoringConfig(_Frozen):
     regulatory_typologies: tuple[str, ...] = DEFAULT_REGULATORY
     alert_budget: AlertBudget = AlertBudget()
     model_rail: ModelRail = ModelRail()
+    rule_rail: RuleRail = RuleRail()
     # the book's calibration baseline of the model's inputs (drift.py), set by calibrate
     drift_baseline: DriftBaseline | None = None
     model_path: Path = DEFAULT_MODEL_PATH
@@ -404,13 +427,21 @@ class ScoringConfig(_Frozen):
         unknown = set(self.regulatory_typologies) - set(DEFAULT_SEVERITY)
         if unknown:
             raise ValueError(f"regulatory_typologies: unknown codes {sorted(unknown)}")
+        unknown = set(self.rule_rail.typologies) - set(DEFAULT_SEVERITY)
+        if unknown:
+            raise ValueError(f"rule_rail.typologies: unknown codes {sorted(unknown)}")
+        both = set(self.rule_rail.typologies) & set(self.regulatory_typologies)
+        if both:
+            raise ValueError(f"rule_rail.typologies: regulatory typologies are never held: "
+                             f"{sorted(both)}")
         return self
 
     @classmethod
     def fixed_rules_baseline(cls) -> ScoringConfig:
         """The plain comparator: DESIGN.md's thresholds as fixed numbers, no customer
         baselines, no model. Backtests report it beside the full system."""
-        return cls(use_model=False, customer_baselines=False, network_typologies=False)
+        return cls(use_model=False, customer_baselines=False, network_typologies=False,
+                   rule_rail=RuleRail(enabled=False))
 
     @classmethod
     def from_file(cls, path: Path) -> ScoringConfig:

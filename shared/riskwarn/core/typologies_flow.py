@@ -1,7 +1,9 @@
 """AML-RAPID-MOVEMENT: money received and sent on to other parties within hours (FATF:
 funds passed through an account; the PBOC's 快进快出), and when that flow is familiar to
 the customer — from and to parties it has dealt with, or its own usual cash takings — a
-tier lower, where a confident model may lower it again.
+tier lower, where a confident model may lower it again. And the
+account used as a conduit (`conduit`): a stranger's money far beyond the customer's usual,
+and within the hour a stranger paid as much beyond it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,20 @@ from dataclasses import replace
 from riskwarn.core.config import TypologyThresholds
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared
+from riskwarn.core.features import Prepared, typical_amount
 from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import money_text as money
-from riskwarn.core.profile import CASH, DAY, DEBIT, HOUR, OWN, TAU, CustomerProfile, decayed
+from riskwarn.core.profile import (
+    CASH,
+    DAY,
+    DEBIT,
+    HOUR,
+    NEW_CP,
+    OWN,
+    TAU,
+    CustomerProfile,
+    decayed,
+)
 
 
 def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -32,10 +44,11 @@ def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         out = row["out_in_ratio_24h"] * inflow
     else:
         inflow, out = row["credit_sum_24h"], row["debit_sum_24h"]
-    if inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow:
-        return None
-    if prep.cfg.customer_baselines and out > t.rapid_max_out * inflow:
-        return None  # mostly the customer's own money leaving, not the receipt sent on
+    if (inflow < t.rapid_in_floor or out < t.rapid_out_ratio * inflow
+            or (prep.cfg.customer_baselines and out > t.rapid_max_out * inflow)):
+        # not the receipt sent on (too little of it, or mostly the customer's own money
+        # leaving), unless the account served as a conduit
+        return conduit(row, ev, prof, prep) if prep.cfg.customer_baselines else None
     lo, hi = led.window(ts - t.rapid_window_h * HOUR, ts)
     ids = tuple(led.event_ids[i] for i in range(lo, hi)
                 if not (prep.cfg.customer_baselines and led.bits[i] & OWN))
@@ -48,6 +61,52 @@ def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                            score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
                                      prep.cfg.tiers.high - 1), tempered=True), familiar=True)
     return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
+
+
+def conduit(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
+            prep: Prepared) -> Hit | None:
+    """The account used as a conduit: money from a payer new to the customer, far beyond
+    anything it usually receives or pays, and within the hour a payment as far beyond its
+    usual to a payee new to it. The two sums need not match (a mule keeps a cut, adds
+    money it was sent before, or pays on what another payer sent), so the sum sent on is
+    not what tells; the pair is: a stranger's money that is not the customer's scale, and
+    a stranger paid at that scale straight after. A customer who receives a large sum and
+    spends it on a purchase pays a payee it knows, or later, or in the band the rule above
+    already weighs; a customer whose receipts and payments are all large is not unusual at
+    that scale (its typical amount is)."""
+    t = prep.cfg.thresholds
+    amount = row["amount"]
+    if not row["counterparty_new"] or ev.method in ("card", "cash") or amount < t.conduit_floor:
+        return None
+    # its largest typical amount of any kind (this payment left out if it is the first of
+    # its kind; the receipt is in the credits' typical, which only raises the bar)
+    typical = typical_amount(prof, ev if not row["history_txns"] else None)
+    if not typical or row["customer_txns"] < t.baseline_min_txns:
+        return None  # no usual to be far beyond
+    least = max(t.conduit_floor, t.conduit_multiple * typical)
+    if amount < least:
+        return None
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.conduit_window_h * HOUR, ts)
+    found = -1
+    for i in range(hi - 1, lo - 1, -1):
+        bits = led.bits[i]
+        if (not bits & DEBIT and bits & NEW_CP and not bits & (OWN | CASH)
+                and led.amounts[i] >= least
+                and amount / t.conduit_ratio <= led.amounts[i] <= amount * t.conduit_ratio):
+            found = i
+            break
+    if found < 0:
+        return None
+    came, minutes = led.amounts[found], (ts - led.ts[found]) / 60.0
+    reason = (f"{money(came, prep)} from {led.counterparties[found] or 'a payer'}, new to the "
+              f"customer and {came / typical:.0f}x its typical amount, then "
+              f"{money(amount, prep)} to {ev.counterparty_id}, a payee new to it, "
+              f"{minutes:.0f} min later: the account used as a conduit")
+    return hit(prep, "AML-RAPID-MOVEMENT", reason, (led.event_ids[found], ev.event_id),
+               score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
+                         prep.cfg.tiers.high - 1), tempered=True)
 
 
 def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
