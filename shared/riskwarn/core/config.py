@@ -132,20 +132,6 @@ class ModelRail(_Frozen):
     min_customer_days: int = Field(default=5000, ge=1)
 
 
-class RuleRail(_Frozen):
-    """The flood rail for rules (core/rule_rail.py): when one of `typologies` alone (no
-    other typology on the event, the model under medium) would raise more than `factor` ×
-    the budget's medium rate on the book being scored, its bar rises until it does not:
-    weaker hits are held at low. Measured over the book's active customer-days decayed with
-    `half_life_days`, after `min_customer_days`. Regulatory typologies are never held."""
-
-    enabled: bool = True
-    typologies: tuple[str, ...] = ("FRAUD-UNUSUAL-AMOUNT", "FRAUD-VELOCITY")
-    factor: float = Field(default=2.0, gt=0)
-    half_life_days: float = Field(default=14.0, gt=0)
-    min_customer_days: int = Field(default=5000, ge=1)
-
-
 class TypologyThresholds(_Frozen):
     """Defaults from DESIGN.md's typology table; amounts are in the reporting currency."""
 
@@ -403,7 +389,6 @@ class ScoringConfig(_Frozen):
     regulatory_typologies: tuple[str, ...] = DEFAULT_REGULATORY
     alert_budget: AlertBudget = AlertBudget()
     model_rail: ModelRail = ModelRail()
-    rule_rail: RuleRail = RuleRail()
     # the book's calibration baseline of the model's inputs (drift.py), set by calibrate
     drift_baseline: DriftBaseline | None = None
     model_path: Path = DEFAULT_MODEL_PATH
@@ -427,21 +412,13 @@ class ScoringConfig(_Frozen):
         unknown = set(self.regulatory_typologies) - set(DEFAULT_SEVERITY)
         if unknown:
             raise ValueError(f"regulatory_typologies: unknown codes {sorted(unknown)}")
-        unknown = set(self.rule_rail.typologies) - set(DEFAULT_SEVERITY)
-        if unknown:
-            raise ValueError(f"rule_rail.typologies: unknown codes {sorted(unknown)}")
-        both = set(self.rule_rail.typologies) & set(self.regulatory_typologies)
-        if both:
-            raise ValueError(f"rule_rail.typologies: regulatory typologies are never held: "
-                             f"{sorted(both)}")
         return self
 
     @classmethod
     def fixed_rules_baseline(cls) -> ScoringConfig:
         """The plain comparator: DESIGN.md's thresholds as fixed numbers, no customer
         baselines, no model. Backtests report it beside the full system."""
-        return cls(use_model=False, customer_baselines=False, network_typologies=False,
-                   rule_rail=RuleRail(enabled=False))
+        return cls(use_model=False, customer_baselines=False, network_typologies=False)
 
     @classmethod
     def from_file(cls, path: Path) -> ScoringConfig:

@@ -53,9 +53,6 @@ class Hit:
     # at low or above); a model that sees none holds it a tier lower (FRAUD-VELOCITY paid
     # mostly to payees the customer knows: its own spending at a faster pace)
     corroborate: bool = False
-    # how far past its rule's own bar the event is (1: at the bar; 0: not measured, taken
-    # as 1): the flood rail for rules keeps a typology's strongest hits when it rises
-    margin: float = 0.0
 
     @property
     def category(self) -> str:
@@ -63,12 +60,9 @@ class Hit:
 
 
 def hit(prep: Prepared, code: str, reason: str, evidence: tuple[str, ...],
-         score: int | None = None, tempered: bool = False, firm: bool = False,
-         margin: float = 0.0) -> Hit:
+         score: int | None = None, tempered: bool = False, firm: bool = False) -> Hit:
     """`tempered`: the model may lower this hit even if its typology is not tempered;
-    `firm`: it may not, whatever the typology (the pattern is unusual for anyone);
-    `margin`: how far past the rule's bar the event is (Hit.margin)."""
+    `firm`: it may not, whatever the typology (the pattern is unusual for anyone)."""
     sev = prep.cfg.severity[code]
     return Hit(code, sev.score if score is None else score, reason, evidence[-MAX_EVIDENCE:],
-               (sev.tempered or tempered) and not firm and prep.cfg.use_model,
-               margin=margin)
+               (sev.tempered or tempered) and not firm and prep.cfg.use_model)

@@ -50,37 +50,15 @@ def _bin(risk: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
                    0, _BINS - 1)
 
 
-class DecayedBook:
-    """The active customer-days of the book being scored, decayed by event time with a
-    half-life: the window both flood rails (this one and core/rule_rail.py) measure over.
-    A subclass decays its own counts by the factor `_advance` returns."""
-
-    def __init__(self) -> None:
-        self.customer_days = 0.0
-        self.day = -1  # the latest UTC day seen; older evidence decays from it
-
-    def _advance(self, days: list[int], opened: list[bool], half_life_days: float) -> float:
-        """Move the window to the batch's latest day and count the customer-days it opened;
-        returns the decay applied to what was counted before (1.0: none)."""
-        latest = max(days)
-        keep = 1.0
-        if latest > self.day:
-            if self.day >= 0:
-                keep = 0.5 ** ((latest - self.day) / half_life_days)
-                self.customer_days *= keep
-            self.day = latest
-        self.customer_days += sum(opened)
-        return keep
-
-
-class ModelWatch(DecayedBook):
+class ModelWatch:
     """The book's customer-days and, per customer-day, the model's highest risk on events
     no rule fired on (a histogram), both decayed by event time."""
 
     def __init__(self, rail: ModelRail) -> None:
-        super().__init__()
         self.rail = rail
         self.counts = np.zeros(_BINS, dtype=np.float64)
+        self.customer_days = 0.0
+        self.day = -1  # the latest UTC day seen; older evidence decays from it
 
     def observe(self, days: list[int], opened: list[bool], risk: list[float],
                 previous: list[float]) -> None:
@@ -89,9 +67,14 @@ class ModelWatch(DecayedBook):
         before it (-1 if none): a risk above that moves the customer-day up a bin."""
         if not days:
             return
-        keep = self._advance(days, opened, self.rail.half_life_days)
-        if keep != 1.0:
-            self.counts *= keep
+        latest = max(days)
+        if latest > self.day:
+            if self.day >= 0:
+                keep = 0.5 ** ((latest - self.day) / self.rail.half_life_days)
+                self.counts *= keep
+                self.customer_days *= keep
+            self.day = latest
+        self.customer_days += sum(opened)
         r = np.asarray(risk, dtype=np.float64)
         was = np.asarray(previous, dtype=np.float64)
         rises = r > was

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from riskwarn.core import late_receipts, rule_rail
+from riskwarn.core import late_receipts
 from riskwarn.core.config import TIERS, ModelCutoffs, ScoringConfig, Tier
 from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
@@ -24,7 +24,6 @@ from riskwarn.core.featurize import (  # featurize_lines: offline callers take i
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.network import Edge, Finding, NetworkPort, link
-from riskwarn.core.rule_rail import RuleWatch
 from riskwarn.core.typologies import CATEGORY, Hit
 
 __all__ = [
@@ -80,11 +79,9 @@ class ScoreRun:
 
 class Scorer:
     def __init__(self, cfg: ScoringConfig, model: ModelPort | None,
-                 watch: ModelWatch | None = None, network: NetworkPort | None = None,
-                 rule_watch: RuleWatch | None = None) -> None:
-        """`watch`, `rule_watch`: the flood rails' view of the book so far (the model's,
-        the rules'), handed on when the config changes (a new Scorer for new thresholds
-        keeps what the old one learnt).
+                 watch: ModelWatch | None = None, network: NetworkPort | None = None) -> None:
+        """`watch`: the flood rail's view of the book so far, handed on when the config
+        changes (a new Scorer for new thresholds keeps what the old one learnt).
         `network`: the counterparty graph's state (core/network.py); without it, or with
         `network_typologies` off, no chain across customers is looked for."""
         if cfg.use_model and model is None:
@@ -99,12 +96,8 @@ class Scorer:
         self.model_cap = int(getattr(tiers, above)) - 1
         self.watch = watch or ModelWatch(cfg.model_rail)
         self.watch.rail = cfg.model_rail
-        self.rule_watch = rule_watch or RuleWatch(cfg.rule_rail)
-        self.rule_watch.rail = cfg.rule_rail
         self._use_cutoffs(cfg.model_cutoffs)
         self.regulatory = frozenset(cfg.regulatory_typologies)
-        self.rule_watched = (frozenset(cfg.rule_rail.typologies) - self.regulatory
-                             if cfg.rule_rail.enabled else frozenset())
         self.network_port = network  # kept for the next config, whatever this one says
 
     @property
@@ -141,84 +134,49 @@ class Scorer:
     def _score(self, feats: Featurized, profiles: Profiles) -> list[Scored]:
         cfg = self.cfg
         low = cfg.tiers.low
-        p = self._risk(feats)
-        days, opened = self._watch(feats, profiles, p if cfg.model_rail.enabled else None)
-        risk, calm, based = self._model_view(feats, p)
+        if self.model is not None:
+            p = self.model.risk(feats.matrix)
+            if cfg.model_rail.enabled:
+                cut = self.watch.cutoffs(cfg.model_cutoffs, cfg.alert_budget)
+                if cut != self.cutoffs:
+                    self._use_cutoffs(cut)
+                self._watch(feats, profiles, p)
+            risk = self.model_scores(p).tolist()
+            # "usual for the customer" needs a customer to compare with: without a baseline
+            # (too little history) the model may not lower a rule hit
+            known = cfg.thresholds.baseline_min_txns
+            based = [row["customer_txns"] >= known for row in feats.rows]
+            calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based,
+                                            strict=True)]
+            # money coming in (a credit: a transfer or cash paid in, a refund to the card)
+            # harms nobody by itself; its risks are in the flow, which the typology rules
+            # read (a mule's many payers, money passed on, structuring, large cash, the
+            # purchase-refund cycle): the model alone reaches low at most on one
+            based = [b and not (row["is_debit"] == 0 and (
+                row["is_transfer"] or row["is_cash"] or row["is_card"]))
+                     for b, row in zip(based, feats.rows, strict=True)]
+        else:
+            risk = [0] * len(feats.events)
+            calm = based = [False] * len(feats.events)
         out: list[Scored] = []
         model_rows: list[int] = []
-        bars = self.rule_watch.bars(cfg.alert_budget) if self.rule_watched else {}
-        alone_hits: list[tuple[str, float]] = []
         for i, hits in enumerate(feats.hits):
             model_score = risk[i]
             if not hits and model_score < low:
                 continue
-            event = feats.events[i]
-            scored = self._combine(event, hits, model_score, calm[i], based[i])
-            if scored is not None and scored.score >= cfg.tiers.medium and self.rule_watched:
-                sole = rule_rail.alone(hits, model_score, cfg.tiers.medium, self.rule_watched)
-                if sole is not None:
-                    alone_hits.append((sole.code, rule_rail.margin(sole)))
-                    held = self._held(sole, bars)
-                    if held:
-                        scored = self._combine(event, hits, model_score, calm[i], based[i],
-                                               held=held)
-            if scored is None:
-                continue
-            if scored.lowered:
-                firm = self._combine(event, hits, model_score, False, based[i], temper=False)
+            scored = self._combine(feats.events[i], hits, model_score, calm[i], based[i])
+            if scored is not None and scored.lowered:
+                firm = self._combine(feats.events[i], hits, model_score, False, based[i],
+                                     temper=False)
                 if firm is not None:
                     scored.unlowered, scored.unlowered_tier = firm.score, firm.tier
-            out.append(scored)
-            if "MODEL" in scored.typologies:
-                model_rows.append(i)
-        if self.rule_watched:
-            self.rule_watch.observe(days, opened, alone_hits)
+            if scored is not None:
+                out.append(scored)
+                if "MODEL" in scored.typologies:
+                    model_rows.append(i)
         if model_rows and self.model is not None:
             self._add_model_findings(out, feats.matrix[model_rows])
         return out
-
-    def _model_view(self, feats: Featurized, p: Matrix | None
-                    ) -> tuple[list[int], list[bool], list[bool]]:
-        """Per event: the model's score; whether the model is confident the event is usual
-        for a customer it knows (`calm`); whether the model may act on it (`based`)."""
-        cfg = self.cfg
-        if p is None:
-            return [0] * len(feats.events), [False] * len(feats.events), [False] * len(
-                feats.events)
-        risk = self.model_scores(p).tolist()
-        # "usual for the customer" needs a customer to compare with: without a baseline
-        # (too little history) the model may not lower a rule hit
-        known = cfg.thresholds.baseline_min_txns
-        based = [row["customer_txns"] >= known for row in feats.rows]
-        calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based, strict=True)]
-        # money coming in (a credit: a transfer or cash paid in, a refund to the card)
-        # harms nobody by itself; its risks are in the flow, which the typology rules
-        # read (a mule's many payers, money passed on, structuring, large cash, the
-        # purchase-refund cycle): the model alone reaches low at most on one
-        based = [b and not (row["is_debit"] == 0 and (
-            row["is_transfer"] or row["is_cash"] or row["is_card"]))
-                 for b, row in zip(based, feats.rows, strict=True)]
-        return risk, calm, based
-
-    def _risk(self, feats: Featurized) -> Matrix | None:
-        """The model's risk per event (None without a model), with the model's cut-offs
-        raised first where its flood rail says so."""
-        if self.model is None:
-            return None
-        cfg = self.cfg
-        if cfg.model_rail.enabled:
-            cut = self.watch.cutoffs(cfg.model_cutoffs, cfg.alert_budget)
-            if cut != self.cutoffs:
-                self._use_cutoffs(cut)
-        return self.model.risk(feats.matrix)
-
-    def _held(self, sole: Hit, bars: dict[str, float]) -> tuple[str, str] | None:
-        """The typology the rules' flood rail holds at low on this event, and why (None:
-        the hit stands: its typology is within its ceiling, or the hit is past the bar)."""
-        bar = bars.get(sole.code, 0.0)
-        if rule_rail.margin(sole) >= bar:
-            return None
-        return sole.code, self.rule_watch.why(sole.code, sole, bar, self.cfg.alert_budget)
 
     def _link(self, feats: Featurized, profiles: Profiles, customers: Collection[str],
               waiting: set[str]) -> list[Scored]:
@@ -263,17 +221,14 @@ class Scorer:
         score = severity.score if f.score is None else min(f.score, severity.score)
         return Hit(f.code, score, f.reason, f.evidence, False, f.boost, f.edges)
 
-    def _watch(self, feats: Featurized, profiles: Profiles,
-               p: Matrix | None) -> tuple[list[int], list[bool]]:
-        """Per event, its UTC day and whether it opened its customer's day (both flood
-        rails count the book's active customer-days so); with `p`, show the model's flood
-        rail the model's risk where no rule fired (what the model alone could raise)."""
+    def _watch(self, feats: Featurized, profiles: Profiles, p: Matrix) -> None:
+        """Show the flood rail this batch: per event, its customer-day and the model's risk
+        where no rule fired (what the model alone could raise)."""
         days: list[int] = []
         opened: list[bool] = []
         risk: list[float] = []
         previous: list[float] = []
-        risks = p.tolist() if p is not None else [-1.0] * len(feats.events)
-        for event, hits, r in zip(feats.events, feats.hits, risks, strict=True):
+        for event, hits, r in zip(feats.events, feats.hits, p.tolist(), strict=True):
             day = int(event.occurred_at.timestamp() // DAY_S)
             seen = profiles[event.customer_id].model_day
             is_new = seen[0] != day
@@ -286,9 +241,7 @@ class Scorer:
             risk.append(r)
             if r > seen[1]:
                 seen[1] = r
-        if p is not None:
-            self.watch.observe(days, opened, risk, previous)
-        return days, opened
+        self.watch.observe(days, opened, risk, previous)
 
     def model_scores(self, risk: Matrix) -> npt.NDArray[np.int32]:
         """P(episode) → the model's score on the 0–1000 scale through the book's cut-offs
@@ -336,12 +289,9 @@ class Scorer:
         return rule_side
 
     def _combine(self, event: Event, hits: list[Hit], model_score: int, calm: bool,
-                 based: bool = True, temper: bool = True,
-                 held: tuple[str, str] = ("", "")) -> Scored | None:
+                 based: bool = True, temper: bool = True) -> Scored | None:
         """The event's score, tier and reasons from its rule hits and the model's score;
-        `temper=False`: the rules' own standing, before any lowering by the model.
-        `held`: a typology the rules' flood rail holds at low here, and the reason's tail
-        saying why (core/rule_rail.py)."""
+        `temper=False`: the rules' own standing, before any lowering by the model."""
         cfg = self.cfg
         tiers = cfg.tiers
         ranked: list[tuple[int, Hit]] = []
@@ -353,13 +303,11 @@ class Scorer:
             s = hit.score
             if hit.tempered and (calm or (hit.corroborate and unsupported)):
                 s = self._lowered(hit, s)
-            if hit.code == held[0]:
-                s = min(s, tiers.medium - 1)
             ranked.append((s, hit))
         ranked.sort(key=lambda p: -p[0])
         rule_score = ranked[0][0] if ranked else 0
         rule_side = self._rule_side(ranked, model_score)
-        if any(s < h.score for s, h in ranked if h.code != held[0]):
+        if any(s < h.score for s, h in ranked):
             # the rail holds for the alert as for each hit: the model lowers what the rules
             # make of the event (two typologies together: high) by one tier at most
             firm = self._rule_side(sorted(((h.score, h) for _, h in ranked),
@@ -378,18 +326,16 @@ class Scorer:
         for s, hit in ranked:
             if hit.code not in typologies:
                 typologies.append(hit.code)
-            why_less = ""
-            if hit.code == held[0]:
-                why_less = held[1]
-            elif s < hit.score:  # only the model's lowering makes a hit score less
+            held = ""
+            if s < hit.score:  # only the model's lowering makes a hit score less
                 to = tiers.tier_for(s)
                 why = ("the model sees this as usual for the customer" if calm else
                        "the model sees no risk in it")
-                why_less = (f" (lowered to {to or 'no tier'}: {why})" if to == tier or to is None
-                            else
-                            f" (held back: {why}; the alert stands one tier below the rules' "
-                            "together)")
-            reasons.append(hit.reason + why_less)
+                held = (f" (lowered to {to or 'no tier'}: {why})" if to == tier or to is None
+                        else
+                        f" (held back: {why}; the alert stands one tier below the rules' "
+                        "together)")
+            reasons.append(hit.reason + held)
             evidence.extend(e for e in hit.evidence if e not in evidence)
         if event.event_id not in evidence:
             evidence.append(event.event_id)
@@ -398,11 +344,9 @@ class Scorer:
         # a model-driven alert takes its category from the model's typology (filled in by
         # _add_model_findings); otherwise the strongest rule's
         category = ranked[0][1].category if ranked and rule_score >= model_score else ""
-        # what the model lowered (a hit the flood rail holds is the book's, not the model's)
-        lowered = tuple(dict.fromkeys(h.code for s, h in ranked
-                                      if s < h.score and h.code != held[0]))
-        routine = tuple(dict.fromkeys(h.code for s, h in ranked if s < h.score
-                                      and h.code != held[0] and (h.familiar or h.restates)))
+        lowered = tuple(dict.fromkeys(h.code for s, h in ranked if s < h.score))
+        routine = tuple(dict.fromkeys(h.code for s, h in ranked
+                                      if s < h.score and (h.familiar or h.restates)))
         network = tuple(dict.fromkeys(e for _, h in ranked for e in h.network))
         return Scored(event, score, tier, category, typologies, reasons, evidence, model_score,
                       None, lowered, score, tier, network, routine)

@@ -304,7 +304,6 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 or row["amount_vs_p95"] < t.unusual_p95_multiple
                 or 0 < largest < t.unusual_largest_multiple):
             return None
-        margin = row["amount_vs_median"] / multiple
         why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
                f"({money(amount, prep)})" + (
                    f", {largest:.1f}x the largest it has paid recently" if largest else "") + (
@@ -314,18 +313,15 @@ def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         if amount < t.unusual_fixed_amount:
             return None
         why = f"a single debit of {money(amount, prep)}"
-        margin = amount / t.unusual_fixed_amount
         if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
             # no history of this kind, but a customer we know: compare with its largest
             # typical amount of any kind (a salary, a usual transfer)
             typical = typical_amount(prof, ev if not row["history_txns"] else None)
             if typical and amount < multiple * typical:
                 return None
-            if typical:
-                margin = min(margin, amount / (multiple * typical))
             why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
                 typical) else ""
-    return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,), margin=margin)
+    return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
 
 
 def _refund_abuse(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit | None:

@@ -73,9 +73,7 @@ def _card_day(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit | N
     why = (f"{len(day)} card payments totalling {money(total, prep)} in 24 h, "
            f"{total / usual:.1f}x the card's usual day ({money(usual, prep)} on the "
            f"{len(days)} days it was used in the week before)")
-    return _burst(why, day, prof, prep, informed=False,
-                  margin=min(rest / t.velocity_day_min_sum,
-                             rest / (t.velocity_day_multiple * usual)))
+    return _burst(why, day, prof, prep, informed=False)
 
 
 def _hour(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
@@ -88,27 +86,22 @@ def _hour(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
         why = (f"{n:.0f} debits totalling {money(s, prep)} in the last hour, "
                f"{max(n_vs, s_vs):.1f}x the customer's usual hour")
-        margin = max(n_vs if by_count else 0.0, s_vs if by_sum else 0.0) / t.velocity_multiple
     else:
         by_count = n >= t.velocity_fixed_count
         by_sum = n >= 3 and s >= t.velocity_fixed_sum
         why = f"{n:.0f} debits totalling {money(s, prep)} in the last hour"
-        margin = max(n / t.velocity_fixed_count if by_count else 0.0,
-                     s / t.velocity_fixed_sum if by_sum else 0.0)
     if not (by_count or by_sum):
         return None
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
     lo, hi = led.window(ts - HOUR, ts)
-    return _burst(why, [i for i in range(lo, hi) if led.bits[i] & DEBIT], prof, prep,
-                  margin=margin)
+    return _burst(why, [i for i in range(lo, hi) if led.bits[i] & DEBIT], prof, prep)
 
 
 def _burst(why: str, debits: list[int], prof: CustomerProfile, prep: Prepared,
-           informed: bool = True, margin: float = 0.0) -> Hit:
+           informed: bool = True) -> Hit:
     """`informed`: the model reads the pace this burst is measured by (the hour's); a pace it
-    cannot see (the day's) it may not call usual, except the customer's own spending.
-    `margin`: how far past its bar the pace is (Hit.margin)."""
+    cannot see (the day's) it may not call usual, except the customer's own spending."""
     led = prof.ledger
     ids = tuple(led.event_ids[i] for i in debits)
     new = sum(1 for i in debits if led.bits[i] & NEW_CP)
@@ -116,14 +109,13 @@ def _burst(why: str, debits: list[int], prof: CustomerProfile, prep: Prepared,
         # mostly to payees the customer has never paid: how stolen cards and taken-over
         # accounts are emptied; no model may call it the customer's usual
         return hit(prep, "FRAUD-VELOCITY", f"{why}; {new} of them to payees new to the "
-                   "customer", ids, firm=True, margin=margin)
+                   "customer", ids, firm=True)
     known = len(debits) - new
     large = sum(1 for i in debits if led.bits[i] & ABOVE_TYPICAL)
     if 2 * known <= len(debits) or 2 * large >= len(debits):
-        return hit(prep, "FRAUD-VELOCITY", why, ids, firm=not informed, margin=margin)
+        return hit(prep, "FRAUD-VELOCITY", why, ids, firm=not informed)
     # Mostly to payees the customer has paid before (its shops, its usual payees) and at its
     # usual amounts (a stolen card replaying its shops at five times the price is not): the
     # customer's own spending at a faster pace, until the model sees risk in it too.
     return replace(hit(prep, "FRAUD-VELOCITY", f"{why}; {known} of them to payees the "
-                       "customer has paid before", ids, margin=margin),
-                   corroborate=True, familiar=True)
+                       "customer has paid before", ids), corroborate=True, familiar=True)

@@ -53,9 +53,6 @@ class Summary:
     psi: dict[str, float] = field(default_factory=dict)
     # the model's cut-offs configured and in force at the end (the flood rail may raise them)
     model_cutoffs: dict[str, dict[str, float]] = field(default_factory=dict)
-    # per watched typology, what it alone would raise per 1,000 active customer-days and
-    # the margin past its bar it needed to stand alone at the end (0: all stood)
-    rule_rail: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def events_per_second(self) -> float:
@@ -81,7 +78,6 @@ class Summary:
             "daily_alert_rate_per_1000": self.daily,
             "psi": self.psi,
             "model_cutoffs": self.model_cutoffs,
-            "rule_rail": self.rule_rail,
         }
 
 
@@ -231,12 +227,6 @@ class _Run:
         if self.scorer.model is not None:
             summary.model_cutoffs = {"configured": self.cfg.model_cutoffs.model_dump(),
                                      "in_force": self.scorer.cutoffs.model_dump()}
-        watch, budget = self.scorer.rule_watch, self.cfg.alert_budget
-        bars = watch.bars(budget)
-        summary.rule_rail = {code: {"alone_per_1000_customer_days": round(watch.rate(code), 3),
-                                    "ceiling": watch.ceiling(budget),
-                                    "bar": round(bars.get(code, 0.0), 3)}
-                             for code in sorted(self.scorer.rule_watched) if watch.rate(code)}
         summary.daily = _daily_rates(self.day_alerts, self.evaluation.active_days)
         if self.baseline is not None:
             summary.psi = psi_of_counts(self.baseline, self.binned)

@@ -42,13 +42,6 @@ def render_text(s: Summary) -> str:
                      "more than the budget allows on this book; calibrate it):")
         lines.append("    " + ", ".join(f"{t} {cut['configured'][t]:.4g} → "
                                         f"{cut['in_force'][t]:.4g}" for t in cut["in_force"]))
-    held = {code: r for code, r in s.rule_rail.items() if r["bar"]}
-    if held:
-        lines.append("  typologies held by the rules' flood rail (alone, over the ceiling the "
-                     "budget allows; weaker hits kept at low):")
-        lines += [f"    {code}: {r['alone_per_1000_customer_days']:.1f} per 1,000 "
-                  f"customer-days alone, ceiling {r['ceiling']:.1f}; stands alone from "
-                  f"{r['bar']:.2f}x its bar" for code, r in held.items()]
     q = s.quality
     if q:
         lines += [

@@ -90,7 +90,7 @@ class StreamPorts:
             return
         if cfg is not None:
             self.scorer = Scorer(cfg, self.scorer.model, self.scorer.watch,
-                                 self.scorer.network_port, self.scorer.rule_watch)
+                                 self.scorer.network_port)
 
 
 def _drift(scorer: Scorer, matrix: Matrix) -> dict[str, float]:
@@ -448,12 +448,6 @@ def score_batch(event: dict[str, Any], context: Any,
     # raised it (the model alone would flood this book; calibrate it)
     metrics.add_metric(name="ModelCutoffMedium", unit=MetricUnit.NoUnit,
                        value=ports.scorer.cutoffs.medium)
-    # per typology the rules' flood rail watches, the margin past its bar a hit needs to
-    # stand alone (0: all stand; above 0, that typology alone floods this book)
-    bars = ports.scorer.rule_watch.bars(ports.scorer.cfg.alert_budget)
-    for code in sorted(ports.scorer.rule_watched):
-        metrics.add_metric(name=f"RuleRailBar_{code}", unit=MetricUnit.NoUnit,
-                           value=bars.get(code, 0.0))
     if outcome.psi:
         for feature, drift in outcome.psi.items():
             metrics.add_metric(name=f"PSI_{feature}", unit=MetricUnit.NoUnit, value=drift)
