@@ -7,6 +7,9 @@ from __future__ import annotations
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Event
 from riskwarn.core.hits import Hit
+from riskwarn.core.network import MemoryNetwork
+from riskwarn.core.profile import CustomerProfile
+from riskwarn.core.scoring import Scorer
 from tests.builders import txn
 from tests.unit.test_typologies import PLAIN, RULES, card_history, hits
 
@@ -72,3 +75,25 @@ def test_the_receipt_sent_on_in_the_band_is_still_plain_rapid_movement() -> None
     found = _rapid([*_customer(), *_through(36_000, 34_000)])
     assert found is not None and "sent on to other parties within 24 h" in found.reason
     assert "conduit" not in found.reason
+
+
+def test_conduits_in_a_row_are_a_chain_across_customers() -> None:
+    """SRC pays A; A pays a third of it on to B, B three times what it got on to C, C on to
+    D, each within the hour: no pass-through band holds (synthfin draws each hop's sum
+    afresh), but every account was a conduit, and the graph links them."""
+    def t(cid: str, hours: float, amount: float, direction: str, cp: str) -> Event:
+        return txn(hours, amount, customer_id=cid, account_id=f"{cid}-01", method="transfer",
+                   direction=direction, counterparty_id=cp)
+    history = [txn(-24.0 * d, 120, customer_id=c, account_id=f"{c}-01",
+                   counterparty_id="MERCHANT-1") for c in "ABCD" for d in range(40, 0, -1)]
+    chain = [t("A", 1.0, 60_000, "credit", "SRC-01"),
+             t("A", 1.5, 20_000, "debit", "B-01"), t("B", 1.5, 20_000, "credit", "A-01"),
+             t("B", 2.0, 70_000, "debit", "C-01"), t("C", 2.0, 70_000, "credit", "B-01"),
+             t("C", 2.5, 30_000, "debit", "D-01"), t("D", 2.5, 30_000, "credit", "C-01")]
+    net = MemoryNetwork()
+    profiles: dict[str, CustomerProfile] = {}
+    Scorer(RULES, None, network=net).score(history, profiles)
+    scored = Scorer(RULES, None, network=net).score(chain, profiles)
+    chained = {s.event.customer_id for s in scored if "AML-LAYERING-CHAIN" in s.typologies}
+    assert {"B", "C", "D"} <= chained
+    assert all(len(net.accounts[f"{c}-01"].hops) == 1 for c in "ABC")

@@ -2,7 +2,9 @@
 new payers in and sent on (AML-MULE-FAN-IN), one inflow split to many new payees
 (AML-MULE-FAN-OUT), and an account through which large sums pass while almost nothing stays
 (AML-PASS-THROUGH). The passage found here (money in from other parties, most of it sent on
-within hours) is also what the counterparty graph links across customers (core/network.py).
+within hours; or a stranger's receipt and a payment to a stranger within the hour, both far
+beyond the customer's usual: the account used as a conduit) is also what the counterparty
+graph links across customers (core/network.py).
 
 Money to and from the customer's own accounts, and card spending, never count as sent on.
 Counts of distinct payers and payees are exact over the ledger's window: the ledger is the
@@ -12,13 +14,14 @@ has its oldest rows dropped first, so counts can only be under-stated, never inf
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared
-from riskwarn.core.profile import CARD, DAY, DEBIT, HOUR, NEW_CP, OWN, CustomerProfile
+from riskwarn.core.profile import CARD, CASH, DAY, DEBIT, HOUR, NEW_CP, OWN, CustomerProfile
 
 # Card spending at shops is consumption, not money sent on (as for rapid movement): it is
 # left out of every "sent on" and "paid to" below, with the customer's own accounts
@@ -47,12 +50,14 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
             ) -> Passage | None:
     """The passage this debit completes, if it sends on at least the pass share of what
     came in from other parties within the pass window, and not much more than came in (the
-    customer's own accounts do not count on either side)."""
+    customer's own accounts do not count on either side); else the passage of an account
+    used as a conduit, if it is one."""
     t = prep.cfg.thresholds
     if (ev.direction != "debit" or not prep.mules or ev.method == "card"
-            or row["credit_sum_24h"] < t.pass_floor
             or (ev.counterparty_id and ev.counterparty_id in prof.own_accounts)):
         return None
+    if row["credit_sum_24h"] < t.pass_floor:
+        return _through_conduit(prof, ev, row, prep)
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
     lo, hi = led.window(ts - t.pass_window_h * HOUR, ts)
@@ -78,9 +83,67 @@ def passage(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepa
             if led.counterparties[i]:
                 payers[led.counterparties[i]] = None
     if inflow < t.pass_floor or not t.pass_share * inflow <= out <= t.pass_max_out * inflow:
-        return None
+        return _through_conduit(prof, ev, row, prep)
     return Passage(ts, inflow, out, tuple(payers)[:MAX_PARTIES], ev.counterparty_id or "",
                    first_in, tuple(ids), tuple(inflows[-MAX_PARTIES:]))
+
+
+def conduit_receipt(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepared
+                    ) -> tuple[int, float] | None:
+    """The account used as a conduit (AML-RAPID-MOVEMENT, typologies_flow.conduit): this
+    transfer, to a payee new to the customer, and within `conduit_window_h` before it a
+    receipt from a payer new to it (not cash, not its own account), each at least
+    `conduit_floor` and `conduit_multiple` × the customer's largest typical amount of any
+    kind, the two within `conduit_ratio` of each other either way. The typical leaves the
+    two out (the receipt would raise the typical receipt it is measured against; a first
+    transfer out would be its own kind's typical). Returns the receipt's ledger row and the
+    typical, or None."""
+    t = prep.cfg.thresholds
+    amount = row["amount"]
+    if (not prep.cfg.customer_baselines or not row["counterparty_new"]
+            or ev.method in ("card", "cash") or amount < t.conduit_floor
+            or row["customer_txns"] < t.baseline_min_txns):
+        return None
+    spend = max(_typical(prof.card_stats),
+                _typical(prof.debit_stats, math.log(amount)) if row["history_txns"] else 0.0)
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - t.conduit_window_h * HOUR, ts)
+    for i in range(hi - 1, lo - 1, -1):
+        came = led.amounts[i]
+        if (led.bits[i] & DEBIT or not led.bits[i] & NEW_CP or led.bits[i] & (OWN | CASH)
+                or not amount / t.conduit_ratio <= came <= amount * t.conduit_ratio):
+            continue
+        typical = max(spend, _typical(prof.credit_stats, math.log(came)))
+        least = max(t.conduit_floor, t.conduit_multiple * typical)
+        if typical and came >= least and amount >= least:
+            return i, typical
+    return None
+
+
+def _typical(stats: list[float], without: float | None = None) -> float:
+    """A kind's typical amount (the exponent of its decayed mean log amount); `without`: the
+    log of one amount it holds, taken back out (0 when nothing else is left)."""
+    weight, mean, n = stats[0], stats[1], stats[4]
+    if without is None:
+        return math.exp(mean) if n else 0.0
+    if n <= 1 or weight <= 1.0:
+        return 0.0
+    return math.exp((mean * weight - without) / (weight - 1.0))
+
+
+def _through_conduit(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepared
+                     ) -> Passage | None:
+    """The passage of an account used as a conduit: the stranger's receipt and this payment
+    (a hop the counterparty graph links like any other)."""
+    found = conduit_receipt(prof, ev, row, prep)
+    if found is None:
+        return None
+    led, i = prof.ledger, found[0]
+    payer = led.counterparties[i]
+    return Passage(ev.occurred_at.timestamp(), led.amounts[i], row["amount"],
+                   (payer,) if payer else (), ev.counterparty_id or "", led.ts[i],
+                   (led.event_ids[i], ev.event_id), ((payer, led.amounts[i], led.ts[i]),))
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,15 @@ from dataclasses import replace
 from riskwarn.core.config import TypologyThresholds
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared, typical_amount
+from riskwarn.core.features import Prepared
 from riskwarn.core.hits import Hit, hit
+from riskwarn.core.mule import conduit_receipt
 from riskwarn.core.mule import money_text as money
 from riskwarn.core.profile import (
     CASH,
     DAY,
     DEBIT,
     HOUR,
-    NEW_CP,
     OWN,
     TAU,
     CustomerProfile,
@@ -65,46 +65,27 @@ def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 
 def conduit(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
             prep: Prepared) -> Hit | None:
-    """The account used as a conduit: money from a payer new to the customer, far beyond
-    anything it usually receives or pays, and within the hour a payment as far beyond its
-    usual to a payee new to it. The two sums need not match (a mule keeps a cut, adds
-    money it was sent before, or pays on what another payer sent), so the sum sent on is
-    not what tells; the pair is: a stranger's money that is not the customer's scale, and
-    a stranger paid at that scale straight after. A customer who receives a large sum and
-    spends it on a purchase pays a payee it knows, or later, or in the band the rule above
-    already weighs; a customer whose receipts and payments are all large is not unusual at
-    that scale (its typical amount is)."""
-    t = prep.cfg.thresholds
-    amount = row["amount"]
-    if not row["counterparty_new"] or ev.method in ("card", "cash") or amount < t.conduit_floor:
+    """The account used as a conduit (mule.conduit_receipt): money from a payer new to the
+    customer, far beyond anything it usually receives or pays, and within the hour a payment
+    as far beyond its usual to a payee new to it. The two sums need not match (a mule keeps a
+    cut, adds money it was sent before, or pays on what another payer sent), so the sum sent
+    on is not what tells; the pair is: a stranger's money that is not the customer's scale,
+    and a stranger paid at that scale straight after. A customer who receives a large sum
+    and spends it on a purchase pays a payee it knows, or later, or in the band the rule
+    above already weighs; a customer whose receipts and payments are all large is not
+    unusual at that scale (its typical amount is)."""
+    found = conduit_receipt(prof, ev, row, prep)
+    if found is None:
         return None
-    # its largest typical amount of any kind (this payment left out if it is the first of
-    # its kind; the receipt is in the credits' typical, which only raises the bar)
-    typical = typical_amount(prof, ev if not row["history_txns"] else None)
-    if not typical or row["customer_txns"] < t.baseline_min_txns:
-        return None  # no usual to be far beyond
-    least = max(t.conduit_floor, t.conduit_multiple * typical)
-    if amount < least:
-        return None
+    i, typical = found
     led = prof.ledger
-    ts = ev.occurred_at.timestamp()
-    lo, hi = led.window(ts - t.conduit_window_h * HOUR, ts)
-    found = -1
-    for i in range(hi - 1, lo - 1, -1):
-        bits = led.bits[i]
-        if (not bits & DEBIT and bits & NEW_CP and not bits & (OWN | CASH)
-                and led.amounts[i] >= least
-                and amount / t.conduit_ratio <= led.amounts[i] <= amount * t.conduit_ratio):
-            found = i
-            break
-    if found < 0:
-        return None
-    came, minutes = led.amounts[found], (ts - led.ts[found]) / 60.0
-    reason = (f"{money(came, prep)} from {led.counterparties[found] or 'a payer'}, new to the "
+    amount = row["amount"]
+    came, minutes = led.amounts[i], (ev.occurred_at.timestamp() - led.ts[i]) / 60.0
+    reason = (f"{money(came, prep)} from {led.counterparties[i] or 'a payer'}, new to the "
               f"customer and {came / typical:.0f}x its typical amount, then "
               f"{money(amount, prep)} to {ev.counterparty_id}, a payee new to it, "
               f"{minutes:.0f} min later: the account used as a conduit")
-    return hit(prep, "AML-RAPID-MOVEMENT", reason, (led.event_ids[found], ev.event_id),
+    return hit(prep, "AML-RAPID-MOVEMENT", reason, (led.event_ids[i], ev.event_id),
                score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
                          prep.cfg.tiers.high - 1), tempered=True)
 
