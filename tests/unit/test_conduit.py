@@ -96,4 +96,8 @@ def test_conduits_in_a_row_are_a_chain_across_customers() -> None:
     scored = Scorer(RULES, None, network=net).score(chain, profiles)
     chained = {s.event.customer_id for s in scored if "AML-LAYERING-CHAIN" in s.typologies}
     assert {"B", "C", "D"} <= chained
+    (c_out,) = [s for s in scored if s.event.customer_id == "C"
+                and s.event.direction == "debit"]
+    assert any("3 accounts in a row within 1.5 h" in r and "60,000 CNY in at A-01" in r
+               for r in c_out.reasons)
     assert all(len(net.accounts[f"{c}-01"].hops) == 1 for c in "ABC")

@@ -124,6 +124,8 @@ def test_a_chain_across_customers_in_one_batch_is_found_whatever_their_order() -
     assert c_out.tier == "high"
     assert any("3 accounts in a row" in r and "A-01 -> B-01 -> C-01 -> D-01" in r
                for r in c_out.reasons)
+    # measured from where the chain began: A's inflow, 1.5 h before C sent it on
+    assert any("within 1.5 h" in r and "60,000 CNY in at A-01" in r for r in c_out.reasons)
     # the evidence spans the chain's customers (an investigator follows the money): A's
     # inflow and payment to B, B's payment to C, C's own
     assert {chain[0].event_id, chain[1].event_id, chain[3].event_id,
@@ -162,8 +164,11 @@ def test_the_fixed_rules_baseline_has_no_network_and_no_mule_typologies() -> Non
 
 def test_hops_survive_their_stored_form() -> None:
     hop = Hop("B-01", "B", 10.0, 5.0, 57_000.0, 55_000.0, ("A-01",), "C-01", 2,
-              ("A-01", "B-01"), ("e1", "e2"))
+              ("A-01", "B-01"), ("e1", "e2"), start=2.0, start_in=60_000.0)
     assert Hop.from_json(hop.to_json()) == hop
+    # a hop stored before the chain's start was kept: it began where it began itself
+    old = {k: v for k, v in hop.to_json().items() if k not in ("s", "n")}
+    assert Hop.from_json(old).began == (5.0, 57_000.0)
     flows = AccountFlows("B-01")
     assert flows.add(hop, 3600.0) and not flows.add(hop, 3600.0)
     assert flows.paid("C-01", 20.0, 3600.0) == hop

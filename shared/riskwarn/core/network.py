@@ -61,12 +61,21 @@ class Hop:
     path: tuple[str, ...]  # the accounts of the chain so far, oldest first, this one last
     event_ids: tuple[str, ...]  # this hop's and the hops' before it (bounded)
     edges: tuple[Edge, ...] = ()  # the chain's money moves so far (bounded)
+    # where the chain began: when money first came in at its first account, and how much
+    # (a first hop's own first_in and inflow; 0: as this hop's, in a form stored before)
+    start: float = 0.0
+    start_in: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         return {"a": self.account, "c": self.customer_id, "t": self.ts, "f": self.first_in,
                 "i": self.inflow, "o": self.out, "p": list(self.payers), "q": self.payee,
                 "h": self.hops, "w": list(self.path), "e": list(self.event_ids),
-                "g": [list(e) for e in self.edges]}
+                "g": [list(e) for e in self.edges], "s": self.start, "n": self.start_in}
+
+    @property
+    def began(self) -> tuple[float, float]:
+        """When money first came in at the chain's first account, and how much."""
+        return (self.start or self.first_in, self.start_in or self.inflow)
 
     @classmethod
     def from_json(cls, d: Mapping[str, object]) -> Hop:
@@ -75,7 +84,8 @@ class Hop:
         return cls(str(d["a"]), str(d["c"]), float(d["t"]), float(d["f"]),  # type: ignore[arg-type]
                    float(d["i"]), float(d["o"]),  # type: ignore[arg-type]
                    tuple(d["p"]), str(d["q"]), int(d["h"]),  # type: ignore[arg-type,call-overload]
-                   tuple(d["w"]), tuple(d["e"]), edges)  # type: ignore[arg-type]
+                   tuple(d["w"]), tuple(d["e"]), edges,  # type: ignore[arg-type]
+                   float(d.get("s") or 0.0), float(d.get("n") or 0.0))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,12 +268,12 @@ def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
                       found.out, found.payers, found.payee, before.hops + 1,
                       (*before.path[-(MAX_PARTIES - 1):], ev.account_id),
                       (*before.event_ids, *found.event_ids)[-MAX_EVIDENCE:],
-                      (*before.edges, onward)[-MAX_EDGES:])
+                      (*before.edges, onward)[-MAX_EDGES:], *before.began)
         flows = state.get(ev.account_id) or AccountFlows(ev.account_id)
         if flows.add(hop, window * 2):
             state[ev.account_id] = changed[ev.account_id] = flows
         if before is not None and hop.hops >= t.chain_min_hops:
-            findings.append(Finding(i, CHAIN, None, _chain_reason(hop, before, prep),
+            findings.append(Finding(i, CHAIN, None, _chain_reason(hop, prep),
                                     hop.event_ids, edges=hop.edges))
     return findings
 
@@ -364,8 +374,11 @@ def linked(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Pre
     return findings
 
 
-def _chain_reason(hop: Hop, before: Hop, prep: Prepared) -> str:
+def _chain_reason(hop: Hop, prep: Prepared) -> str:
+    """From where the chain began: its first account's inflow, and the time since it came."""
+    began, came = hop.began
+    first = hop.path[0] if len(hop.path) >= hop.hops else "its first account"  # path bounded
     return (f"money passed through {hop.hops} accounts in a row within "
-            f"{_span(hop.ts - before.first_in)}: {' -> '.join(hop.path)} -> {hop.payee or '?'}"
-            f"; {money_text(before.inflow, prep)} in at {before.account}, "
+            f"{_span(hop.ts - began)}: {' -> '.join(hop.path)} -> {hop.payee or '?'}"
+            f"; {money_text(came, prep)} in at {first}, "
             f"{money_text(hop.out, prep)} sent on from this account")
