@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared
+from riskwarn.core.features import Prepared, _median
 from riskwarn.core.profile import CARD, CASH, DAY, DEBIT, HOUR, NEW_CP, OWN, CustomerProfile
 
 # Card spending at shops is consumption, not money sent on (as for rapid movement): it is
@@ -104,8 +104,9 @@ def conduit_receipt(prof: CustomerProfile, ev: Transaction, row: FeatureRow, pre
             or ev.method in ("card", "cash") or amount < t.conduit_floor
             or row["customer_txns"] < t.baseline_min_txns):
         return None
-    spend = max(_typical(prof.card_stats),
-                _typical(prof.debit_stats, math.log(amount)) if row["history_txns"] else 0.0)
+    spend = max(_median(prof.card_stats),
+                _typical_without(prof.debit_stats, math.log(amount))
+                if row["history_txns"] else 0.0)
     led = prof.ledger
     ts = ev.occurred_at.timestamp()
     lo, hi = led.window(ts - t.conduit_window_h * HOUR, ts)
@@ -114,22 +115,20 @@ def conduit_receipt(prof: CustomerProfile, ev: Transaction, row: FeatureRow, pre
         if (led.bits[i] & DEBIT or not led.bits[i] & NEW_CP or led.bits[i] & (OWN | CASH)
                 or not amount / t.conduit_ratio <= came <= amount * t.conduit_ratio):
             continue
-        typical = max(spend, _typical(prof.credit_stats, math.log(came)))
+        typical = max(spend, _typical_without(prof.credit_stats, math.log(came)))
         least = max(t.conduit_floor, t.conduit_multiple * typical)
         if typical and came >= least and amount >= least:
             return i, typical
     return None
 
 
-def _typical(stats: list[float], without: float | None = None) -> float:
-    """A kind's typical amount (the exponent of its decayed mean log amount); `without`: the
-    log of one amount it holds, taken back out (0 when nothing else is left)."""
+def _typical_without(stats: list[float], log_amount: float) -> float:
+    """A kind's typical amount (features._median: the exponent of its decayed mean log
+    amount) with one amount it holds taken back out (0 when nothing else is left)."""
     weight, mean, n = stats[0], stats[1], stats[4]
-    if without is None:
-        return math.exp(mean) if n else 0.0
     if n <= 1 or weight <= 1.0:
         return 0.0
-    return math.exp((mean * weight - without) / (weight - 1.0))
+    return math.exp((mean * weight - log_amount) / (weight - 1.0))
 
 
 def _through_conduit(prof: CustomerProfile, ev: Transaction, row: FeatureRow, prep: Prepared

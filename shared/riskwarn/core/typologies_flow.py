@@ -1,9 +1,9 @@
 """AML-RAPID-MOVEMENT: money received and sent on to other parties within hours (FATF:
 funds passed through an account; the PBOC's 快进快出), and when that flow is familiar to
 the customer — from and to parties it has dealt with, or its own usual cash takings — a
-tier lower, where a confident model may lower it again. And the
-account used as a conduit (`conduit`): a stranger's money far beyond the customer's usual,
-and within the hour a stranger paid as much beyond it.
+tier lower, where a confident model may lower it again. And the account used as a conduit
+(`conduit`): a stranger's money far beyond the customer's usual, and within the hour a
+stranger paid as much beyond it.
 """
 
 from __future__ import annotations
@@ -18,16 +18,7 @@ from riskwarn.core.features import Prepared
 from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import conduit_receipt
 from riskwarn.core.mule import money_text as money
-from riskwarn.core.profile import (
-    CASH,
-    DAY,
-    DEBIT,
-    HOUR,
-    OWN,
-    TAU,
-    CustomerProfile,
-    decayed,
-)
+from riskwarn.core.profile import CASH, DAY, DEBIT, HOUR, OWN, TAU, CustomerProfile, decayed
 
 
 def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,

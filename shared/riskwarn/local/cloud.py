@@ -210,10 +210,9 @@ class Cloud:
         return cloud
 
     def answers(self) -> bool:
-        for port in {self.port, self.tables_port or self.port}:
+        for endpoint in {f"http://127.0.0.1:{self.port}", self.tables_endpoint}:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/",
-                                            timeout=5) as resp:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=5) as resp:
                     resp.read()
             except OSError:
                 return False

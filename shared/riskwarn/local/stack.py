@@ -245,9 +245,13 @@ class LocalStack:
         from riskwarn import aws
 
         # the tables directly in their own process (the emulator would pass them on)
-        endpoint = (self.cloud.tables_endpoint if service == "dynamodb" and self.cloud
-                    else self.endpoint)
+        endpoint = self.tables_endpoint if service == "dynamodb" else self.endpoint
         return aws.any_client(service, endpoint, self.cfg.region)
+
+    @property
+    def tables_endpoint(self) -> str:
+        """Where the tables (DynamoDB) answer: their own process's endpoint."""
+        return self.cloud.tables_endpoint if self.cloud else self.endpoint
 
     @property
     def checkpoints_table(self) -> str:
@@ -276,8 +280,7 @@ class LocalStack:
         env = p.function_env("ScoreFunction")
         env.update(self.cfg.timing)
         env.update({"RISKWARN_ENDPOINT_URL": self.endpoint,
-                    "RISKWARN_DYNAMODB_ENDPOINT_URL": self.cloud.tables_endpoint
-                    if self.cloud else self.endpoint,
+                    "RISKWARN_DYNAMODB_ENDPOINT_URL": self.tables_endpoint,
                     "RISKWARN_MODEL_PATH": str(DEFAULT_MODEL_PATH),
                     # RISKWARN_LOCAL_LOG_LEVEL=INFO: the log lines production writes
                     "POWERTOOLS_LOG_LEVEL": os.environ.get("RISKWARN_LOCAL_LOG_LEVEL",
