@@ -39,12 +39,13 @@ def test_ordinary_event_raises_nothing() -> None:
 
 
 @pytest.mark.parametrize(("risk", "tier", "points"), [
-    (0.49, None, 0), (0.50, "low", 300), (0.725, "low", 450), (0.80, "medium", 500),
+    (0.49, None, 0), (0.50, "low", 300), (0.67, "low", 400), (0.80, "low", 476),
+    (0.84, "medium", 500),
     (0.95, "high", 700), (1.0, "high", 849),
 ])
 def test_model_alone_maps_through_the_cutoffs(risk: float, tier: str | None,
                                               points: int) -> None:
-    # the shipped cut-offs (0.5, 0.8, 0.95) put P(episode) on the tier scale, interpolated
+    # the shipped cut-offs (0.5, 0.84, 0.95) put P(episode) on the tier scale, interpolated
     found = score([*KNOWN, txn(0, 123)], FakeModel({123.0: risk}))
     assert (found[0].tier if found else None) == tier
     if found:

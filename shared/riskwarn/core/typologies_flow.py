@@ -84,8 +84,11 @@ def conduit(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
 def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
                    prep: Prepared) -> str:
     """How the money passing through is familiar to the customer ("" when it is not).
-    Paid on to payees it has paid before, from parties it knows or in cash: a shop paying
-    its usual suppliers from its takings, an investor moving a redemption to its broker.
+    Paid on to payees it has paid before, from whoever: a shop paying its usual suppliers
+    from its takings, an investor moving a redemption to its broker, relatives pooling money
+    the customer pays on to its landlord or school. Layering sends money where the account
+    has never sent any (the next hop, the one who recruited the mule); paying the
+    customer's own standing obligations is not passing money on.
     To a new payee, only money from parties it knows or cash at the customer's usual scale:
     family pooling for a purchase, a business paid by its regular clients paying a new
     supplier, a shop paying its family from the takings it banks every day — not cash the
@@ -101,6 +104,8 @@ def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float
     went_new = row["new_cp_debit_sum_24h"] / out if out else 0.0
     if came_new < new_share and went_new < new_share:
         return ", from and to parties the customer has dealt with before"
+    if went_new < new_share:
+        return ", sent on to payees the customer has paid before"
     led = prof.ledger
     lo, hi = led.window(ts - 3 * DAY, ts)
     cash = [i for i in range(lo, hi) if led.bits[i] & CASH and not led.bits[i] & DEBIT]
