@@ -344,6 +344,25 @@ def test_the_scorer_marks_a_lowered_familiar_flow_as_routine() -> None:
     assert set(s.routine) == {"AML-RAPID-MOVEMENT", "AML-PASS-THROUGH"}
 
 
+def test_a_familiar_flow_needs_the_models_support() -> None:
+    """The customer's own flow (a redemption moved to its broker, as every month) stands at
+    medium only when the model sees some risk in it; a model that sees none, though not sure
+    it is usual, holds it at low. Without a model it stands."""
+    events = investor()
+    last = events[-1].event_id
+
+    def at(risk: float) -> Scored:
+        return next(x for x in score(events, FakeModel({122_174.0: risk}))
+                    if x.event.event_id == last)
+
+    assert at(0.3).tier == "low" and "AML-RAPID-MOVEMENT" in at(0.3).lowered
+    assert at(0.3).reasons[0].endswith("(lowered to low: the model sees no risk in it)")
+    assert at(0.6).tier == "medium" and not at(0.6).lowered
+    (alone,) = [x for x in Scorer(ScoringConfig(use_model=False), None).score(events, {})
+                if x.event.event_id == last]
+    assert alone.tier == "medium"
+
+
 def test_the_scorer_says_what_it_lowered_and_what_the_rules_alone_gave() -> None:
     model = FakeModel({20_000.0: 0.01})  # a confident model: usual
     history = [txn(-24.0 * (30 - i), 800, counterparty_id=f"M{i % 4}") for i in range(30)]
@@ -412,3 +431,34 @@ def test_a_burst_at_the_customers_own_shops_needs_the_models_support() -> None:
     burst = next(x for x in score(replayed, FakeModel({5200.0: 0.2}))
                  if "FRAUD-VELOCITY" in x.typologies)
     assert burst.tier in ("medium", "high") and "FRAUD-VELOCITY" not in burst.lowered
+
+
+def test_a_large_payment_made_with_the_customers_own_savings_needs_the_models_support() -> None:
+    """Savings moved in hours before a tuition fee or a car, or the fee paid at a branch
+    counter: the customer's own payment. The unusual amount stands at medium when the model
+    sees some risk in the event (a takeover sweeping the savings from a new phone); a model
+    that sees none holds it at low. Money from somebody else, or no savings moved in at
+    all, shows nothing: the hit stands."""
+    paid = [txn(-24.0 * (12 - i), 1_000, method="transfer", counterparty_id=f"P{i % 3}")
+            for i in range(12)]
+    savings = txn(-30, 10, direction="credit", method="transfer", account_id="A1-02",
+                  counterparty_id="INTEREST")
+    fee = txn(0, 55_000, method="transfer", counterparty_id="SCHOOL-1")
+
+    def paying(source: str, risk: float = 0.3) -> Scored:  # not calm: no risk, nor sure
+        moved = txn(-8, 60_000, direction="credit", method="transfer", counterparty_id=source)
+        return score([*paid, savings, moved, fee], FakeModel({55_000.0: risk}))[-1]
+
+    planned = paying("A1-02")
+    assert planned.tier == "low" and planned.typologies[0] == "FRAUD-UNUSUAL-AMOUNT"
+    assert "paid with 60,000 CNY the customer moved in from its own accounts within 72 h " \
+           "(lowered to low: the model sees no risk in it)" in planned.reasons[0]
+    assert paying("A1-02", risk=0.6).tier == "medium"
+    stranger = paying("STRANGER-1")  # (and a rapid movement of its own)
+    assert stranger.tier == "high" and not stranger.lowered
+    assert not any("moved in from its own" in r for r in stranger.reasons)
+    assert score([*paid, savings, fee], FakeModel({55_000.0: 0.3}))[-1].tier == "medium"
+    # in person at a branch, where staff know who pays: the same
+    counter = txn(0, 55_000, method="transfer", counterparty_id="SCHOOL-1", channel="branch")
+    (held,) = score([*paid, savings, counter], FakeModel({55_000.0: 0.3}))
+    assert held.tier == "low" and ", made in person at a branch (lowered to low" in held.reasons[0]

@@ -219,6 +219,20 @@ def test_velocity_against_the_customers_own_hour() -> None:
     assert "FRAUD-VELOCITY" not in codes([*card_history(), *burst[:4]])
 
 
+def test_velocity_counts_payments_not_money_moved_to_the_customers_own_accounts() -> None:
+    savings = txn(-30, 10, direction="credit", method="transfer", account_id="A1-02",
+                  counterparty_id="INTEREST")
+    home = [*card_history(), savings]
+    to_own = txn(0.05, 50_000, method="transfer", counterparty_id="A1-02")
+    two = [txn(0.1 * i, 2_000, counterparty_id=f"V{i}") for i in (1, 2)]
+    assert "FRAUD-VELOCITY" not in codes([*home, to_own, *two])
+    assert "FRAUD-VELOCITY" in codes([*home, to_own, *two], PLAIN)
+    three = [*two, txn(0.3, 2_000, counterparty_id="V3")]
+    (burst,) = [h for h in hits([*home, to_own, *three]) if h.code == "FRAUD-VELOCITY"]
+    assert burst.reason.startswith("3 debits totalling 6,000 CNY in the last hour")
+    assert to_own.event_id not in burst.evidence
+
+
 def test_unusual_amount_boundary_and_floor() -> None:
     new = {"counterparty_id": "NEW-1"}
     assert "FRAUD-UNUSUAL-AMOUNT" in codes([*card_history(), txn(0, 10_000, **new)])
@@ -376,15 +390,22 @@ def test_new_phone_at_home_is_held_at_low_but_plain_rules_alert() -> None:
     assert plain.score >= PLAIN.tiers.medium
 
 
-def _drain(amount: float, to: str = "Z1") -> list[Event]:
+def _drain(amount: float, to: str = "Z1", channel: str = "mobile") -> list[Event]:
     return [txn(-200, 50, method="transfer", counterparty_id="KNOWN"), *_takeover(1)[1:],
-            txn(3, amount, method="transfer", counterparty_id=to)]
+            txn(3, amount, method="transfer", counterparty_id=to, channel=channel)]
 
 
 def test_drain_boundary() -> None:
     assert "ATO-DRAIN" in codes(_drain(10_000))
     assert "ATO-DRAIN" not in codes(_drain(9_999))
     assert "ATO-DRAIN" not in codes(_drain(20_000, to="KNOWN"))
+
+
+def test_a_payment_made_at_a_branch_counter_is_no_takeovers_drain() -> None:
+    """A takeover drains the account with the credentials it took; at the counter staff know
+    who pays. The plain rules keep it."""
+    assert "ATO-DRAIN" not in codes(_drain(20_000, channel="branch"))
+    assert "ATO-DRAIN" in codes(_drain(20_000, channel="branch"), PLAIN)
 
 
 @pytest.mark.parametrize(("dpd", "score"), [(29, None), (30, 560), (89, 560), (90, 760)])

@@ -159,8 +159,8 @@ class TypologyThresholds(_Frozen):
     # money from parties the customer has dealt with before, or sent on to payees it has
     # paid before (under this share new): a business paid by its clients paying suppliers,
     # a family pooling for a purchase or paid on to the landlord, an investor moving a
-    # redemption to the broker; the hit stands a tier lower (medium) and a confident model
-    # may lower it to low
+    # redemption to the broker; the hit stands a tier lower (medium), and at low when the
+    # model sees no risk in it
     rapid_new_share: float = 0.25
     # Cash paid in counts as money from a known party only at the customer's usual scale: a
     # shop banking its takings every day (cash on at least `cash_usual_days` days, decayed
@@ -193,6 +193,10 @@ class TypologyThresholds(_Frozen):
     unusual_fixed_amount: float = 30_000.0
     unusual_known_payee_factor: float = 3.0  # the multiple, ×3, to a payee paid before
     unusual_p95_multiple: float = 2.0  # and at least this many times the customer's p95
+    # paid with money the customer moved in from its own accounts within 72 h (at least this
+    # share of the amount): a planned payment (tuition, a car), standing only with the
+    # model's support; a takeover's sweep of the savings is ATO-DRAIN's and the model's
+    unusual_own_funded_share: float = Field(default=0.5, gt=0)
     # and this many times the largest of its kind the customer has paid recently (decayed:
     # a month-old largest counts half), so a rare but recurring large payment is its own
     unusual_largest_multiple: float = 2.5

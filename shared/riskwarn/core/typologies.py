@@ -12,7 +12,7 @@ from dataclasses import replace
 from riskwarn.core.cycles import closes_latest, refunds
 from riskwarn.core.events import Event, Login, ProfileChange, Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared, baseline_ready, typical_amount
+from riskwarn.core.features import Prepared
 from riskwarn.core.hits import CATEGORY, TYPOLOGIES, Hit, hit
 from riskwarn.core.mule import (
     MuleFinding,
@@ -36,6 +36,7 @@ from riskwarn.core.profile import (
     CustomerProfile,
 )
 from riskwarn.core.typologies_access import credential_change, delinquency, login_burst
+from riskwarn.core.typologies_amount import unusual_amount
 from riskwarn.core.typologies_flow import rapid_movement
 from riskwarn.core.typologies_payees import new_payee_split
 from riskwarn.core.typologies_velocity import velocity
@@ -94,7 +95,7 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
     out.append(velocity(row, ev, prof, prep))
     unusual = None
     if row["amount"] >= min(t.unusual_floor, t.unusual_fixed_amount):
-        out.append(unusual := _unusual_amount(row, ev, prof, prep))
+        out.append(unusual := unusual_amount(row, ev, prof, prep))
     if (unusual is None and row["counterparty_new"] and ev.method not in ("card", "cash")
             and row["new_cp_debit_sum_24h"] >= t.split_floor):  # transfers to new payees
         out.append(new_payee_split(row, ev, prof, prep))
@@ -151,7 +152,8 @@ def _mule_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: Pr
     first = hits[0]
     if restated and first is not None:  # the pass-through's hit, first of the findings
         hits[0] = replace(first, score=min(first.score, prep.cfg.tiers.high - 1),
-                          restates="AML-RAPID-MOVEMENT", reason=first.reason + (
+                          restates="AML-RAPID-MOVEMENT", corroborate=True,
+                          reason=first.reason + (
                               "; the same flow as the rapid movement, familiar to the "
                               "customer"))
     return hits
@@ -277,53 +279,6 @@ def _dormant(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     return hit(prep, "AML-DORMANT-REACTIVATION", why, (ev.event_id,))
 
 
-def _unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
-                    prep: Prepared) -> Hit | None:
-    if ev.direction != "debit":
-        return None
-    if prep.cfg.customer_baselines and ev.counterparty_id in prof.own_accounts:
-        return None  # savings moved to the current account: the money stays the customer's
-    t = prep.cfg.thresholds
-    amount = row["amount"]
-    # At a merchant category the card schemes list as high risk (quasi-cash, money
-    # transfer, gambling) an unusual amount counts at half the multiple; the category
-    # alone never fires anything.
-    listed = bool(row["listed_mcc"])
-    multiple = t.unusual_multiple * (0.5 if listed else 1.0)
-    # A payee the customer has paid before is part of its own behaviour (a supplier, the
-    # landlord, payroll): there the amount must stand out by far more.
-    known = bool(ev.counterparty_id) and not row["counterparty_new"]
-    if known:
-        multiple *= t.unusual_known_payee_factor
-    if baseline_ready(row, prep):
-        # many times the typical amount, and beyond the customer's own spread (p95):
-        # a customer whose amounts range widely is not unusual at its own top end
-        # nor at an amount it has paid before (a rare but recurring large payment)
-        largest = row["amount_vs_largest"]
-        if (amount < t.unusual_floor or row["amount_vs_median"] < multiple
-                or row["amount_vs_p95"] < t.unusual_p95_multiple
-                or 0 < largest < t.unusual_largest_multiple):
-            return None
-        why = (f"amount {row['amount_vs_median']:.1f}x the customer's 90-day median "
-               f"({money(amount, prep)})" + (
-                   f", {largest:.1f}x the largest it has paid recently" if largest else "") + (
-                   f" at a high-risk merchant category ({ev.merchant_category})"
-                   if listed else "") + (" to a payee paid before" if known else ""))
-    else:
-        if amount < t.unusual_fixed_amount:
-            return None
-        why = f"a single debit of {money(amount, prep)}"
-        if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
-            # no history of this kind, but a customer we know: compare with its largest
-            # typical amount of any kind (a salary, a usual transfer)
-            typical = typical_amount(prof, ev if not row["history_txns"] else None)
-            if typical and amount < multiple * typical:
-                return None
-            why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
-                typical) else ""
-    return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
-
-
 def _refund_abuse(ev: Transaction, prof: CustomerProfile, prep: Prepared) -> Hit | None:
     """Card purchases refunded by the same merchant within hours, again and again: goods
     bought and returned in a cycle (refund abuse; money laundered through refunds to the
@@ -385,8 +340,10 @@ def _drain(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         return None
     if prep.cfg.customer_baselines:
         # A takeover: access from a new device or country, a credential change, then
-        # transfers (several small ones count together) to payees never paid before.
-        if ev.method == "card" or row["hours_since_new_access"] > 2 * t.credential_window_h:
+        # transfers (several small ones count together) to payees never paid before; made
+        # with the taken credentials, so not at a branch counter, where staff know who pays.
+        if (ev.method == "card" or ev.channel == "branch"
+                or row["hours_since_new_access"] > 2 * t.credential_window_h):
             return None
         amount = row["new_cp_debit_sum_24h"]
     else:

@@ -1,7 +1,7 @@
 """AML-RAPID-MOVEMENT: money received and sent on to other parties within hours (FATF:
 funds passed through an account; the PBOC's 快进快出), and when that flow is familiar to
 the customer — from and to parties it has dealt with, or its own usual cash takings — a
-tier lower, where a confident model may lower it again. And the account used as a conduit
+tier lower, where it stands only when the model sees some risk in it. And the account used as a conduit
 (`conduit`): a stranger's money far beyond the customer's usual, and within the hour a
 stranger paid as much beyond it.
 """
@@ -50,7 +50,8 @@ def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if familiar:
         return replace(hit(prep, "AML-RAPID-MOVEMENT", reason + familiar, ids,
                            score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
-                                     prep.cfg.tiers.high - 1), tempered=True), familiar=True)
+                                     prep.cfg.tiers.high - 1), tempered=True),
+                       familiar=True, corroborate=True)
     return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
 
 

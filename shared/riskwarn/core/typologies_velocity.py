@@ -25,6 +25,7 @@ from riskwarn.core.profile import (
     DEBIT,
     HOUR,
     NEW_CP,
+    OWN,
     WEEK,
     CustomerProfile,
 )
@@ -80,8 +81,21 @@ def _hour(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
           prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
     n, s = row["debit_count_1h"], row["debit_sum_1h"]
+    led = prof.ledger
+    ts = ev.occurred_at.timestamp()
+    lo, hi = led.window(ts - HOUR, ts)
+    debits = [i for i in range(lo, hi) if led.bits[i] & DEBIT]
+    if prep.cfg.customer_baselines:
+        # money moved to the customer's own accounts is no payment: not part of a pace
+        paid = [i for i in debits if not led.bits[i] & OWN]
+        if len(paid) < len(debits):
+            if len(paid) < 3:
+                return None
+            n, s, debits = float(len(paid)), sum(led.amounts[i] for i in paid), paid
     if baseline_ready(row, prep):
-        n_vs, s_vs = row["debit_count_1h_vs_usual"], row["debit_sum_1h_vs_usual"]
+        # against the customer's usual hour, for the payments alone
+        n_vs = row["debit_count_1h_vs_usual"] * n / max(row["debit_count_1h"], 1.0)
+        s_vs = row["debit_sum_1h_vs_usual"] * min(s / max(row["debit_sum_1h"], 1e-9), 1.0)
         by_count = n >= t.velocity_min_count and n_vs >= t.velocity_multiple
         by_sum = n >= 3 and s >= t.velocity_min_sum and s_vs >= t.velocity_multiple
         why = (f"{n:.0f} debits totalling {money(s, prep)} in the last hour, "
@@ -92,10 +106,7 @@ def _hour(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
         why = f"{n:.0f} debits totalling {money(s, prep)} in the last hour"
     if not (by_count or by_sum):
         return None
-    led = prof.ledger
-    ts = ev.occurred_at.timestamp()
-    lo, hi = led.window(ts - HOUR, ts)
-    return _burst(why, [i for i in range(lo, hi) if led.bits[i] & DEBIT], prof, prep)
+    return _burst(why, debits, prof, prep)
 
 
 def _burst(why: str, debits: list[int], prof: CustomerProfile, prep: Prepared,
