@@ -1,9 +1,9 @@
 """AML-RAPID-MOVEMENT: money received and sent on to other parties within hours (FATF:
 funds passed through an account; the PBOC's 快进快出), and when that flow is familiar to
-the customer — from and to parties it has dealt with, or its own usual cash takings — a
-tier lower, where it stands only when the model sees some risk in it. And the account used as a conduit
-(`conduit`): a stranger's money far beyond the customer's usual, and within the hour a
-stranger paid as much beyond it.
+the customer — from and to parties it has dealt with, sent on to payees it has paid before,
+or its own usual cash takings — a tier lower, where it stands only when the model sees some
+risk in it. And the account used as a conduit (`conduit`): a stranger's money far beyond
+the customer's usual, and within the hour a stranger paid as much beyond it.
 """
 
 from __future__ import annotations
