@@ -18,7 +18,7 @@ from riskwarn.core.profile import CustomerProfile
 
 
 def unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
-                    prep: Prepared) -> Hit | None:
+                   prep: Prepared) -> Hit | None:
     if ev.direction != "debit":
         return None
     if prep.cfg.customer_baselines and ev.counterparty_id in prof.own_accounts:
