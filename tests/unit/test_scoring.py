@@ -336,6 +336,31 @@ def test_a_familiar_flow_that_repeats_is_the_customers_routine() -> None:
     assert not any("again while" in r for r in done.alert.reason_codes)
 
 
+def test_the_routine_held_low_is_no_first_time_for_what_is_not() -> None:
+    """Bursts at the customer's own shops held low (its routine), then one burst that is not
+    its routine, held low by the model: that is the first time, and once may be usual. A
+    second one on its own evidence is a pattern: it stands at its rule tier."""
+
+    def burst(n: int, routine: bool) -> Scored:
+        ev = txn(24.0 * n, 3_000, counterparty_id=f"M{n}")
+        return Scored(ev, 499, "low", "fraud", ["FRAUD-VELOCITY"], [f"burst {n}"],
+                      [ev.event_id], 0, None, ("FRAUD-VELOCITY",), 680, "medium",
+                      routine=("FRAUD-VELOCITY",) if routine else ())
+
+    first = burst(0, routine=True)
+    alert = Alert.from_scored(first, None, first.event.occurred_at)
+    assert alert.lowered == []
+    for n, routine in ((1, True), (2, False)):
+        done = merge(alert, burst(n, routine), first.event.occurred_at)
+        assert done.alert.tier == "low" and not done.tier_raised
+        alert = done.alert
+    assert alert.lowered == ["FRAUD-VELOCITY"]
+    again = merge(alert, burst(3, routine=False), first.event.occurred_at)
+    assert again.alert.tier == "medium" and again.tier_raised
+    assert again.alert.reason_codes[-1] == ("FRAUD-VELOCITY again while this alert is open: "
+                                            "not usual for the customer (stands at medium)")
+
+
 def test_the_scorer_marks_a_lowered_familiar_flow_as_routine() -> None:
     events = investor()
     s = next(x for x in score(events)  # the fake model is confident: usual

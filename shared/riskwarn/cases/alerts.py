@@ -83,7 +83,8 @@ class Alert(BaseModel):
     model_score: int = 0
     model_typology: str | None = None
     model_version: str | None = None
-    # typologies the model has held at a lower tier in this alert (once each: see merge)
+    # typologies the model has held at a lower tier in this alert, other than the
+    # customer's routine (once each: see merge)
     lowered: list[str] = Field(default_factory=list)
     # the network behind a chain or a link (AML-LAYERING-CHAIN, NETWORK-LINKED)
     network: list[NetworkEdge] = Field(default_factory=list)
@@ -113,7 +114,7 @@ class Alert(BaseModel):
             model_score=s.model_score,
             model_typology=s.model_typology,
             model_version=model_version,
-            lowered=list(s.lowered),
+            lowered=[c for c in s.lowered if c not in s.routine],
             network=_edges(s)[-MAX_NETWORK_EDGES:],
             occurred_at=s.event.occurred_at,
             last_evidence_at=s.event.occurred_at,
@@ -154,7 +155,8 @@ def merge(alert: Alert, s: Scored, at: datetime,
     if again:
         score = max(score, s.unlowered)
         tier = higher_tier(tier, s.unlowered_tier or tier)
-    out.lowered += [c for c in s.lowered if c not in out.lowered]
+    # the customer's routine held low is no first time: only the other lowerings count
+    out.lowered += [c for c in s.lowered if c not in out.lowered and c not in s.routine]
     new_ids = [e for e in s.evidence if e not in known]
     out.event_ids = (out.event_ids + new_ids)[-MAX_EVENT_IDS:]
     out.typologies += [c for c in dict.fromkeys(s.typologies) if c not in out.typologies]
