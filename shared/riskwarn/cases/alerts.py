@@ -114,7 +114,7 @@ class Alert(BaseModel):
             model_score=s.model_score,
             model_typology=s.model_typology,
             model_version=model_version,
-            lowered=[c for c in s.lowered if c not in s.routine],
+            lowered=s.held,
             network=_edges(s)[-MAX_NETWORK_EDGES:],
             occurred_at=s.event.occurred_at,
             last_evidence_at=s.event.occurred_at,
@@ -150,13 +150,12 @@ def merge(alert: Alert, s: Scored, at: datetime,
     # Unless the rules themselves found the flow familiar (a shop paying its usual
     # suppliers from its takings every few days): for that, repeating is the routine.
     separate = not known.intersection(s.evidence)
-    again = ([c for c in s.lowered if c in out.lowered and c not in s.routine]
-             if separate else [])
+    again = [c for c in s.held if c in out.lowered] if separate else []
     if again:
         score = max(score, s.unlowered)
         tier = higher_tier(tier, s.unlowered_tier or tier)
-    # the customer's routine held low is no first time: only the other lowerings count
-    out.lowered += [c for c in s.lowered if c not in out.lowered and c not in s.routine]
+    # the customer's routine held low is no first time: only the other holds count
+    out.lowered += [c for c in s.held if c not in out.lowered]
     new_ids = [e for e in s.evidence if e not in known]
     out.event_ids = (out.event_ids + new_ids)[-MAX_EVENT_IDS:]
     out.typologies += [c for c in dict.fromkeys(s.typologies) if c not in out.typologies]

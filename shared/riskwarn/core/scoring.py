@@ -63,6 +63,12 @@ class Scored:
     # repeat does not stand at the unlowered score
     routine: tuple[str, ...] = ()
 
+    @property
+    def held(self) -> list[str]:
+        """The lowered typologies that are not the customer's routine: the holds an alert
+        allows once (cases.alerts.merge)."""
+        return [c for c in self.lowered if c not in self.routine]
+
 
 @dataclass(slots=True)
 class ScoreRun:

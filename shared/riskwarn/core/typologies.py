@@ -36,7 +36,7 @@ from riskwarn.core.profile import (
     CustomerProfile,
 )
 from riskwarn.core.typologies_access import credential_change, delinquency, login_burst
-from riskwarn.core.typologies_amount import unusual_amount
+from riskwarn.core.typologies_amount import at_branch_counter, unusual_amount
 from riskwarn.core.typologies_flow import rapid_movement
 from riskwarn.core.typologies_payees import new_payee_split
 from riskwarn.core.typologies_velocity import velocity
@@ -341,8 +341,8 @@ def _drain(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     if prep.cfg.customer_baselines:
         # A takeover: access from a new device or country, a credential change, then
         # transfers (several small ones count together) to payees never paid before; made
-        # with the taken credentials, so not at a branch counter, where staff know who pays.
-        if (ev.method == "card" or ev.channel == "branch"
+        # with the taken credentials, so not at a branch counter.
+        if (ev.method == "card" or at_branch_counter(ev)
                 or row["hours_since_new_access"] > 2 * t.credential_window_h):
             return None
         amount = row["new_cp_debit_sum_24h"]

@@ -75,10 +75,16 @@ def _planned(row: FeatureRow, ev: Transaction, prep: Prepared) -> str:
     using the account, so the unusual amount stands only when the model sees some risk."""
     if not prep.cfg.customer_baselines:
         return ""
-    if ev.channel == "branch":
+    if at_branch_counter(ev):
         return ", made in person at a branch"
     funded = row["own_inflow_72h"]
     if funded >= prep.cfg.thresholds.unusual_own_funded_share * row["amount"]:
         return (f", paid with {money(funded, prep)} the customer moved in from its own "
                 "accounts within 72 h")
     return ""
+
+
+def at_branch_counter(ev: Transaction) -> bool:
+    """Made in person at a branch counter, where staff know who pays: nobody else is using
+    the customer's credentials (an unusual amount's planned payment; no takeover's drain)."""
+    return ev.channel == "branch"

@@ -49,8 +49,7 @@ def rapid_movement(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                 if prep.cfg.customer_baselines else "")
     if familiar:
         return replace(hit(prep, "AML-RAPID-MOVEMENT", reason + familiar, ids,
-                           score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
-                                     prep.cfg.tiers.high - 1), tempered=True),
+                           score=_medium(prep), tempered=True),
                        familiar=True, corroborate=True)
     return hit(prep, "AML-RAPID-MOVEMENT", reason, ids)
 
@@ -78,8 +77,12 @@ def conduit(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
               f"{money(amount, prep)} to {ev.counterparty_id}, a payee new to it, "
               f"{minutes:.0f} min later: the account used as a conduit")
     return hit(prep, "AML-RAPID-MOVEMENT", reason, (led.event_ids[i], ev.event_id),
-               score=min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score,
-                         prep.cfg.tiers.high - 1), tempered=True)
+               score=_medium(prep), tempered=True)
+
+
+def _medium(prep: Prepared) -> int:
+    """Rapid movement's score at most at the top of medium: a familiar flow, a conduit."""
+    return min(prep.cfg.severity["AML-RAPID-MOVEMENT"].score, prep.cfg.tiers.high - 1)
 
 
 def _familiar_flow(row: FeatureRow, prof: CustomerProfile, ts: float, out: float,
