@@ -231,3 +231,27 @@ def test_a_medium_mule_alert_confirmed_on_the_alert_itself_marks_the_graph(
         assert (mark.hops, mark.case_account) == (hops, "NP-01")
     history = [h["action"] for h in api.call("GET", f"/alerts/{aid}")[1]["history"]]
     assert history[-2:] == ["confirmed", "network_marked"]
+
+
+def test_a_counterpartys_standing_is_kept_in_the_network_table_and_holds_an_unusual_amount(
+        stack: Stack) -> None:
+    """Customers of many shards count towards one account's standing (set ADDs: none lost);
+    a later batch reads it, and an unusual amount paid to that account stands at low."""
+    ddb = stack.client("dynamodb")
+    book = [line(customer_id=f"NP{i}", account_id=f"NP{i}-01", occurred_at=at(days=-30 + i),
+                 amount="3000.00", direction=d, method="transfer", counterparty_id="HUB-01")
+            for i in range(6) for d in ("debit", "credit")]
+    assert score_batch(stack.send(book), generate_context(), stack.ports) == {
+        "batchItemFailures": []}
+    item = ddb.get_item(TableName=stack.p.ref("NetworkTable"),
+                        Key={"account": {"S": "standing#HUB-01"}})["Item"]
+    assert len(item["payers"]["NS"]) == len(item["payees"]["NS"]) == 6
+    assert int(item["expires_at"]["N"]) > float(item["seen"]["N"])  # the item expires (TTL)
+    paid = _t("NQ", 0.0, "50000.00", "debit", "HUB-01")
+    assert score_batch(stack.send([paid]), generate_context(), stack.ports) == {
+        "batchItemFailures": []}
+    alerts = [from_item(i) for i in ddb.scan(TableName=stack.p.ref("AlertsTable"))["Items"]]
+    (held,) = [a for a in alerts if a.customer_id == "NQ"]
+    assert held.tier == "low"
+    assert any("a counterparty the book trades with (paid by 6 of our customers and paying 6"
+               in r for r in held.reason_codes)

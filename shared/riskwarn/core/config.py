@@ -155,7 +155,7 @@ class TypologyThresholds(_Frozen):
     conduit_window_h: float = 1.0
     conduit_multiple: float = 8.0
     conduit_floor: float = 5_000.0
-    conduit_ratio: float = 5.0
+    conduit_ratio: float = 25.0
     # money from parties the customer has dealt with before, or sent on to payees it has
     # paid before (under this share new): a business paid by its clients paying suppliers,
     # a family pooling for a purchase or paid on to the landlord, an investor moving a
@@ -197,6 +197,12 @@ class TypologyThresholds(_Frozen):
     # share of the amount): a planned payment (tuition, a car), standing only with the
     # model's support; a takeover's sweep of the savings is ATO-DRAIN's and the model's
     unusual_own_funded_share: float = Field(default=0.5, gt=0)
+    # ... and held at low when paid to a counterparty the book trades with (core/standing.py):
+    # paid by at least established_payers of our customers and paying established_payees of
+    # them, first seen established_days ago or more (a broker, an exchange, a wholesaler)
+    established_payers: int = Field(default=5, ge=1, le=15)
+    established_payees: int = Field(default=5, ge=1, le=15)
+    established_days: float = Field(default=14.0, ge=0)
     # and this many times the largest of its kind the customer has paid recently (decayed:
     # a month-old largest counts half), so a rare but recurring large payment is its own
     unusual_largest_multiple: float = 2.5

@@ -31,6 +31,7 @@ from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
 from riskwarn.core.mule import MAX_PARTIES, Passage, money_text
 from riskwarn.core.profile import DAY, HOUR
+from riskwarn.core.standing import Note, Standing, counterparties, merged, notes
 
 CHAIN = "AML-LAYERING-CHAIN"
 LINKED = "NETWORK-LINKED"
@@ -157,6 +158,13 @@ class NetworkPort(Protocol):
     def mark(self, account: str, link: Link) -> None:
         """Leave a confirmed case's mark on an account (one per case: idempotent)."""
 
+    def standing(self, accounts: Collection[str]) -> dict[str, Standing]:
+        """The accounts' standing in the book (core/standing.py); those never seen are
+        left out."""
+
+    def note(self, added: Mapping[str, Note], at: float) -> None:
+        """Add a batch's customers to its counterparties' standing (sets: idempotent)."""
+
 
 class MemoryNetwork:
     """The network state in memory: the backtest's, and the unit tests'."""
@@ -164,6 +172,7 @@ class MemoryNetwork:
     def __init__(self) -> None:
         self.accounts: dict[str, AccountFlows] = {}
         self.waiting: dict[str, set[str]] = {}  # payer account -> customers waiting on it
+        self.standings: dict[str, Standing] = {}
 
     def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]:
         return {a: self.accounts[a] for a in accounts if a in self.accounts}
@@ -185,6 +194,13 @@ class MemoryNetwork:
     def mark(self, account: str, link: Link) -> None:
         flows = self.accounts.setdefault(account, AccountFlows(account))
         flows.marks = [m for m in flows.marks if m.alert_id != link.alert_id] + [link]
+
+    def standing(self, accounts: Collection[str]) -> dict[str, Standing]:
+        return {a: self.standings[a] for a in accounts if a in self.standings}
+
+    def note(self, added: Mapping[str, Note], at: float) -> None:
+        for account, n in added.items():
+            self.standings[account] = merged(self.standings.get(account), n, at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +225,8 @@ class Linked:
     unmatched: list[int]  # credits from another account that no hop explained (indexes)
     state: dict[str, AccountFlows]  # the accounts read, with the batch's hops added
     waiters: set[str] = field(default_factory=set)  # customers waiting on a hop written
+    # the standing in the book of the batch's counterparties, as read before the batch
+    standing: dict[str, Standing] = field(default_factory=dict)
 
 
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
@@ -216,7 +234,8 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     """Record the batch's passages as hops and find the chains they extend; one read of
     the state of the accounts named (the batch's own, their counterparties, the payers
     of each passage's inflow, and `also`: the payers of receipts waiting for their hop)
-    and one write of those that took a hop."""
+    and one write of those that took a hop; and one read of the counterparties' standing in
+    the book (core/standing.py), with the batch's customers then added to it."""
     names: set[str] = set(also)
     for ev in events:
         if isinstance(ev, Transaction):
@@ -235,7 +254,12 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     findings.extend(received)
     findings.extend(linked(events, state, prep))
     waiters = port.save(changed.values()) if changed else set()
-    return Linked(findings, unmatched, state, waiters)
+    parties = counterparties(events)
+    standing = port.standing(parties) if parties else {}
+    added = notes(events, standing)
+    if added:
+        port.note(added, max(e.occurred_at.timestamp() for e in events))
+    return Linked(findings, unmatched, state, waiters, standing)
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],

@@ -24,6 +24,7 @@ from riskwarn.core.featurize import (  # featurize_lines: offline callers take i
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.network import Edge, Finding, NetworkPort, link
+from riskwarn.core.standing import hold_unusual
 from riskwarn.core.typologies import CATEGORY, Hit
 
 __all__ = [
@@ -197,6 +198,10 @@ class Scorer:
                       also=late_receipts.payers(profiles, customers))
         for f in linked.findings:
             feats.hits[f.index].append(self._hit(f))
+        if linked.standing:  # an unusual amount paid to a counterparty the book trades with
+            for i, ev in enumerate(feats.events):
+                if feats.hits[i]:
+                    feats.hits[i] = hold_unusual(ev, feats.hits[i], linked.standing, self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,
                                                        self.prep)]

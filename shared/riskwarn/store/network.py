@@ -17,6 +17,13 @@ ago must be seen).
 Items expire (TTL `expires_at`) a week after their newest hop, or a year after their
 newest mark (`keep_until`), whichever is later.
 
+An account's standing in the book (core/standing.py) is an item of its own, keyed
+`standing#<account>` (its TTL is its own: 90 days after its last write): `payers` and
+`payees` (number sets of hashed customer ids, ADDed by any customer's shard: a set ADD is
+atomic, so no writer loses another's), `since` (set if absent) and `seen`. A batch writes
+only customers not yet counted on a side with room left, and an established account's item
+again once a week (core/standing.notes), so an account's writes stop at a few dozen.
+
 A failed read or write raises `Throttled`: the batch fails whole and comes back (hops are
 idempotent by their event ids), rather than scoring on without the graph.
 """
@@ -31,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from riskwarn.core.network import AccountFlows, Hop, Link
+from riskwarn.core.standing import Note, Standing
 from riskwarn.store import Throttled, throttled_as_named
 
 if TYPE_CHECKING:
@@ -42,6 +50,8 @@ KEEP_S = 7 * 86_400
 MARK_KEEP_S = 365 * 86_400
 MARK = "mark_"
 WAIT = "wait_"
+STANDING = "standing#"
+STANDING_KEEP_S = 90 * 86_400
 
 
 def encode(flows: AccountFlows) -> bytes:
@@ -65,25 +75,55 @@ class NetworkStore:
         self.table = table
         self.calls = 0
 
-    @throttled_as_named
-    def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]:
-        ids = sorted(accounts)
-        found: dict[str, AccountFlows] = {}
-        for start in range(0, len(ids), GET_CHUNK):
-            keys: list[Any] = [{"account": {"S": a}} for a in ids[start:start + GET_CHUNK]]
+    def _get(self, ids: Collection[str]) -> list[dict[str, Any]]:
+        """The items under these keys (consistent reads, 100 keys a call)."""
+        ordered = sorted(ids)
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(ordered), GET_CHUNK):
+            keys: list[Any] = [{"account": {"S": a}} for a in ordered[start:start + GET_CHUNK]]
             for attempt in range(TRIES):
                 self.calls += 1
                 resp: Any = self.client.batch_get_item(RequestItems={self.table: {
                     "Keys": keys, "ConsistentRead": True}})
-                for item in resp.get("Responses", {}).get(self.table, []):
-                    found[item["account"]["S"]] = from_item(item)
+                items.extend(resp.get("Responses", {}).get(self.table, []))
                 keys = list(resp.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", []))
                 if not keys:
                     break
                 time.sleep(0.05 * 2 ** attempt)
             if keys:
                 raise Throttled(f"network state: {len(keys)} accounts not read")
+        return items
+
+    @throttled_as_named
+    def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]:
+        return {item["account"]["S"]: from_item(item) for item in self._get(accounts)}
+
+    @throttled_as_named
+    def standing(self, accounts: Collection[str]) -> dict[str, Standing]:
+        found: dict[str, Standing] = {}
+        for item in self._get([STANDING + a for a in accounts]):
+            found[item["account"]["S"].removeprefix(STANDING)] = Standing(
+                float(item.get("since", {}).get("N", 0)), float(item.get("seen", {}).get("N", 0)),
+                frozenset(int(v) for v in item.get("payers", {}).get("NS", ())),
+                frozenset(int(v) for v in item.get("payees", {}).get("NS", ())))
         return found
+
+    @throttled_as_named
+    def note(self, added: Mapping[str, Note], at: float) -> None:
+        for account, n in sorted(added.items()):
+            sets = {name: keys for name, keys in (("payers", n.payers), ("payees", n.payees))
+                    if keys}
+            values: dict[str, Any] = {":s": {"N": str(n.since)}, ":t": {"N": str(at)},
+                                      ":e": {"N": str(int(at) + STANDING_KEEP_S)}}
+            values.update({f":{name}": {"NS": [str(k) for k in sorted(keys)]}
+                           for name, keys in sets.items()})
+            update = ("SET since = if_not_exists(since, :s), seen = :t, expires_at = :e"
+                      + (" ADD " + ", ".join(f"{name} :{name}" for name in sets) if sets
+                         else ""))
+            self.calls += 1
+            self.client.update_item(
+                TableName=self.table, Key={"account": {"S": STANDING + account}},
+                UpdateExpression=update, ExpressionAttributeValues=values)
 
     @throttled_as_named
     def save(self, flows: Iterable[AccountFlows]) -> set[str]:

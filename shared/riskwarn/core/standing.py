@@ -1,0 +1,142 @@
+"""A counterparty's standing in the book: how many of our customers have paid it, how many
+it has paid, and since when. Kept in the network state (core/network.py: the DynamoDB
+table in the stream, memory in the backtest) beside the account's hops.
+
+An account that many of our customers pay *and* that pays many of them, for weeks, is one
+the book trades with: a broker, an exchange, a payment institution, a wholesaler. A large
+payment to it is unusual for the customer (FRAUD-UNUSUAL-AMOUNT fires) but is not what an
+unusual amount warns of: a fraudster's or a mule's collecting account is paid by victims
+and pays none of our customers, or is new. So an unusual amount paid to an *established*
+counterparty is held at low (`hold_unusual`): staff see it at low, with the reason, and it
+stands only with other typologies on the event or a model that alone reaches medium. The
+flow typologies (rapid movement, conduit, chains) still read the money passing through
+such an account: money laundered out through a broker is the mule's finding, not the
+amount's.
+
+Bounds: each side keeps at most `CAP` customers (as 32-bit hashes of their ids: two
+customers share a hash about once in 4 billion pairs), enough for the thresholds (which
+must stay under it); `since` is the first time any customer of ours dealt with it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from riskwarn.core.events import Event, Transaction
+from riskwarn.core.profile import DAY
+
+if TYPE_CHECKING:
+    from riskwarn.core.features import Prepared
+    from riskwarn.core.hits import Hit
+
+CAP = 16  # customers kept per side
+REFRESH_S = 7 * DAY  # an established account's item is written again this often (its TTL)
+UNUSUAL = "FRAUD-UNUSUAL-AMOUNT"
+
+
+def customer_key(customer_id: str) -> int:
+    return zlib.crc32(customer_id.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """`payers`: customers that paid this account; `payees`: customers it paid (hashed,
+    at most CAP each); `since`: first seen; `seen`: last written (epoch seconds)."""
+
+    since: float = 0.0
+    seen: float = 0.0
+    payers: frozenset[int] = frozenset()
+    payees: frozenset[int] = frozenset()
+
+    def counts(self, customer_id: str) -> tuple[int, int]:
+        """Other customers that paid it, and that it paid (the one asking left out)."""
+        me = customer_key(customer_id)
+        return len(self.payers - {me}), len(self.payees - {me})
+
+    def established(self, customer_id: str, ts: float, prep: Prepared) -> bool:
+        t = prep.cfg.thresholds
+        paid_by, paid = self.counts(customer_id)
+        return (paid_by >= t.established_payers and paid >= t.established_payees
+                and ts - self.since >= t.established_days * DAY)
+
+
+@dataclass(slots=True)
+class Note:
+    """What a batch adds to an account's standing: customers that paid it and that it
+    paid, the earliest time seen; `refresh`: written although nothing is new (its TTL)."""
+
+    since: float
+    payers: set[int] = field(default_factory=set)
+    payees: set[int] = field(default_factory=set)
+    refresh: bool = False
+
+
+def _dealt(ev: Event) -> bool:
+    """A transfer between accounts (no card payment at a shop, no cash): what standing
+    counts."""
+    return (isinstance(ev, Transaction) and bool(ev.counterparty_id)
+            and ev.method not in ("card", "cash") and ev.counterparty_id != ev.account_id)
+
+
+def counterparties(events: Sequence[Event]) -> set[str]:
+    return {str(ev.counterparty_id) for ev in events if _dealt(ev)}  # type: ignore[union-attr]
+
+
+def notes(events: Sequence[Event], known: Mapping[str, Standing]) -> dict[str, Note]:
+    """What the batch adds to its counterparties' standing: customers not yet counted on a
+    side with room left, and accounts first seen; accounts whose last write is older than
+    REFRESH_S are written again (their items' TTL)."""
+    out: dict[str, Note] = {}
+    for ev in events:
+        if not _dealt(ev):
+            continue
+        assert isinstance(ev, Transaction) and ev.counterparty_id
+        account, ts = ev.counterparty_id, ev.occurred_at.timestamp()
+        was = known.get(account, Standing())
+        side = was.payers if ev.direction == "debit" else was.payees
+        key = customer_key(ev.customer_id)
+        note = out.get(account)
+        adding = note.payers if note and ev.direction == "debit" else (
+            note.payees if note else set())
+        new = key not in side and key not in adding and len(side) + len(adding) < CAP
+        stale = not was.seen or ts - was.seen >= REFRESH_S
+        if not (new or stale):
+            continue
+        if note is None:
+            note = out[account] = Note(ts)
+        note.since = min(note.since, ts)
+        note.refresh = note.refresh or stale
+        if new:
+            (note.payers if ev.direction == "debit" else note.payees).add(key)
+    return out
+
+
+def merged(was: Standing | None, note: Note, at: float) -> Standing:
+    """An account's standing with a batch's note applied (the memory store's write)."""
+    was = was or Standing()
+    return Standing(min(was.since, note.since) if was.since else note.since,
+                    max(was.seen, at), was.payers | note.payers, was.payees | note.payees)
+
+
+def hold_unusual(ev: Event, hits: list[Hit], standing: Mapping[str, Standing],
+                 prep: Prepared) -> list[Hit]:
+    """An unusual amount paid to an established counterparty, held at low (the top of low:
+    with another typology on the event it still adds its weight)."""
+    if not (prep.cfg.customer_baselines and isinstance(ev, Transaction)
+            and ev.direction == "debit" and _dealt(ev) and any(h.code == UNUSUAL for h in hits)):
+        return hits
+    found = standing.get(str(ev.counterparty_id))
+    ts = ev.occurred_at.timestamp()
+    if found is None or not found.established(ev.customer_id, ts, prep):
+        return hits
+    paid_by, paid = found.counts(ev.customer_id)
+    note = (f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
+            f"with (paid by {paid_by}{'+' if paid_by >= CAP - 1 else ''} of our customers "
+            f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
+            f"{(ts - found.since) / DAY:.0f} days)")
+    low = prep.cfg.tiers.medium - 1
+    return [replace(h, score=min(h.score, low), reason=h.reason + note)
+            if h.code == UNUSUAL else h for h in hits]

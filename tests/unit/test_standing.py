@@ -1,0 +1,98 @@
+"""A counterparty's standing in the book (core/standing.py): an unusual amount paid to an
+account many of our customers pay and are paid by, for weeks, is held at low; paid to a
+collecting account (paid by many, paying none) or to one new to the book, it stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from riskwarn.core.config import ScoringConfig
+from riskwarn.core.events import Event
+from riskwarn.core.network import MemoryNetwork
+from riskwarn.core.profile import DAY, CustomerProfile
+from riskwarn.core.scoring import Scored, Scorer
+from riskwarn.core.standing import CAP, REFRESH_S, Standing, customer_key, notes
+from tests.builders import txn
+
+RULES = ScoringConfig(use_model=False)
+UA = "FRAUD-UNUSUAL-AMOUNT"
+
+
+def _t(cid: str, days: float, amount: float, direction: str, cp: str, **kw: Any) -> Event:
+    return txn(days=days, amount=amount, customer_id=cid, account_id=f"{cid}-01",
+               direction=direction, method="transfer", counterparty_id=cp, **kw)
+
+
+def _book(account: str, payers: int, payees: int, first_day: float) -> list[Event]:
+    """Our customers paying `account` and being paid by it, from `first_day` on."""
+    return ([_t(f"P{i}", first_day + i, 3_000, "debit", account) for i in range(payers)]
+            + [_t(f"R{i}", first_day + i, 3_000, "credit", account) for i in range(payees)])
+
+
+def _history(cid: str) -> list[Event]:
+    """An ordinary customer: a card purchase a day for 40 days."""
+    return [txn(days=-d, amount=120, customer_id=cid, account_id=f"{cid}-01", method="card",
+                counterparty_id="SHOP-1") for d in range(40, 0, -1)]
+
+
+def _paid(account: str, book: list[Event], cfg: ScoringConfig = RULES) -> Scored:
+    """A customer's 50,000 payment to `account` after the book's events (scored first)."""
+    net, profiles = MemoryNetwork(), dict[str, CustomerProfile]()
+    scorer = Scorer(cfg, None, network=net)
+    scorer.score(sorted(book, key=lambda e: e.occurred_at), profiles)
+    scorer.score(_history("C1"), profiles)
+    (payment,) = scorer.score([_t("C1", 0, 50_000, "debit", account)], profiles)
+    return payment
+
+
+def test_an_unusual_amount_to_a_counterparty_the_book_trades_with_is_held_at_low() -> None:
+    payment = _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30))
+    assert payment.typologies == [UA]
+    assert payment.tier == "low"
+    assert any("held at low: paid to BROKER-01, a counterparty the book trades with (paid "
+               "by 6 of our customers and paying 6 of them, for 30 days)" in r
+               for r in payment.reasons)
+
+
+def test_a_collecting_account_or_one_new_to_the_book_is_no_trading_partner() -> None:
+    # paid by many of our customers but paying none of them: a fraudster's collecting account
+    assert _paid("SINK-01", _book("SINK-01", 12, 0, first_day=-30)).tier == "medium"
+    # both ways, but for a week only
+    assert _paid("NEW-01", _book("NEW-01", 6, 6, first_day=-7)).tier == "medium"
+    # a few customers each way: a person's circle, not the book's
+    assert _paid("FEW-01", _book("FEW-01", 4, 6, first_day=-30)).tier == "medium"
+    # the comparator (no customer baselines) has no standing to weigh
+    fixed = RULES.model_copy(update={"customer_baselines": False})
+    assert _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30), fixed).tier != "low"
+
+
+def test_the_paying_customer_is_not_counted_towards_the_standing_it_is_judged_by() -> None:
+    s = Standing(0.0, 0.0, frozenset(customer_key(c) for c in ("C1", "P1", "P2")),
+                 frozenset(customer_key(c) for c in ("C1", "R1")))
+    assert s.counts("C1") == (2, 1)
+    assert s.counts("X") == (3, 2)
+
+
+def test_a_batch_notes_only_customers_not_yet_counted_and_stops_at_the_cap() -> None:
+    book = _book("HUB-01", CAP + 4, 2, first_day=0)
+    first = notes(book, {})
+    (note,) = first.values()
+    assert len(note.payers) == CAP and len(note.payees) == 2  # bounded
+    assert note.since == min(e.occurred_at.timestamp() for e in book)
+    seen = max(e.occurred_at.timestamp() for e in book)
+    known = {"HUB-01": Standing(note.since, seen, frozenset(note.payers),
+                                frozenset(note.payees))}
+    assert notes(book, known) == {}  # nothing new, written within the week: no write
+    last = CAP + 3  # the day of the book's last event
+    later = _t("R9", last + 2, 3_000, "credit", "HUB-01")
+    (again,) = notes([later], known).values()
+    assert again.payees == {customer_key("R9")} and not again.refresh
+    # a week after its last write, the account is written again (its item's TTL)
+    stale = _t("P1", last + REFRESH_S / DAY + 1, 3_000, "debit", "HUB-01")
+    (refresh,) = notes([stale], known).values()
+    assert refresh.refresh and not refresh.payers and not refresh.payees
+
+
+def test_card_payments_and_cash_count_for_no_standing() -> None:
+    shop = txn(0, 50, customer_id="C1", method="card", counterparty_id="SHOP-1")
+    assert notes([shop], {}) == {}
