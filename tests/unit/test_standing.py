@@ -8,7 +8,7 @@ from typing import Any
 
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Event
-from riskwarn.core.network import MemoryNetwork
+from riskwarn.core.network import Link, MemoryNetwork
 from riskwarn.core.profile import DAY, CustomerProfile
 from riskwarn.core.scoring import Scored, Scorer
 from riskwarn.core.standing import CAP, REFRESH_S, Standing, customer_key, notes
@@ -35,9 +35,10 @@ def _history(cid: str) -> list[Event]:
                 counterparty_id="SHOP-1") for d in range(40, 0, -1)]
 
 
-def _paid(account: str, book: list[Event], cfg: ScoringConfig = RULES) -> Scored:
+def _paid(account: str, book: list[Event], cfg: ScoringConfig = RULES,
+          net: MemoryNetwork | None = None) -> Scored:
     """A customer's 50,000 payment to `account` after the book's events (scored first)."""
-    net, profiles = MemoryNetwork(), dict[str, CustomerProfile]()
+    net, profiles = net or MemoryNetwork(), dict[str, CustomerProfile]()
     scorer = Scorer(cfg, None, network=net)
     scorer.score(sorted(book, key=lambda e: e.occurred_at), profiles)
     scorer.score(_history("C1"), profiles)
@@ -64,6 +65,16 @@ def test_a_collecting_account_or_one_new_to_the_book_is_no_trading_partner() -> 
     # the comparator (no customer baselines) has no standing to weigh
     fixed = RULES.model_copy(update={"customer_baselines": False})
     assert _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30), fixed).tier != "low"
+
+
+def test_an_account_with_a_confirmed_case_is_no_trading_partner() -> None:
+    """A confirmed mule or fraud decision marked the account: however many customers dealt
+    with it, an unusual amount paid to it stands (and the link to the case adds to it)."""
+    net = MemoryNetwork()
+    net.mark("BROKER-01", Link("BROKER-01", "AL-1", 0.0, 0, 50_000.0))
+    payment = _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30), net=net)
+    assert "FRAUD-UNUSUAL-AMOUNT" in payment.typologies and payment.tier != "low"
+    assert not any("held at low" in r for r in payment.reasons)
 
 
 def test_the_paying_customer_is_not_counted_towards_the_standing_it_is_judged_by() -> None:

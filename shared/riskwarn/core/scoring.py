@@ -199,9 +199,11 @@ class Scorer:
         for f in linked.findings:
             feats.hits[f.index].append(self._hit(f))
         if linked.standing:  # an unusual amount paid to a counterparty the book trades with
+            marked = {a for a, flows in linked.state.items() if flows.marks}
             for i, ev in enumerate(feats.events):
                 if feats.hits[i]:
-                    feats.hits[i] = hold_unusual(ev, feats.hits[i], linked.standing, self.prep)
+                    feats.hits[i] = hold_unusual(ev, feats.hits[i], linked.standing, marked,
+                                                 self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,
                                                        self.prep)]

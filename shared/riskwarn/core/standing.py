@@ -21,7 +21,7 @@ must stay under it); `since` is the first time any customer of ours dealt with i
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -122,11 +122,14 @@ def merged(was: Standing | None, note: Note, at: float) -> Standing:
 
 
 def hold_unusual(ev: Event, hits: list[Hit], standing: Mapping[str, Standing],
-                 prep: Prepared) -> list[Hit]:
+                 marked: Collection[str], prep: Prepared) -> list[Hit]:
     """An unusual amount paid to an established counterparty, held at low (the top of low:
-    with another typology on the event it still adds its weight)."""
+    with another typology on the event it still adds its weight). An account `marked` by a
+    confirmed mule or fraud case (core/network.Link) is no counterparty the book trades
+    with, however many customers dealt with it."""
     if not (prep.cfg.customer_baselines and isinstance(ev, Transaction)
-            and ev.direction == "debit" and _dealt(ev) and any(h.code == UNUSUAL for h in hits)):
+            and ev.direction == "debit" and _dealt(ev) and any(h.code == UNUSUAL for h in hits)
+            and ev.counterparty_id not in marked):
         return hits
     found = standing.get(str(ev.counterparty_id))
     ts = ev.occurred_at.timestamp()
