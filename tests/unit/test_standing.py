@@ -55,6 +55,17 @@ def test_an_unusual_amount_to_a_counterparty_the_book_trades_with_is_held_at_low
                for r in payment.reasons)
 
 
+def test_the_batchs_earlier_events_count_towards_the_standing_of_its_later_ones() -> None:
+    """The book's dealings and the payment in one batch (a backtest's, a busy shard's): the
+    payment is judged on the standing as of just before it, not as the batch found it."""
+    scorer, profiles = Scorer(RULES, None, network=MemoryNetwork()), dict[str, CustomerProfile]()
+    batch = [*_book("BROKER-01", 6, 6, first_day=-30), *_history("C1"),
+             _t("C1", 0, 50_000, "debit", "BROKER-01")]
+    scored = scorer.score(sorted(batch, key=lambda e: e.occurred_at), profiles)
+    (payment,) = [s for s in scored if s.event.customer_id == "C1"]
+    assert payment.tier == "low" and any("held at low" in r for r in payment.reasons)
+
+
 def test_a_collecting_account_or_one_new_to_the_book_is_no_trading_partner() -> None:
     # paid by many of our customers but paying none of them: a fraudster's collecting account
     assert _paid("SINK-01", _book("SINK-01", 12, 0, first_day=-30)).tier == "medium"

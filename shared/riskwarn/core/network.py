@@ -31,7 +31,7 @@ from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
 from riskwarn.core.mule import MAX_PARTIES, Passage, money_text
 from riskwarn.core.profile import DAY, HOUR
-from riskwarn.core.standing import Note, Standing, counterparties, merged, notes
+from riskwarn.core.standing import Note, Standing, as_of, counterparties, merged, notes
 
 CHAIN = "AML-LAYERING-CHAIN"
 LINKED = "NETWORK-LINKED"
@@ -225,8 +225,8 @@ class Linked:
     unmatched: list[int]  # credits from another account that no hop explained (indexes)
     state: dict[str, AccountFlows]  # the accounts read, with the batch's hops added
     waiters: set[str] = field(default_factory=set)  # customers waiting on a hop written
-    # the standing in the book of the batch's counterparties, as read before the batch
-    standing: dict[str, Standing] = field(default_factory=dict)
+    # the standing in the book of each payment's counterparty just before it (by index)
+    standing: dict[int, Standing] = field(default_factory=dict)
 
 
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
@@ -259,7 +259,7 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     added = notes(events, standing)
     if added:
         port.note(added, max(e.occurred_at.timestamp() for e in events))
-    return Linked(findings, unmatched, state, waiters, standing)
+    return Linked(findings, unmatched, state, waiters, as_of(events, standing))
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],

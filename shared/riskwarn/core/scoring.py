@@ -200,9 +200,9 @@ class Scorer:
             feats.hits[f.index].append(self._hit(f))
         if linked.standing:  # an unusual amount paid to a counterparty the book trades with
             marked = {a for a, flows in linked.state.items() if flows.marks}
-            for i, ev in enumerate(feats.events):
+            for i, found in linked.standing.items():
                 if feats.hits[i]:
-                    feats.hits[i] = hold_unusual(ev, feats.hits[i], linked.standing, marked,
+                    feats.hits[i] = hold_unusual(feats.events[i], feats.hits[i], found, marked,
                                                  self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,

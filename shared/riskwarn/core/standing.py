@@ -114,6 +114,33 @@ def notes(events: Sequence[Event], known: Mapping[str, Standing]) -> dict[str, N
     return out
 
 
+def as_of(events: Sequence[Event], known: Mapping[str, Standing]) -> dict[int, Standing]:
+    """The standing of each payment's counterparty just before it (by the event's index):
+    the standing read, with the batch's earlier events (in time order, across its
+    customers) added — as if each had been written before the next was scored."""
+    now = dict(known)
+    out: dict[int, Standing] = {}
+    for i in sorted(range(len(events)), key=lambda i: (events[i].occurred_at, i)):
+        ev = events[i]
+        if not _dealt(ev):
+            continue
+        assert isinstance(ev, Transaction) and ev.counterparty_id
+        account, ts, debit = ev.counterparty_id, ev.occurred_at.timestamp(), ev.direction == "debit"
+        was = now.get(account)
+        if debit and was is not None:
+            out[i] = was
+        was = was or Standing(ts, ts)
+        key = customer_key(ev.customer_id)
+        side = was.payers if debit else was.payees
+        grow = key not in side and len(side) < CAP
+        if grow or ts < was.since:
+            side = side | {key} if grow else side
+            now[account] = Standing(min(was.since, ts), max(was.seen, ts),
+                                    side if debit else was.payers,
+                                    was.payees if debit else side)
+    return out
+
+
 def merged(was: Standing | None, note: Note, at: float) -> Standing:
     """An account's standing with a batch's note applied (the memory store's write)."""
     was = was or Standing()
@@ -121,7 +148,7 @@ def merged(was: Standing | None, note: Note, at: float) -> Standing:
                     max(was.seen, at), was.payers | note.payers, was.payees | note.payees)
 
 
-def hold_unusual(ev: Event, hits: list[Hit], standing: Mapping[str, Standing],
+def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
                  marked: Collection[str], prep: Prepared) -> list[Hit]:
     """An unusual amount paid to an established counterparty, held at low (the top of low:
     with another typology on the event it still adds its weight). An account `marked` by a
@@ -131,7 +158,6 @@ def hold_unusual(ev: Event, hits: list[Hit], standing: Mapping[str, Standing],
             and ev.direction == "debit" and _dealt(ev) and any(h.code == UNUSUAL for h in hits)
             and ev.counterparty_id not in marked):
         return hits
-    found = standing.get(str(ev.counterparty_id))
     ts = ev.occurred_at.timestamp()
     if found is None or not found.established(ev.customer_id, ts, prep):
         return hits
