@@ -8,10 +8,19 @@ from typing import Any
 
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.events import Event
+from riskwarn.core.features import Prepared
+from riskwarn.core.hits import Hit
 from riskwarn.core.network import Link, MemoryNetwork
 from riskwarn.core.profile import DAY, CustomerProfile
 from riskwarn.core.scoring import Scored, Scorer
-from riskwarn.core.standing import CAP, REFRESH_S, Standing, customer_key, notes
+from riskwarn.core.standing import (
+    CAP,
+    REFRESH_S,
+    Standing,
+    customer_key,
+    hold_unusual,
+    notes,
+)
 from tests.builders import txn
 
 RULES = ScoringConfig(use_model=False)
@@ -118,3 +127,17 @@ def test_a_batch_notes_only_customers_not_yet_counted_and_stops_at_the_cap() -> 
 def test_card_payments_and_cash_count_for_no_standing() -> None:
     shop = txn(0, 50, customer_id="C1", method="card", counterparty_id="SHOP-1")
     assert notes([shop], {}) == {}
+
+
+def test_a_split_over_new_payees_is_not_answered_by_one_payees_standing() -> None:
+    """The split's sign is money spread to strangers (its evidence names every payment):
+    one of them being a trading partner of the book does not hold it."""
+    prep = Prepared.of(RULES)
+    payment = _t("C1", 0, 50_000, "debit", "BROKER-01")
+    hub = Standing(0.0, 0.0, frozenset(range(6)), frozenset(range(6)))
+    single = Hit(UA, 640, "amount", (payment.event_id,), True)
+    split = Hit(UA, 640, "3 transfers", ("e-a", "e-b", payment.event_id), False)
+    held, kept = hold_unusual(payment, [single, split], hub, (), prep)
+    assert held.score == RULES.tiers.medium - 1 and "held at low" in held.reason
+    assert kept == split
+    assert hold_unusual(payment, [split], hub, (), prep) == [split]

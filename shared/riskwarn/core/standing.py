@@ -155,8 +155,8 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
     confirmed mule or fraud case (core/network.Link) is no counterparty the book trades
     with, however many customers dealt with it."""
     if not (prep.cfg.customer_baselines and isinstance(ev, Transaction)
-            and ev.direction == "debit" and _dealt(ev) and any(h.code == UNUSUAL for h in hits)
-            and ev.counterparty_id not in marked):
+            and ev.direction == "debit" and _dealt(ev) and ev.counterparty_id not in marked
+            and any(h.code == UNUSUAL and h.evidence == (ev.event_id,) for h in hits)):
         return hits
     ts = ev.occurred_at.timestamp()
     if found is None or not found.established(ev.customer_id, ts, prep):
@@ -167,5 +167,8 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
             f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
             f"{(ts - found.since) / DAY:.0f} days)")
     low = prep.cfg.tiers.medium - 1
+    # this one payment's amount; not a split over several new payees (its evidence names
+    # them all): that one's sign is the spread to strangers, which one payee does not answer
+    own = (ev.event_id,)
     return [replace(h, score=min(h.score, low), reason=h.reason + note)
-            if h.code == UNUSUAL else h for h in hits]
+            if h.code == UNUSUAL and h.evidence == own else h for h in hits]
