@@ -154,7 +154,7 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
     ports = production_ports()
     rep = backfill(history, ports.scorer, ports.profiles)
     print(f"   history: {rep.events:,} events → {rep.customers:,} profiles backfilled "
-          f"({rep.not_written} not written)")
+          f"({rep.not_written} not written), {rep.counterparties:,} counterparties' standing")
     _calibrate(stack, history, ports.scorer)
 
     print(f"2. streaming {len(today):,} events of {day:%Y-%m-%d} at {args.rate:,}/s")

@@ -4,6 +4,9 @@ A new deployment (or the local demo) knows nothing of its customers: every first
 new device, every amount unusual. Backfill applies history through the same scoring core
 (`featurize`: the profiles learn, no alert is raised) and writes the profiles once. For an
 empty profiles table; a customer whose profile exists already is reported as not written.
+With the scorer's counterparty graph (network typologies on), the history's counterparties'
+standing in the book is written too (core/standing.py: who paid them and whom they paid,
+since when), so a counterparty the book trades with is known from the first live day.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scorer, featurize_lines
+from riskwarn.core.standing import Note, Standing, merged, notes
 from riskwarn.store.profiles import ProfileStore
 
 CHUNK = 20_000
@@ -24,14 +28,25 @@ class BackfillReport:
     rejected: int = 0
     customers: int = 0
     not_written: int = 0
+    counterparties: int = 0  # whose standing was written
 
 
 def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> BackfillReport:
     report = BackfillReport()
     profiles: dict[str, CustomerProfile] = {}
+    standing: dict[str, Standing] = {}
     for feats, rejected in featurize_lines(lines, profiles, scorer.prep, chunk=CHUNK):
         report.events += len(feats.events) + len(feats.duplicates)
         report.rejected += len(rejected) + len(feats.conflicts)
+        if feats.events:
+            at = max(e.occurred_at.timestamp() for e in feats.events)
+            for account, note in notes(feats.events, standing).items():
+                standing[account] = merged(standing.get(account), note, at)
     report.customers = len(profiles)
     report.not_written = len(store.save(profiles.values()))
+    if scorer.network is not None and standing:
+        scorer.network.note({a: Note(s.since, set(s.payers), set(s.payees), True)
+                             for a, s in standing.items()},
+                            max(s.seen for s in standing.values()))
+        report.counterparties = len(standing)
     return report
