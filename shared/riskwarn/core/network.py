@@ -31,7 +31,15 @@ from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
 from riskwarn.core.mule import MAX_PARTIES, Passage, money_text
 from riskwarn.core.profile import DAY, HOUR
-from riskwarn.core.standing import Note, Standing, as_of, counterparties, merged, notes
+from riskwarn.core.standing import (
+    Note,
+    Standing,
+    as_of,
+    counterparties,
+    dealings,
+    merged,
+    notes,
+)
 
 CHAIN = "AML-LAYERING-CHAIN"
 LINKED = "NETWORK-LINKED"
@@ -254,12 +262,12 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     findings.extend(received)
     findings.extend(linked(events, state, prep))
     waiters = port.save(changed.values()) if changed else set()
-    parties = counterparties(events)
-    standing = port.standing(parties) if parties else {}
-    added = notes(events, standing)
+    dealt = dealings(events)
+    standing = port.standing(counterparties(dealt)) if dealt else {}
+    added = notes(dealt, standing)
     if added:
-        port.note(added, max(e.occurred_at.timestamp() for e in events))
-    return Linked(findings, unmatched, state, waiters, as_of(events, standing))
+        port.note(added, dealt[-1][0])
+    return Linked(findings, unmatched, state, waiters, as_of(dealt, standing))
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],

@@ -74,6 +74,9 @@ class Note:
     refresh: bool = False
 
 
+Dealing = tuple[float, int, Transaction]  # when, the event's index in the batch, the event
+
+
 def _dealt(ev: Event) -> bool:
     """A transfer between accounts (no card payment at a shop, no cash): what standing
     counts."""
@@ -81,20 +84,25 @@ def _dealt(ev: Event) -> bool:
             and ev.method not in ("card", "cash") and ev.counterparty_id != ev.account_id)
 
 
-def counterparties(events: Sequence[Event]) -> set[str]:
-    return {str(ev.counterparty_id) for ev in events if _dealt(ev)}  # type: ignore[union-attr]
+def dealings(events: Sequence[Event]) -> list[Dealing]:
+    """The batch's transfers between accounts, in time order across its customers."""
+    out = [(ev.occurred_at.timestamp(), i, ev) for i, ev in enumerate(events)
+           if _dealt(ev)]
+    out.sort(key=lambda d: (d[0], d[1]))
+    return out  # type: ignore[return-value]
 
 
-def notes(events: Sequence[Event], known: Mapping[str, Standing]) -> dict[str, Note]:
+def counterparties(dealt: Sequence[Dealing]) -> set[str]:
+    return {str(ev.counterparty_id) for _, _, ev in dealt}
+
+
+def notes(dealt: Sequence[Dealing], known: Mapping[str, Standing]) -> dict[str, Note]:
     """What the batch adds to its counterparties' standing: customers not yet counted on a
     side with room left, and accounts first seen; accounts whose last write is older than
     REFRESH_S are written again (their items' TTL)."""
     out: dict[str, Note] = {}
-    for ev in events:
-        if not _dealt(ev):
-            continue
-        assert isinstance(ev, Transaction) and ev.counterparty_id
-        account, ts = ev.counterparty_id, ev.occurred_at.timestamp()
+    for ts, _, ev in dealt:
+        account = str(ev.counterparty_id)
         was = known.get(account, Standing())
         side = was.payers if ev.direction == "debit" else was.payees
         key = customer_key(ev.customer_id)
@@ -114,18 +122,14 @@ def notes(events: Sequence[Event], known: Mapping[str, Standing]) -> dict[str, N
     return out
 
 
-def as_of(events: Sequence[Event], known: Mapping[str, Standing]) -> dict[int, Standing]:
+def as_of(dealt: Sequence[Dealing], known: Mapping[str, Standing]) -> dict[int, Standing]:
     """The standing of each payment's counterparty just before it (by the event's index):
     the standing read, with the batch's earlier events (in time order, across its
     customers) added — as if each had been written before the next was scored."""
     now = dict(known)
     out: dict[int, Standing] = {}
-    for i in sorted(range(len(events)), key=lambda i: (events[i].occurred_at, i)):
-        ev = events[i]
-        if not _dealt(ev):
-            continue
-        assert isinstance(ev, Transaction) and ev.counterparty_id
-        account, ts, debit = ev.counterparty_id, ev.occurred_at.timestamp(), ev.direction == "debit"
+    for ts, i, ev in dealt:
+        account, debit = str(ev.counterparty_id), ev.direction == "debit"
         was = now.get(account)
         if debit and was is not None:
             out[i] = was

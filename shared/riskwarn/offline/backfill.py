@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scorer, featurize_lines
-from riskwarn.core.standing import Note, Standing, merged, notes
+from riskwarn.core.standing import Note, Standing, dealings, merged, notes
 from riskwarn.store.profiles import ProfileStore
 
 CHUNK = 20_000
@@ -38,10 +38,10 @@ def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> Bac
     for feats, rejected in featurize_lines(lines, profiles, scorer.prep, chunk=CHUNK):
         report.events += len(feats.events) + len(feats.duplicates)
         report.rejected += len(rejected) + len(feats.conflicts)
-        if feats.events:
-            at = max(e.occurred_at.timestamp() for e in feats.events)
-            for account, note in notes(feats.events, standing).items():
-                standing[account] = merged(standing.get(account), note, at)
+        dealt = dealings(feats.events)
+        if dealt:
+            for account, note in notes(dealt, standing).items():
+                standing[account] = merged(standing.get(account), note, dealt[-1][0])
     report.customers = len(profiles)
     report.not_written = len(store.save(profiles.values()))
     if scorer.network is not None and standing:
