@@ -151,7 +151,10 @@ class AccountFlows:
 
 
 class NetworkPort(Protocol):
-    def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]: ...
+    def read(self, accounts: Collection[str], standing: Collection[str]
+             ) -> tuple[dict[str, AccountFlows], dict[str, Standing]]:
+        """The state of `accounts` and the standing in the book (core/standing.py) of
+        `standing`, in one read; those never seen are left out."""
 
     def save(self, flows: Iterable[AccountFlows]) -> set[str]:
         """Write the accounts' hops (their marks are the workflow's: left as they are);
@@ -166,10 +169,6 @@ class NetworkPort(Protocol):
     def mark(self, account: str, link: Link) -> None:
         """Leave a confirmed case's mark on an account (one per case: idempotent)."""
 
-    def standing(self, accounts: Collection[str]) -> dict[str, Standing]:
-        """The accounts' standing in the book (core/standing.py); those never seen are
-        left out."""
-
     def note(self, added: Mapping[str, Note], at: float) -> None:
         """Add a batch's customers to its counterparties' standing (sets: idempotent)."""
 
@@ -182,8 +181,10 @@ class MemoryNetwork:
         self.waiting: dict[str, set[str]] = {}  # payer account -> customers waiting on it
         self.standings: dict[str, Standing] = {}
 
-    def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]:
-        return {a: self.accounts[a] for a in accounts if a in self.accounts}
+    def read(self, accounts: Collection[str], standing: Collection[str]
+             ) -> tuple[dict[str, AccountFlows], dict[str, Standing]]:
+        return ({a: self.accounts[a] for a in accounts if a in self.accounts},
+                self.standing(standing))
 
     def save(self, flows: Iterable[AccountFlows]) -> set[str]:
         waiters: set[str] = set()
@@ -242,8 +243,8 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     """Record the batch's passages as hops and find the chains they extend; one read of
     the state of the accounts named (the batch's own, their counterparties, the payers
     of each passage's inflow, and `also`: the payers of receipts waiting for their hop)
-    and one write of those that took a hop; and one read of the counterparties' standing in
-    the book (core/standing.py), with the batch's customers then added to it."""
+    with the counterparties' standing in the book (core/standing.py), one write of those
+    that took a hop, and the batch's customers added to its counterparties' standing."""
     names: set[str] = set(also)
     for ev in events:
         if isinstance(ev, Transaction):
@@ -255,15 +256,14 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
             names.update(found.payers)
     if not names:
         return Linked([], [], {})
-    state = port.load(names)
+    dealt = dealings(events)
+    state, standing = port.read(names, counterparties(dealt))
     changed: dict[str, AccountFlows] = {}
     findings = _hops(events, passages, state, changed, prep)
     received, unmatched = _receipts(events, state, prep)
     findings.extend(received)
     findings.extend(linked(events, state, prep))
     waiters = port.save(changed.values()) if changed else set()
-    dealt = dealings(events)
-    standing = port.standing(counterparties(dealt)) if dealt else {}
     added = notes(dealt, standing)
     if added:
         port.note(added, dealt[-1][0])

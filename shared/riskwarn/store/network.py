@@ -20,7 +20,8 @@ newest mark (`keep_until`), whichever is later.
 An account's standing in the book (core/standing.py) is an item of its own, keyed
 `standing#<account>` (its TTL is its own: 90 days after its last write): `payers` and
 `payees` (number sets of hashed customer ids, ADDed by any customer's shard: a set ADD is
-atomic, so no writer loses another's), `since` (set if absent) and `seen`. A batch writes
+atomic, so no writer loses another's), `since` (set if absent) and `seen`; read in the same
+BatchGetItem calls as the accounts' hops (`read`). A batch writes
 only customers not yet counted on a side with room left, and an established account's item
 again once a week (core/standing.notes), so an account's writes stop at a few dozen.
 
@@ -63,6 +64,13 @@ def decode(account: str, blob: bytes | None, marks: Iterable[str] = ()) -> Accou
     return AccountFlows(account, hops, [Link.from_json(orjson.loads(m)) for m in marks])
 
 
+def standing_from_item(item: dict[str, Any]) -> Standing:
+    return Standing(float(item.get("since", {}).get("N", 0)),
+                    float(item.get("seen", {}).get("N", 0)),
+                    frozenset(int(v) for v in item.get("payers", {}).get("NS", ())),
+                    frozenset(int(v) for v in item.get("payees", {}).get("NS", ())))
+
+
 def from_item(item: dict[str, Any]) -> AccountFlows:
     blob = item.get("hops", {}).get("B")
     marks = [v["S"] for k, v in sorted(item.items()) if k.startswith(MARK)]
@@ -95,18 +103,19 @@ class NetworkStore:
         return items
 
     @throttled_as_named
-    def load(self, accounts: Collection[str]) -> dict[str, AccountFlows]:
-        return {item["account"]["S"]: from_item(item) for item in self._get(accounts)}
-
-    @throttled_as_named
-    def standing(self, accounts: Collection[str]) -> dict[str, Standing]:
+    def read(self, accounts: Collection[str], standing: Collection[str]
+             ) -> tuple[dict[str, AccountFlows], dict[str, Standing]]:
+        """Both kinds of item in the same BatchGetItem calls (100 keys a call)."""
+        flows: dict[str, AccountFlows] = {}
         found: dict[str, Standing] = {}
-        for item in self._get([STANDING + a for a in accounts]):
-            found[item["account"]["S"].removeprefix(STANDING)] = Standing(
-                float(item.get("since", {}).get("N", 0)), float(item.get("seen", {}).get("N", 0)),
-                frozenset(int(v) for v in item.get("payers", {}).get("NS", ())),
-                frozenset(int(v) for v in item.get("payees", {}).get("NS", ())))
-        return found
+        keys = set(accounts) | {STANDING + a for a in standing}
+        for item in self._get(keys):
+            key = item["account"]["S"]
+            if key.startswith(STANDING) and key.removeprefix(STANDING) in standing:
+                found[key.removeprefix(STANDING)] = standing_from_item(item)
+            if key in accounts:
+                flows[key] = from_item(item)
+        return flows, found
 
     @throttled_as_named
     def note(self, added: Mapping[str, Note], at: float) -> None:
