@@ -205,8 +205,8 @@ def _transaction(prof: CustomerProfile, ev: Transaction, ts: float, prep: Prepar
         prof.last_txn = ts
     f10, f60 = _failed(prof, ts) if prof.failed_logins else (0.0, 0.0)
     hour, tenure, since_cred = _common(prof, ts, prep)
-    credit_median = _median(prof.credit_stats)
-    debit_median = _median(prof.debit_stats)
+    credit_median = typical_of(prof.credit_stats)
+    debit_median = typical_of(prof.debit_stats)
     new_cp_out = now[C_NEWCP_SUM] - h24[C_NEWCP_SUM]
     new_cp_in = now[C_NEWCP_IN] - h72[C_NEWCP_IN]
     return {
@@ -287,11 +287,11 @@ def typical_amount(prof: CustomerProfile, first_of: Transaction | None = None) -
     `first_of`: a transaction the profile has just applied as the first of its kind, whose
     kind's typical amount is then that transaction itself and is left out."""
     own = None if first_of is None else _kind(prof, first_of)[0]
-    return max((_median(s) for s in (prof.card_stats, prof.debit_stats, prof.credit_stats)
+    return max((typical_of(s) for s in (prof.card_stats, prof.debit_stats, prof.credit_stats)
                 if s is not own), default=0.0)
 
 
-def _median(stats: list[float]) -> float:
+def typical_of(stats: list[float]) -> float:
     """The customer's typical amount of one kind (0 before any history)."""
     return math.exp(stats[1]) if stats[4] else 0.0
 

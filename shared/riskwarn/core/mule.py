@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared, _median
+from riskwarn.core.features import Prepared, typical_of
 from riskwarn.core.profile import CARD, CASH, DAY, DEBIT, HOUR, NEW_CP, OWN, CustomerProfile
 
 # Card spending at shops is consumption, not money sent on (as for rapid movement): it is
@@ -104,7 +104,7 @@ def conduit_receipt(prof: CustomerProfile, ev: Transaction, row: FeatureRow, pre
             or ev.method in ("card", "cash") or amount < t.conduit_floor
             or row["customer_txns"] < t.baseline_min_txns):
         return None
-    spend = max(_median(prof.card_stats),
+    spend = max(typical_of(prof.card_stats),
                 _typical_without(prof.debit_stats, math.log(amount))
                 if row["history_txns"] else 0.0)
     led = prof.ledger
@@ -123,7 +123,7 @@ def conduit_receipt(prof: CustomerProfile, ev: Transaction, row: FeatureRow, pre
 
 
 def _typical_without(stats: list[float], log_amount: float) -> float:
-    """A kind's typical amount (features._median: the exponent of its decayed mean log
+    """A kind's typical amount (features.typical_of: the exponent of its decayed mean log
     amount) with one amount it holds taken back out (0 when nothing else is left)."""
     weight, mean, n = stats[0], stats[1], stats[4]
     if n <= 1 or weight <= 1.0:
