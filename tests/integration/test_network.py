@@ -12,9 +12,10 @@ import orjson
 import pytest
 
 from riskwarn.cases.alerts import alert_id_for
+from riskwarn.core.standing import Note, Standing
 from riskwarn.runtime.stream import score_batch
 from riskwarn.store.alerts import from_item
-from riskwarn.store.network import decode
+from riskwarn.store.network import NetworkStore, decode
 from tests.builders import at, eventually, generate_context, line
 from tests.integration.conftest import Stack
 from tests.integration.desk import Desk
@@ -255,3 +256,13 @@ def test_a_counterpartys_standing_is_kept_in_the_network_table_and_holds_an_unus
     assert held.tier == "low"
     assert any("a counterparty the book trades with (paid by 6 of our customers and paying 6"
                in r for r in held.reason_codes)
+
+
+def test_many_standing_writes_at_once_go_in_parallel_and_lose_nothing(stack: Stack) -> None:
+    """A backfill's history writes thousands of accounts' standing: in parallel, each whole."""
+    store = NetworkStore(stack.client("dynamodb"), stack.p.ref("NetworkTable"))
+    added = {f"BF-{i:03d}": Note(1_000.0 + i, {i, i + 1}, {i + 2}, True) for i in range(40)}
+    store.note(added, 5_000.0)
+    _, standing = store.read((), set(added))
+    assert set(standing) == set(added)
+    assert standing["BF-007"] == Standing(1_007.0, 5_000.0, frozenset({7, 8}), frozenset({9}))

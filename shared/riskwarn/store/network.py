@@ -34,6 +34,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -53,6 +54,8 @@ MARK = "mark_"
 WAIT = "wait_"
 STANDING = "standing#"
 STANDING_KEEP_S = 90 * 86_400
+PARALLEL_FROM = 32  # standing writes at once from which they go in parallel (a backfill)
+WORKERS = 8
 
 
 def encode(flows: AccountFlows) -> bytes:
@@ -119,7 +122,10 @@ class NetworkStore:
 
     @throttled_as_named
     def note(self, added: Mapping[str, Note], at: float) -> None:
-        for account, n in sorted(added.items()):
+        """One UpdateItem per account; many at once (a backfill's history) in parallel."""
+
+        def one(item: tuple[str, Note]) -> None:
+            account, n = item
             sets = {name: keys for name, keys in (("payers", n.payers), ("payees", n.payees))
                     if keys}
             values: dict[str, Any] = {":s": {"N": str(n.since)}, ":t": {"N": str(at)},
@@ -129,10 +135,18 @@ class NetworkStore:
             update = ("SET since = if_not_exists(since, :s), seen = :t, expires_at = :e"
                       + (" ADD " + ", ".join(f"{name} :{name}" for name in sets) if sets
                          else ""))
-            self.calls += 1
             self.client.update_item(
                 TableName=self.table, Key={"account": {"S": STANDING + account}},
                 UpdateExpression=update, ExpressionAttributeValues=values)
+
+        items = sorted(added.items())
+        self.calls += len(items)
+        if len(items) < PARALLEL_FROM:
+            for item in items:
+                one(item)
+        else:
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                list(pool.map(one, items))
 
     @throttled_as_named
     def save(self, flows: Iterable[AccountFlows]) -> set[str]:
