@@ -16,11 +16,13 @@ from riskwarn.core.scoring import Scored, Scorer
 from riskwarn.core.standing import (
     CAP,
     REFRESH_S,
+    Dealing,
+    Note,
     Standing,
     customer_key,
     dealings,
     hold_unusual,
-    notes,
+    walk,
 )
 from tests.builders import txn
 
@@ -37,6 +39,11 @@ def _book(account: str, payers: int, payees: int, first_day: float) -> list[Even
     """Our customers paying `account` and being paid by it, from `first_day` on."""
     return ([_t(f"P{i}", first_day + i, 3_000, "debit", account) for i in range(payers)]
             + [_t(f"R{i}", first_day + i, 3_000, "credit", account) for i in range(payees)])
+
+
+def _notes(dealt: list[Dealing], known: dict[str, Standing]) -> dict[str, Note]:
+    """What a batch writes to its counterparties' standing."""
+    return walk(dealt, known)[1]
 
 
 def _history(cid: str) -> list[Event]:
@@ -107,27 +114,27 @@ def test_the_paying_customer_is_not_counted_towards_the_standing_it_is_judged_by
 
 def test_a_batch_notes_only_customers_not_yet_counted_and_stops_at_the_cap() -> None:
     book = _book("HUB-01", CAP + 4, 2, first_day=0)
-    first = notes(dealings(book), {})
+    first = _notes(dealings(book), {})
     (note,) = first.values()
     assert len(note.payers) == CAP and len(note.payees) == 2  # bounded
     assert note.since == min(e.occurred_at.timestamp() for e in book)
     seen = max(e.occurred_at.timestamp() for e in book)
     known = {"HUB-01": Standing(note.since, seen, frozenset(note.payers),
                                 frozenset(note.payees))}
-    assert notes(dealings(book), known) == {}  # nothing new, written within the week: no write
+    assert _notes(dealings(book), known) == {}  # nothing new, written within the week: no write
     last = CAP + 3  # the day of the book's last event
     later = _t("R9", last + 2, 3_000, "credit", "HUB-01")
-    (again,) = notes(dealings([later]), known).values()
+    (again,) = _notes(dealings([later]), known).values()
     assert again.payees == {customer_key("R9")} and not again.refresh
     # a week after its last write, the account is written again (its item's TTL)
     stale = _t("P1", last + REFRESH_S / DAY + 1, 3_000, "debit", "HUB-01")
-    (refresh,) = notes(dealings([stale]), known).values()
+    (refresh,) = _notes(dealings([stale]), known).values()
     assert refresh.refresh and not refresh.payers and not refresh.payees
 
 
 def test_card_payments_and_cash_count_for_no_standing() -> None:
     shop = txn(0, 50, customer_id="C1", method="card", counterparty_id="SHOP-1")
-    assert notes(dealings([shop]), {}) == {}
+    assert _notes(dealings([shop]), {}) == {}
 
 
 def test_a_split_over_new_payees_is_not_answered_by_one_payees_standing() -> None:

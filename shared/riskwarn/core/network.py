@@ -31,15 +31,7 @@ from riskwarn.core.events import Event, Transaction
 from riskwarn.core.features import Prepared
 from riskwarn.core.mule import MAX_PARTIES, Passage, money_text
 from riskwarn.core.profile import DAY, HOUR
-from riskwarn.core.standing import (
-    Note,
-    Standing,
-    as_of,
-    counterparties,
-    dealings,
-    merged,
-    notes,
-)
+from riskwarn.core.standing import Note, Standing, counterparties, dealings, merged, walk
 
 CHAIN = "AML-LAYERING-CHAIN"
 LINKED = "NETWORK-LINKED"
@@ -264,10 +256,10 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     findings.extend(received)
     findings.extend(linked(events, state, prep))
     waiters = port.save(changed.values()) if changed else set()
-    added = notes(dealt, standing)
+    before, added = walk(dealt, standing)
     if added:
         port.note(added, dealt[-1][0])
-    return Linked(findings, unmatched, state, waiters, as_of(dealt, standing))
+    return Linked(findings, unmatched, state, waiters, before)
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],

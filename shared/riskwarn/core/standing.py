@@ -96,43 +96,24 @@ def counterparties(dealt: Sequence[Dealing]) -> set[str]:
     return {str(ev.counterparty_id) for _, _, ev in dealt}
 
 
-def notes(dealt: Sequence[Dealing], known: Mapping[str, Standing]) -> dict[str, Note]:
-    """What the batch adds to its counterparties' standing: customers not yet counted on a
-    side with room left, and accounts first seen; accounts whose last write is older than
-    REFRESH_S are written again (their items' TTL)."""
-    out: dict[str, Note] = {}
-    for ts, _, ev in dealt:
-        account = str(ev.counterparty_id)
-        was = known.get(account, Standing())
-        side = was.payers if ev.direction == "debit" else was.payees
-        key = customer_key(ev.customer_id)
-        note = out.get(account)
-        adding = note.payers if note and ev.direction == "debit" else (
-            note.payees if note else set())
-        new = key not in side and key not in adding and len(side) + len(adding) < CAP
-        stale = not was.seen or ts - was.seen >= REFRESH_S
-        if not (new or stale):
-            continue
-        if note is None:
-            note = out[account] = Note(ts)
-        note.since = min(note.since, ts)
-        note.refresh = note.refresh or stale
-        if new:
-            (note.payers if ev.direction == "debit" else note.payees).add(key)
-    return out
-
-
-def as_of(dealt: Sequence[Dealing], known: Mapping[str, Standing]) -> dict[int, Standing]:
-    """The standing of each payment's counterparty just before it (by the event's index):
-    the standing read, with the batch's earlier events (in time order, across its
-    customers) added — as if each had been written before the next was scored."""
+def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing]
+         ) -> tuple[dict[int, Standing], dict[str, Note]]:
+    """One pass over the batch's dealings, in time order across its customers:
+    - the standing of each payment's counterparty just before it (by the event's index):
+      the standing read, with the batch's earlier events added, as if each had been
+      written before the next was scored;
+    - what the batch adds to its counterparties' standing (the write): customers not yet
+      counted on a side with room left; accounts first seen, and those whose last write is
+      older than REFRESH_S, are written whatever is new (their items' TTL)."""
     now = dict(known)
-    out: dict[int, Standing] = {}
+    before: dict[int, Standing] = {}
+    span: dict[str, tuple[float, float]] = {}  # account -> the batch's first and last dealing
     for ts, i, ev in dealt:
         account, debit = str(ev.counterparty_id), ev.direction == "debit"
         was = now.get(account)
         if debit and was is not None:
-            out[i] = was
+            before[i] = was
+        span[account] = (span.get(account, (ts, ts))[0], ts)
         was = was or Standing(ts, ts)
         key = customer_key(ev.customer_id)
         side = was.payers if debit else was.payees
@@ -142,7 +123,14 @@ def as_of(dealt: Sequence[Dealing], known: Mapping[str, Standing]) -> dict[int, 
             now[account] = Standing(min(was.since, ts), max(was.seen, ts),
                                     side if debit else was.payers,
                                     was.payees if debit else side)
-    return out
+    added: dict[str, Note] = {}
+    for account, (first, last) in span.items():
+        was, grown = known.get(account, Standing()), now[account]
+        stale = not was.seen or last - was.seen >= REFRESH_S
+        payers, payees = set(grown.payers - was.payers), set(grown.payees - was.payees)
+        if payers or payees or stale:
+            added[account] = Note(first, payers, payees, stale)
+    return before, added
 
 
 def merged(was: Standing | None, note: Note, at: float) -> Standing:
@@ -155,15 +143,19 @@ def merged(was: Standing | None, note: Note, at: float) -> Standing:
 def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
                  marked: Collection[str], prep: Prepared) -> list[Hit]:
     """An unusual amount paid to an established counterparty, held at low (the top of low:
-    with another typology on the event it still adds its weight). An account `marked` by a
+    with another typology on the event it still adds its weight). `found`: the payee's
+    standing just before the payment (`walk`; None for anything but a payment to another
+    account). An account `marked` by a
     confirmed mule or fraud case (core/network.Link) is no counterparty the book trades
     with, however many customers dealt with it."""
-    if not (prep.cfg.customer_baselines and isinstance(ev, Transaction)
-            and ev.direction == "debit" and _dealt(ev) and ev.counterparty_id not in marked
-            and any(h.code == UNUSUAL and h.evidence == (ev.event_id,) for h in hits)):
-        return hits
+    # this one payment's amount; not a split over several new payees (its evidence names
+    # them all): that one's sign is the spread to strangers, which one payee does not answer
+    own = (ev.event_id,)
     ts = ev.occurred_at.timestamp()
-    if found is None or not found.established(ev.customer_id, ts, prep):
+    if (found is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
+            or ev.counterparty_id in marked
+            or not any(h.code == UNUSUAL and h.evidence == own for h in hits)
+            or not found.established(ev.customer_id, ts, prep)):
         return hits
     paid_by, paid = found.counts(ev.customer_id)
     note = (f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
@@ -171,8 +163,5 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
             f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
             f"{(ts - found.since) / DAY:.0f} days)")
     low = prep.cfg.tiers.medium - 1
-    # this one payment's amount; not a split over several new payees (its evidence names
-    # them all): that one's sign is the spread to strangers, which one payee does not answer
-    own = (ev.event_id,)
     return [replace(h, score=min(h.score, low), reason=h.reason + note)
             if h.code == UNUSUAL and h.evidence == own else h for h in hits]

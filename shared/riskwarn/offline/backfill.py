@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from riskwarn.core.network import MemoryNetwork
 from riskwarn.core.profile import CustomerProfile
 from riskwarn.core.scoring import Scorer, featurize_lines
-from riskwarn.core.standing import Note, Standing, dealings, merged, notes
+from riskwarn.core.standing import Note, dealings, walk
 from riskwarn.store.profiles import ProfileStore
 
 CHUNK = 20_000
@@ -34,16 +35,16 @@ class BackfillReport:
 def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> BackfillReport:
     report = BackfillReport()
     profiles: dict[str, CustomerProfile] = {}
-    standing: dict[str, Standing] = {}
+    seen = MemoryNetwork()  # the history's standing, gathered as the stream's would be
     for feats, rejected in featurize_lines(lines, profiles, scorer.prep, chunk=CHUNK):
         report.events += len(feats.events) + len(feats.duplicates)
         report.rejected += len(rejected) + len(feats.conflicts)
         dealt = dealings(feats.events)
         if dealt:
-            for account, note in notes(dealt, standing).items():
-                standing[account] = merged(standing.get(account), note, dealt[-1][0])
+            seen.note(walk(dealt, seen.standings)[1], dealt[-1][0])
     report.customers = len(profiles)
     report.not_written = len(store.save(profiles.values()))
+    standing = seen.standings
     if scorer.network is not None and standing:
         scorer.network.note({a: Note(s.since, set(s.payers), set(s.payees), True)
                              for a, s in standing.items()},

@@ -23,7 +23,7 @@ An account's standing in the book (core/standing.py) is an item of its own, keye
 atomic, so no writer loses another's), `since` (set if absent) and `seen`; read in the same
 BatchGetItem calls as the accounts' hops (`read`). A batch writes
 only customers not yet counted on a side with room left, and an established account's item
-again once a week (core/standing.notes), so an account's writes stop at a few dozen.
+again once a week (core/standing.walk), so an account's writes stop at a few dozen.
 
 A failed read or write raises `Throttled`: the batch fails whole and comes back (hops are
 idempotent by their event ids), rather than scoring on without the graph.
