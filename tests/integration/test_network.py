@@ -261,8 +261,13 @@ def test_a_counterpartys_standing_is_kept_in_the_network_table_and_holds_an_unus
 def test_many_standing_writes_at_once_go_in_parallel_and_lose_nothing(stack: Stack) -> None:
     """A backfill's history writes thousands of accounts' standing: in parallel, each whole."""
     store = NetworkStore(stack.client("dynamodb"), stack.p.ref("NetworkTable"))
-    added = {f"BF-{i:03d}": Note(1_000.0 + i, {i, i + 1}, {i + 2}, True) for i in range(40)}
+    added = {f"BF-{i:03d}": Note(1_000.0 + i, {i, i + 1}, {i + 2}, True, {11: {i + 2}, 15: {3}})
+             for i in range(40)}
     store.note(added, 5_000.0)
     _, standing = store.read((), set(added))
     assert set(standing) == set(added)
-    assert standing["BF-007"] == Standing(1_007.0, 5_000.0, frozenset({7, 8}), frozenset({9}))
+    assert standing["BF-007"] == Standing(1_007.0, 5_000.0, frozenset({7, 8}), frozenset({9}),
+                                          {11: frozenset({9}), 15: frozenset({3})})
+    store.note({"BF-007": Note(900.0, set(), set(), False, {15: {4}})}, 6_000.0)
+    _, again = store.read((), {"BF-007"})
+    assert again["BF-007"].payouts == {11: frozenset({9}), 15: frozenset({3, 4})}  # ADDed

@@ -14,11 +14,13 @@ from riskwarn.core.network import Link, MemoryNetwork
 from riskwarn.core.profile import DAY, CustomerProfile
 from riskwarn.core.scoring import Scored, Scorer
 from riskwarn.core.standing import (
+    BAND_CAP,
     CAP,
     REFRESH_S,
     Dealing,
     Note,
     Standing,
+    band,
     customer_key,
     dealings,
     hold_unusual,
@@ -43,7 +45,7 @@ def _book(account: str, payers: int, payees: int, first_day: float) -> list[Even
 
 def _notes(dealt: list[Dealing], known: dict[str, Standing]) -> dict[str, Note]:
     """What a batch writes to its counterparties' standing."""
-    return walk(dealt, known)[1]
+    return walk(dealt, known, Prepared.of(RULES).rates)[1]
 
 
 def _history(cid: str) -> list[Event]:
@@ -95,6 +97,45 @@ def test_a_collecting_account_or_one_new_to_the_book_is_no_trading_partner() -> 
     assert _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30), fixed).tier != "low"
 
 
+def _payouts(account: str, amounts: list[float], first_day: float) -> list[Event]:
+    """`account` paying our customers R0, R1, ... these sums (nobody of ours paying it)."""
+    return [_t(f"R{i}", first_day + i, a, "credit", account) for i, a in enumerate(amounts)]
+
+
+def test_an_account_that_pays_our_customers_sums_of_this_size_is_one_the_book_trades_with(
+) -> None:
+    """A broker's redemptions, an exchange's withdrawals: it has paid three of our other
+    customers sums of the payment's size (a quarter of it or more), for weeks. Few of our
+    customers need pay it; a collecting account pays none, a mule pays small sums around."""
+    payment = _paid("BROKER-02", _payouts("BROKER-02", [40_000, 16_000, 90_000], -30))
+    assert payment.tier == "low"
+    assert any("held at low: paid to BROKER-02, a counterparty the book trades with (it has "
+               "paid 3 of our other customers sums of this size, dealing with the book for "
+               "30 days)" in r for r in payment.reasons)
+    # small payouts, however many, are not this payment's scale
+    assert _paid("SMALL-01", _payouts("SMALL-01", [3_000] * 12, -30)).tier == "medium"
+    # two at scale are a person's dealings, not the book's
+    assert _paid("TWO-01", _payouts("TWO-01", [40_000, 60_000, 500], -30)).tier == "medium"
+    # three at scale, but within the fortnight
+    assert _paid("NEW-02", _payouts("NEW-02", [40_000] * 3, -10)).tier == "medium"
+
+
+def test_payouts_are_kept_per_band_so_small_ones_never_crowd_out_large_ones() -> None:
+    """At most BAND_CAP customers per power of two of the sum: a payroll of hundreds of
+    small payments leaves room for the large ones."""
+    assert (band(1.0), band(3_000.0), band(50_000.0), band(0.5)) == (0, 11, 15, 0)
+    book = _payouts("HUB-02", [3_000] * (BAND_CAP + 5) + [40_000] * 3, 0)
+    (note,) = _notes(dealings(book), {}).values()
+    assert len(note.payouts[band(3_000)]) == BAND_CAP
+    assert len(note.payouts[band(40_000)]) == 3
+    s = Standing(0.0, 0.0, frozenset(), frozenset(),
+                 {k: frozenset(v) for k, v in note.payouts.items()})
+    assert s.paid_at_scale("X", 50_000, 2) == 3  # 40,000 is within two bands of 50,000
+    assert s.paid_at_scale("X", 70_000, 0) == 0  # a band above
+    assert s.paid_at_scale("X", 300_000, 2) == 0  # beyond two bands: not this scale
+    assert s.paid_at_scale("R0", 5_000, 2) == BAND_CAP + 2  # R0 itself is left out
+
+
 def test_an_account_with_a_confirmed_case_is_no_trading_partner() -> None:
     """A confirmed mule or fraud decision marked the account: however many customers dealt
     with it, an unusual amount paid to it stands (and the link to the case adds to it)."""
@@ -120,7 +161,8 @@ def test_a_batch_notes_only_customers_not_yet_counted_and_stops_at_the_cap() -> 
     assert note.since == min(e.occurred_at.timestamp() for e in book)
     seen = max(e.occurred_at.timestamp() for e in book)
     known = {"HUB-01": Standing(note.since, seen, frozenset(note.payers),
-                                frozenset(note.payees))}
+                                frozenset(note.payees),
+                                {b: frozenset(k) for b, k in note.payouts.items()})}
     assert _notes(dealings(book), known) == {}  # nothing new, written within the week: no write
     last = CAP + 3  # the day of the book's last event
     later = _t("R9", last + 2, 3_000, "credit", "HUB-01")

@@ -203,6 +203,10 @@ class TypologyThresholds(_Frozen):
     established_payers: int = Field(default=5, ge=1, le=15)
     established_payees: int = Field(default=5, ge=1, le=15)
     established_days: float = Field(default=14.0, ge=0)
+    # ... or that has paid established_payouts of our other customers sums of the payment's
+    # size (within established_scale_bands powers of two below it: 2, a quarter or more)
+    established_payouts: int = Field(default=3, ge=1, le=8)
+    established_scale_bands: int = Field(default=2, ge=0, le=8)
     # and this many times the largest of its kind the customer has paid recently (decayed:
     # a month-old largest counts half), so a rare but recurring large payment is its own
     unusual_largest_multiple: float = 2.5

@@ -256,7 +256,7 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     findings.extend(received)
     findings.extend(linked(events, state, prep))
     waiters = port.save(changed.values()) if changed else set()
-    before, added = walk(dealt, standing)
+    before, added = walk(dealt, standing, prep.rates)
     if added:
         port.note(added, dealt[-1][0])
     return Linked(findings, unmatched, state, waiters, before)

@@ -2,12 +2,17 @@
 it has paid, and since when. Kept in the network state (core/network.py: the DynamoDB
 table in the stream, memory in the backtest) beside the account's hops.
 
-An account that many of our customers pay *and* that pays many of them, for weeks, is one
-the book trades with: a broker, an exchange, a payment institution, a wholesaler. A large
-payment to it is unusual for the customer (FRAUD-UNUSUAL-AMOUNT fires) but is not what an
-unusual amount warns of: a fraudster's or a mule's collecting account is paid by victims
-and pays none of our customers, or is new. So an unusual amount paid to an *established*
-counterparty is held at low (`hold_unusual`): staff see it at low, with the reason, and it
+An account the book trades with is a broker, an exchange, a payment institution, a
+wholesaler, an employer. It is *established* for a payment when it was first seen weeks
+ago and either
+- many of our customers pay it *and* it pays many of them (two-way trade), or
+- it has paid several of our other customers sums of this payment's size (the money comes
+  back: a broker's redemptions, an exchange's withdrawals, wages).
+A large payment to it is unusual for the customer (FRAUD-UNUSUAL-AMOUNT fires) but is not
+what an unusual amount warns of: a fraudster's or a mule's collecting account is paid by
+victims and pays none of our customers, or pays on small sums, or is new. So an unusual
+amount paid to an established counterparty is held at low (`hold_unusual`): staff see it
+at low, with the reason, and it
 stands only with other typologies on the event or a model that alone reaches medium. The
 flow typologies (rapid movement, conduit, chains) still read the money passing through
 such an account: money laundered out through a broker is the mule's finding, not the
@@ -15,11 +20,14 @@ amount's.
 
 Bounds: each side keeps at most `CAP` customers (as 32-bit hashes of their ids: two
 customers share a hash about once in 4 billion pairs), enough for the thresholds (which
-must stay under it); `since` is the first time any customer of ours dealt with it.
+must stay under it); `payouts` keeps, per power of two of the sum paid (`band`), at most
+`BAND_CAP` of the customers it paid that much, so a flood of small payouts never hides
+the large ones; `since` is the first time any customer of ours dealt with it.
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +41,8 @@ if TYPE_CHECKING:
     from riskwarn.core.hits import Hit
 
 CAP = 16  # customers kept per side
+BAND_CAP = 8  # customers kept per band of payouts
+MAX_BAND = 47  # 2^47: beyond any single payment
 REFRESH_S = 7 * DAY  # an established account's item is written again this often (its TTL)
 UNUSUAL = "FRAUD-UNUSUAL-AMOUNT"
 
@@ -41,37 +51,69 @@ def customer_key(customer_id: str) -> int:
     return zlib.crc32(customer_id.encode())
 
 
+def band(amount: float) -> int:
+    """The power of two a sum falls in (1–2: 0, 2–4: 1, ...): the scale of a payout."""
+    return min(int(math.log2(amount)), MAX_BAND) if amount >= 1.0 else 0
+
+
 @dataclass(frozen=True, slots=True)
 class Standing:
     """`payers`: customers that paid this account; `payees`: customers it paid (hashed,
-    at most CAP each); `since`: first seen; `seen`: last written (epoch seconds)."""
+    at most CAP each); `payouts`: band -> customers it paid a sum of that band (at most
+    BAND_CAP a band); `since`: first seen; `seen`: last written (epoch seconds)."""
 
     since: float = 0.0
     seen: float = 0.0
     payers: frozenset[int] = frozenset()
     payees: frozenset[int] = frozenset()
+    payouts: Mapping[int, frozenset[int]] = field(default_factory=dict)
 
     def counts(self, customer_id: str) -> tuple[int, int]:
         """Other customers that paid it, and that it paid (the one asking left out)."""
         me = customer_key(customer_id)
         return len(self.payers - {me}), len(self.payees - {me})
 
-    def established(self, customer_id: str, ts: float, prep: Prepared) -> bool:
+    def paid_at_scale(self, customer_id: str, amount: float, bands: int) -> int:
+        """Other customers it paid a sum within `bands` powers of two below `amount`'s
+        (bands 2: about a quarter of it or more) or above."""
+        me, low = customer_key(customer_id), band(amount) - bands
+        paid: set[int] = set()
+        for b, keys in self.payouts.items():
+            if b >= low:
+                paid |= keys
+        paid.discard(me)
+        return len(paid)
+
+    def grounds(self, customer_id: str, ts: float, amount: float, prep: Prepared) -> str:
+        """Why the book trades with this account, for a payment of `amount` by
+        `customer_id` at `ts` ("" when it is not established)."""
         t = prep.cfg.thresholds
+        days = (ts - self.since) / DAY
+        if days < t.established_days:
+            return ""
         paid_by, paid = self.counts(customer_id)
-        return (paid_by >= t.established_payers and paid >= t.established_payees
-                and ts - self.since >= t.established_days * DAY)
+        if paid_by >= t.established_payers and paid >= t.established_payees:
+            return (f"paid by {paid_by}{'+' if paid_by >= CAP - 1 else ''} of our customers "
+                    f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
+                    f"{days:.0f} days")
+        at_scale = self.paid_at_scale(customer_id, amount, t.established_scale_bands)
+        if at_scale >= t.established_payouts:
+            return (f"it has paid {at_scale} of our other customers sums of this size, "
+                    f"dealing with the book for {days:.0f} days")
+        return ""
 
 
 @dataclass(slots=True)
 class Note:
     """What a batch adds to an account's standing: customers that paid it and that it
-    paid, the earliest time seen; `refresh`: written although nothing is new (its TTL)."""
+    paid (and at which band), the earliest time seen; `refresh`: written although nothing
+    is new (its TTL)."""
 
     since: float
     payers: set[int] = field(default_factory=set)
     payees: set[int] = field(default_factory=set)
     refresh: bool = False
+    payouts: dict[int, set[int]] = field(default_factory=dict)
 
 
 Dealing = tuple[float, int, Transaction]  # when, the event's index in the batch, the event
@@ -96,7 +138,7 @@ def counterparties(dealt: Sequence[Dealing]) -> set[str]:
     return {str(ev.counterparty_id) for _, _, ev in dealt}
 
 
-def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing]
+def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing], rates: Mapping[str, float]
          ) -> tuple[dict[int, Standing], dict[str, Note]]:
     """One pass over the batch's dealings, in time order across its customers:
     - the standing of each payment's counterparty just before it (by the event's index):
@@ -104,7 +146,8 @@ def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing]
       written before the next was scored;
     - what the batch adds to its counterparties' standing (the write): customers not yet
       counted on a side with room left; accounts first seen, and those whose last write is
-      older than REFRESH_S, are written whatever is new (their items' TTL)."""
+      older than REFRESH_S, are written whatever is new (their items' TTL).
+    `rates`: to the base currency (a payout's band is of its value there)."""
     now = dict(known)
     before: dict[int, Standing] = {}
     span: dict[str, tuple[float, float]] = {}  # account -> the batch's first and last dealing
@@ -118,26 +161,39 @@ def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing]
         key = customer_key(ev.customer_id)
         side = was.payers if debit else was.payees
         grow = key not in side and len(side) < CAP
-        if grow or ts < was.since:
+        payouts = was.payouts
+        if not debit:  # the account paid our customer: at which scale
+            b = band(float(ev.amount) * rates[ev.currency])
+            at = payouts.get(b, frozenset())
+            if key not in at and len(at) < BAND_CAP:
+                payouts = {**payouts, b: at | {key}}
+        if grow or ts < was.since or payouts is not was.payouts:
             side = side | {key} if grow else side
             now[account] = Standing(min(was.since, ts), max(was.seen, ts),
                                     side if debit else was.payers,
-                                    was.payees if debit else side)
+                                    was.payees if debit else side, payouts)
     added: dict[str, Note] = {}
     for account, (first, last) in span.items():
         was, grown = known.get(account, Standing()), now[account]
         stale = not was.seen or last - was.seen >= REFRESH_S
         payers, payees = set(grown.payers - was.payers), set(grown.payees - was.payees)
-        if payers or payees or stale:
-            added[account] = Note(first, payers, payees, stale)
+        paid = {b: set(keys - was.payouts.get(b, frozenset()))
+                for b, keys in grown.payouts.items()}
+        paid = {b: keys for b, keys in paid.items() if keys}
+        if payers or payees or paid or stale:
+            added[account] = Note(first, payers, payees, stale, paid)
     return before, added
 
 
 def merged(was: Standing | None, note: Note, at: float) -> Standing:
     """An account's standing with a batch's note applied (the memory store's write)."""
     was = was or Standing()
+    payouts = dict(was.payouts)
+    for b, keys in note.payouts.items():
+        payouts[b] = payouts.get(b, frozenset()) | keys
     return Standing(min(was.since, note.since) if was.since else note.since,
-                    max(was.seen, at), was.payers | note.payers, was.payees | note.payees)
+                    max(was.seen, at), was.payers | note.payers, was.payees | note.payees,
+                    payouts)
 
 
 def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
@@ -154,14 +210,14 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
     ts = ev.occurred_at.timestamp()
     if (found is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
             or ev.counterparty_id in marked
-            or not any(h.code == UNUSUAL and h.evidence == own for h in hits)
-            or not found.established(ev.customer_id, ts, prep)):
+            or not any(h.code == UNUSUAL and h.evidence == own for h in hits)):
         return hits
-    paid_by, paid = found.counts(ev.customer_id)
+    grounds = found.grounds(ev.customer_id, ts, float(ev.amount) * prep.rates[ev.currency],
+                            prep)
+    if not grounds:
+        return hits
     note = (f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
-            f"with (paid by {paid_by}{'+' if paid_by >= CAP - 1 else ''} of our customers "
-            f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
-            f"{(ts - found.since) / DAY:.0f} days)")
+            f"with ({grounds})")
     low = prep.cfg.tiers.medium - 1
     return [replace(h, score=min(h.score, low), reason=h.reason + note)
             if h.code == UNUSUAL and h.evidence == own else h for h in hits]

@@ -41,12 +41,13 @@ def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> Bac
         report.rejected += len(rejected) + len(feats.conflicts)
         dealt = dealings(feats.events)
         if dealt:
-            seen.note(walk(dealt, seen.standings)[1], dealt[-1][0])
+            seen.note(walk(dealt, seen.standings, scorer.prep.rates)[1], dealt[-1][0])
     report.customers = len(profiles)
     report.not_written = len(store.save(profiles.values()))
     standing = seen.standings
     if scorer.network is not None and standing:
-        scorer.network.note({a: Note(s.since, set(s.payers), set(s.payees), True)
+        scorer.network.note({a: Note(s.since, set(s.payers), set(s.payees), True,
+                                  {b: set(k) for b, k in s.payouts.items()})
                              for a, s in standing.items()},
                             max(s.seen for s in standing.values()))
         report.counterparties = len(standing)

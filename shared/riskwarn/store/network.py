@@ -20,7 +20,8 @@ newest mark (`keep_until`), whichever is later.
 An account's standing in the book (core/standing.py) is an item of its own, keyed
 `standing#<account>` (its TTL is its own: 90 days after its last write): `payers` and
 `payees` (number sets of hashed customer ids, ADDed by any customer's shard: a set ADD is
-atomic, so no writer loses another's), `since` (set if absent) and `seen`; read in the same
+atomic, so no writer loses another's), `paid_b<band>` (the same, per power of two of the
+sums it paid them), `since` (set if absent) and `seen`; read in the same
 BatchGetItem calls as the accounts' hops (`read`). A batch writes
 only customers not yet counted on a side with room left, and an established account's item
 again once a week (core/standing.walk), so an account's writes stop at a few dozen.
@@ -54,6 +55,7 @@ MARK = "mark_"
 WAIT = "wait_"
 STANDING = "standing#"
 STANDING_KEEP_S = 90 * 86_400
+PAYOUTS = "paid_b"  # + band: the customers a standing's account paid a sum of that band
 PARALLEL_FROM = 32  # standing writes at once from which they go in parallel (a backfill)
 WORKERS = 8
 
@@ -68,10 +70,13 @@ def decode(account: str, blob: bytes | None, marks: Iterable[str] = ()) -> Accou
 
 
 def standing_from_item(item: dict[str, Any]) -> Standing:
+    payouts = {int(k.removeprefix(PAYOUTS)): frozenset(int(x) for x in v.get("NS", ()))
+               for k, v in item.items() if k.startswith(PAYOUTS)}
     return Standing(float(item.get("since", {}).get("N", 0)),
                     float(item.get("seen", {}).get("N", 0)),
                     frozenset(int(v) for v in item.get("payers", {}).get("NS", ())),
-                    frozenset(int(v) for v in item.get("payees", {}).get("NS", ())))
+                    frozenset(int(v) for v in item.get("payees", {}).get("NS", ())),
+                    payouts)
 
 
 def from_item(item: dict[str, Any]) -> AccountFlows:
@@ -126,7 +131,9 @@ class NetworkStore:
 
         def one(item: tuple[str, Note]) -> None:
             account, n = item
-            sets = {name: keys for name, keys in (("payers", n.payers), ("payees", n.payees))
+            sets = {name: keys for name, keys in (("payers", n.payers), ("payees", n.payees),
+                                                  *((f"{PAYOUTS}{b}", k)
+                                                    for b, k in n.payouts.items()))
                     if keys}
             values: dict[str, Any] = {":s": {"N": str(n.since)}, ":t": {"N": str(at)},
                                       ":e": {"N": str(int(at) + STANDING_KEEP_S)}}
