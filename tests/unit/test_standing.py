@@ -191,3 +191,49 @@ def test_a_split_over_new_payees_is_not_answered_by_one_payees_standing() -> Non
     assert held.score == RULES.tiers.medium - 1 and "held at low" in held.reason
     assert kept == split
     assert hold_unusual(payment, [split], hub, (), prep) == [split]
+
+
+CHAIN = "AML-LAYERING-CHAIN"
+
+
+def _passed_on(payer: str, paid: list[float]) -> tuple[Scorer, dict[str, CustomerProfile],
+                                                        list[Event], Event]:
+    """`payer`'s account B-01 has paid our customers R0, R1, ... these sums for weeks; now A
+    pays B 57,000 and B passes 55,000 on to C within the hour. Returns the scorer and
+    profiles with the history scored, B's legs, and C's credit from B."""
+    scorer, profiles = Scorer(RULES, None, network=MemoryNetwork()), dict[str, CustomerProfile]()
+    history = [*_payouts("B-01", paid, -30), *_history("A"), *_history(payer), *_history("C")]
+    scorer.score(sorted(history, key=lambda e: e.occurred_at), profiles)
+    legs = [_t("A", 0.01, 57_000, "debit", "B-01"), _t(payer, 0.01, 57_000, "credit", "A-01"),
+            _t(payer, 0.03, 55_000, "debit", "C-01")]
+    return scorer, profiles, legs, _t("C", 0.03, 55_000, "credit", "B-01")
+
+
+def test_money_from_an_account_that_pays_our_customers_such_sums_is_a_payout_not_a_hop(
+) -> None:
+    """A broker paying a client from what another client paid in passes money on within
+    the hour, as a mule does. Its client's receipt is held at low when the broker has paid
+    three of our other customers sums of this size for weeks; a mule pays on small sums."""
+    scorer, profiles, legs, credit = _passed_on("B", [40_000, 90_000, 30_000])
+    scored = scorer.score([*legs, credit], profiles)
+    (receipt,) = [s for s in scored if s.event.event_id == credit.event_id]
+    assert receipt.typologies == [CHAIN] and receipt.tier == "low"
+    assert any("held at low: B-01 pays our customers sums of this size (it has paid 3 of "
+               "our other customers sums of this size, dealing with the book for 30 days)"
+               in r for r in receipt.reasons)
+    scorer, profiles, legs, credit = _passed_on("B", [400, 900, 300, 500])
+    scored = scorer.score([*legs, credit], profiles)
+    (receipt,) = [s for s in scored if s.event.event_id == credit.event_id]
+    assert receipt.typologies == [CHAIN] and receipt.tier == "medium"
+
+
+def test_a_payout_waiting_for_its_payers_hop_is_judged_on_the_payers_standing_too() -> None:
+    """C's shard scores the credit before B's shard writes the hop: when the recheck finds
+    it, the payer's standing (read with the batch) holds it as it would have at once."""
+    scorer, profiles, legs, credit = _passed_on("B", [40_000, 90_000, 30_000])
+    first = scorer.run([credit], profiles)
+    assert first.waiting == {"C"}
+    scorer.run(legs, profiles)
+    (late,) = scorer.run([], profiles, ("C",)).scored
+    assert late.typologies == [CHAIN] and late.tier == "low"
+    assert any("held at low: B-01 pays our customers" in r for r in late.reasons)

@@ -24,6 +24,7 @@ from riskwarn.core.events import Transaction
 from riskwarn.core.features import Prepared
 from riskwarn.core.network import AccountFlows, Finding, receipt
 from riskwarn.core.profile import HOUR, CustomerProfile
+from riskwarn.core.standing import Standing
 
 MAX_PENDING = 8
 
@@ -50,10 +51,13 @@ def payers(profiles: Mapping[str, CustomerProfile], customers: Iterable[str]) ->
 
 
 def recheck(profiles: Mapping[str, CustomerProfile], customers: Collection[str],
-            state: Mapping[str, AccountFlows], prep: Prepared
+            state: Mapping[str, AccountFlows], prep: Prepared,
+            standing: Mapping[str, Standing] | None = None
             ) -> list[tuple[Transaction, Finding]]:
     """The customers' waiting receipts that a hop now explains, each with its credit (as
-    the profile kept it) and its finding; those and the expired ones stop waiting."""
+    the profile kept it) and its finding; those and the expired ones stop waiting.
+    `standing`: the payers' standing in the book as read (core/network.receipt)."""
+    standing = standing or {}
     window = prep.cfg.thresholds.chain_window_h * HOUR
     out: list[tuple[Transaction, Finding]] = []
     for cid in customers:
@@ -65,7 +69,8 @@ def recheck(profiles: Mapping[str, CustomerProfile], customers: Collection[str],
             ts, event_id, payer, amount, account, channel = entry
             if prof.last_event - ts > window:
                 continue  # expired: a hop written this late is no longer this credit's
-            found = receipt(-1, event_id, account, payer, amount, ts, state, prep)
+            found = receipt(-1, event_id, account, payer, amount, ts, state, prep, cid,
+                            standing.get(payer))
             if found is None:
                 still.append(entry)
                 continue

@@ -226,8 +226,10 @@ class Linked:
     unmatched: list[int]  # credits from another account that no hop explained (indexes)
     state: dict[str, AccountFlows]  # the accounts read, with the batch's hops added
     waiters: set[str] = field(default_factory=set)  # customers waiting on a hop written
-    # the standing in the book of each payment's counterparty just before it (by index)
+    # the standing in the book of each dealing's counterparty just before it (by index)
     standing: dict[int, Standing] = field(default_factory=dict)
+    # the standing of the payers of receipts waiting for their hop (`also`), as read
+    payers: dict[str, Standing] = field(default_factory=dict)
 
 
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
@@ -249,17 +251,18 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     if not names:
         return Linked([], [], {})
     dealt = dealings(events)
-    state, standing = port.read(names, counterparties(dealt))
+    state, standing = port.read(names, counterparties(dealt) | set(also))
+    before, added = walk(dealt, standing, prep.rates)
     changed: dict[str, AccountFlows] = {}
     findings = _hops(events, passages, state, changed, prep)
-    received, unmatched = _receipts(events, state, prep)
+    received, unmatched = _receipts(events, state, before, prep)
     findings.extend(received)
     findings.extend(linked(events, state, prep))
     waiters = port.save(changed.values()) if changed else set()
-    before, added = walk(dealt, standing, prep.rates)
     if added:
         port.note(added, dealt[-1][0])
-    return Linked(findings, unmatched, state, waiters, before)
+    return Linked(findings, unmatched, state, waiters, before,
+                  {a: standing[a] for a in also if a in standing})
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
@@ -302,7 +305,8 @@ def _hops(events: Sequence[Event], passages: Sequence[Passage | None],
     return findings
 
 
-def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: Prepared
+def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows],
+              standing: Mapping[int, Standing], prep: Prepared
               ) -> tuple[list[Finding], list[int]]:
     """The receiving end: a credit from an account whose hop paid this one. Also returns the
     credits from another account that found no such hop (core/late_receipts.py keeps them:
@@ -314,7 +318,8 @@ def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: 
             continue
         amount = float(ev.amount) * prep.rates[ev.currency]
         found = receipt(i, ev.event_id, ev.account_id, ev.counterparty_id, amount,
-                        ev.occurred_at.timestamp(), state, prep)
+                        ev.occurred_at.timestamp(), state, prep, ev.customer_id,
+                        standing.get(i))
         if found is not None:
             findings.append(found)
         elif ev.method not in ("card", "cash"):
@@ -323,22 +328,35 @@ def _receipts(events: Sequence[Event], state: Mapping[str, AccountFlows], prep: 
 
 
 def receipt(index: int, event_id: str, account: str, payer: str, amount: float, ts: float,
-            state: Mapping[str, AccountFlows], prep: Prepared) -> Finding | None:
+            state: Mapping[str, AccountFlows], prep: Prepared, customer_id: str = "",
+            payer_standing: Standing | None = None) -> Finding | None:
     """AML-LAYERING-CHAIN on a credit of `amount` from `payer` when a hop of the payer paid
-    this account within the window."""
+    this account within the window. Money that came through one pass-through account only
+    (chain_receive_score), from an account that pays our customers sums of this size and
+    has for weeks (`payer_standing`: its standing just before the credit;
+    core/standing.Standing.pays_out), is a payout, not a hop: a broker or an exchange
+    paying a client from what other clients paid in. It is held at low and says so; a
+    longer chain, a mark on the payer or a model that alone reaches medium still raise it."""
     t = prep.cfg.thresholds
     flows = state.get(payer)
     hop = flows.paid(account, ts, t.chain_window_h * HOUR) if flows else None
     if hop is None or hop.hops < t.chain_receive_hops:
         return None
     score = None if hop.hops >= t.chain_min_hops else t.chain_receive_score
+    payout = (payer_standing.pays_out(customer_id, ts, amount, prep)
+              if score is not None and payer_standing is not None and flows is not None
+              and not flows.marks and prep.cfg.customer_baselines else "")
+    if payout:
+        score = min(score or 0, prep.cfg.tiers.medium - 1)
     return Finding(
         index, CHAIN, score,
         f"{money_text(amount, prep)} received from {payer}, which passed on "
         f"{hop.out / hop.inflow:.0%} of {money_text(hop.inflow, prep)} within "
         f"{_span(hop.ts - hop.first_in)}"
         + (f" ({hop.hops} pass-through accounts in a row: {' -> '.join(hop.path)})"
-           if hop.hops > 1 else ""),
+           if hop.hops > 1 else "")
+        + (f"; held at low: {payer} pays our customers sums of this size ({payout})"
+           if payout else ""),
         (*hop.event_ids, event_id)[-MAX_EVIDENCE:], edges=hop.edges)
 
 

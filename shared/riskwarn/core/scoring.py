@@ -206,7 +206,7 @@ class Scorer:
                                                  self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,
-                                                       self.prep)]
+                                                       self.prep, linked.payers)]
         payers: dict[str, set[str]] = {}  # payer account -> customers now waiting on it
         for i in linked.unmatched:
             ev = feats.events[i]

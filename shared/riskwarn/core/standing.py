@@ -96,11 +96,20 @@ class Standing:
             return (f"paid by {paid_by}{'+' if paid_by >= CAP - 1 else ''} of our customers "
                     f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
                     f"{days:.0f} days")
+        return self.pays_out(customer_id, ts, amount, prep)
+
+    def pays_out(self, customer_id: str, ts: float, amount: float, prep: Prepared) -> str:
+        """Whether the account pays our customers sums of `amount`'s size, and has for
+        weeks: its payouts to ≥ established_payouts of our other customers ("" if not)."""
+        t = prep.cfg.thresholds
+        days = (ts - self.since) / DAY
+        if days < t.established_days:
+            return ""
         at_scale = self.paid_at_scale(customer_id, amount, t.established_scale_bands)
-        if at_scale >= t.established_payouts:
-            return (f"it has paid {at_scale} of our other customers sums of this size, "
-                    f"dealing with the book for {days:.0f} days")
-        return ""
+        if at_scale < t.established_payouts:
+            return ""
+        return (f"it has paid {at_scale} of our other customers sums of this size, "
+                f"dealing with the book for {days:.0f} days")
 
 
 @dataclass(slots=True)
@@ -141,9 +150,9 @@ def counterparties(dealt: Sequence[Dealing]) -> set[str]:
 def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing], rates: Mapping[str, float]
          ) -> tuple[dict[int, Standing], dict[str, Note]]:
     """One pass over the batch's dealings, in time order across its customers:
-    - the standing of each payment's counterparty just before it (by the event's index):
-      the standing read, with the batch's earlier events added, as if each had been
-      written before the next was scored;
+    - the standing of each dealing's counterparty (payee or payer) just before it (by the
+      event's index): the standing read, with the batch's earlier events added, as if each
+      had been written before the next was scored;
     - what the batch adds to its counterparties' standing (the write): customers not yet
       counted on a side with room left; accounts first seen, and those whose last write is
       older than REFRESH_S, are written whatever is new (their items' TTL).
@@ -154,7 +163,7 @@ def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing], rates: Mapping
     for ts, i, ev in dealt:
         account, debit = str(ev.counterparty_id), ev.direction == "debit"
         was = now.get(account)
-        if debit and was is not None:
+        if was is not None:
             before[i] = was
         span[account] = (span.get(account, (ts, ts))[0], ts)
         was = was or Standing(ts, ts)
