@@ -196,12 +196,13 @@ def test_a_split_over_new_payees_is_not_answered_by_one_payees_standing() -> Non
 CHAIN = "AML-LAYERING-CHAIN"
 
 
-def _passed_on(payer: str, paid: list[float]) -> tuple[Scorer, dict[str, CustomerProfile],
-                                                        list[Event], Event]:
+def _passed_on(payer: str, paid: list[float], net: MemoryNetwork | None = None
+               ) -> tuple[Scorer, dict[str, CustomerProfile], list[Event], Event]:
     """`payer`'s account B-01 has paid our customers R0, R1, ... these sums for weeks; now A
     pays B 57,000 and B passes 55,000 on to C within the hour. Returns the scorer and
     profiles with the history scored, B's legs, and C's credit from B."""
-    scorer, profiles = Scorer(RULES, None, network=MemoryNetwork()), dict[str, CustomerProfile]()
+    scorer = Scorer(RULES, None, network=net or MemoryNetwork())
+    profiles = dict[str, CustomerProfile]()
     history = [*_payouts("B-01", paid, -30), *_history("A"), *_history(payer), *_history("C")]
     scorer.score(sorted(history, key=lambda e: e.occurred_at), profiles)
     legs = [_t("A", 0.01, 57_000, "debit", "B-01"), _t(payer, 0.01, 57_000, "credit", "A-01"),
@@ -237,3 +238,28 @@ def test_a_payout_waiting_for_its_payers_hop_is_judged_on_the_payers_standing_to
     (late,) = scorer.run([], profiles, ("C",)).scored
     assert late.typologies == [CHAIN] and late.tier == "low"
     assert any("held at low: B-01 pays our customers" in r for r in late.reasons)
+
+
+def test_money_passed_on_by_an_account_whose_trade_that_is_is_held_at_low() -> None:
+    """B receives 57,000 and pays 55,000 on within the hour: rapid movement. B's account has
+    paid three of our other customers sums of this size for weeks (a broker, an exchange):
+    passing clients' money on is its trade, held at low with the reason. An account that
+    has not, or one with a confirmed case on it, stands."""
+    rapid = "AML-RAPID-MOVEMENT"
+
+    def passed_on(paid: list[float], net: MemoryNetwork | None = None) -> Scored:
+        scorer, profiles, legs, _ = _passed_on("B", paid, net)
+        scored = scorer.score(legs, profiles)
+        (sent,) = [s for s in scored if s.event.event_id == legs[2].event_id]
+        return sent
+
+    sent = passed_on([40_000, 90_000, 30_000])
+    assert rapid in sent.typologies and sent.tier == "low"
+    assert any("held at low: this account pays our customers sums of this size (it has paid "
+               "3 of our other customers sums of this size, dealing with the book for 30 days)"
+               in r for r in sent.reasons)
+    assert passed_on([400, 900, 300, 500]).tier in ("medium", "high")
+    net = MemoryNetwork()
+    net.mark("B-01", Link("B-01", "AL-1", 0.0, 0, 50_000.0))
+    marked = passed_on([40_000, 90_000, 30_000], net)
+    assert rapid in marked.typologies and marked.tier != "low"

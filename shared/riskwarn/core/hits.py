@@ -53,6 +53,9 @@ class Hit:
     # at low or above); a model that sees none holds it a tier lower (FRAUD-VELOCITY paid
     # mostly to payees the customer knows: its own spending at a faster pace)
     corroborate: bool = False
+    # AML-RAPID-MOVEMENT's conduit (strangers' money far beyond the customer's scale, paid
+    # on to a stranger within the hour): no standing of the account answers that
+    conduit: bool = False
 
     @property
     def category(self) -> str:

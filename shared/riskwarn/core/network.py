@@ -228,17 +228,20 @@ class Linked:
     waiters: set[str] = field(default_factory=set)  # customers waiting on a hop written
     # the standing in the book of each dealing's counterparty just before it (by index)
     standing: dict[int, Standing] = field(default_factory=dict)
-    # the standing of the payers of receipts waiting for their hop (`also`), as read
-    payers: dict[str, Standing] = field(default_factory=dict)
+    # the standing of the payers of receipts waiting for their hop (`also`) and of the
+    # accounts asked for (`own`), as the batch read it
+    accounts: dict[str, Standing] = field(default_factory=dict)
 
 
 def link(events: Sequence[Event], passages: Sequence[Passage | None], port: NetworkPort,
-         prep: Prepared, also: Collection[str] = ()) -> Linked:
+         prep: Prepared, also: Collection[str] = (), own: Collection[str] = ()) -> Linked:
     """Record the batch's passages as hops and find the chains they extend; one read of
     the state of the accounts named (the batch's own, their counterparties, the payers
     of each passage's inflow, and `also`: the payers of receipts waiting for their hop)
-    with the counterparties' standing in the book (core/standing.py), one write of those
-    that took a hop, and the batch's customers added to its counterparties' standing."""
+    with the standing in the book (core/standing.py) of the counterparties, of `also` and
+    of `own` (the batch's accounts whose own standing a rule hit asks for), one write of
+    those that took a hop, and the batch's customers added to its counterparties'
+    standing."""
     names: set[str] = set(also)
     for ev in events:
         if isinstance(ev, Transaction):
@@ -251,7 +254,7 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     if not names:
         return Linked([], [], {})
     dealt = dealings(events)
-    state, standing = port.read(names, counterparties(dealt) | set(also))
+    state, standing = port.read(names, counterparties(dealt) | set(also) | set(own))
     before, added = walk(dealt, standing, prep.rates)
     changed: dict[str, AccountFlows] = {}
     findings = _hops(events, passages, state, changed, prep)
@@ -262,7 +265,7 @@ def link(events: Sequence[Event], passages: Sequence[Passage | None], port: Netw
     if added:
         port.note(added, dealt[-1][0])
     return Linked(findings, unmatched, state, waiters, before,
-                  {a: standing[a] for a in also if a in standing})
+                  {a: standing[a] for a in (*also, *own) if a in standing})
 
 
 def _hops(events: Sequence[Event], passages: Sequence[Passage | None],

@@ -24,7 +24,7 @@ from riskwarn.core.featurize import (  # featurize_lines: offline callers take i
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.network import Edge, Finding, NetworkPort, link
-from riskwarn.core.standing import hold_unusual
+from riskwarn.core.standing import hold_passing_on, hold_unusual, passes_on
 from riskwarn.core.typologies import CATEGORY, Hit
 
 __all__ = [
@@ -194,19 +194,27 @@ class Scorer:
         customers are added to `waiting`, with the customers that waited on a payer whose
         hop this batch wrote: both get a recheck record)."""
         assert self.network is not None
+        # the accounts passing money on: their own standing may show that is their trade
+        passing = [i for i, hits in enumerate(feats.hits) if any(passes_on(h) for h in hits)]
         linked = link(feats.events, feats.passages, self.network, self.prep,
-                      also=late_receipts.payers(profiles, customers))
+                      also=late_receipts.payers(profiles, customers),
+                      own={str(getattr(feats.events[i], "account_id", "")) for i in passing})
         for f in linked.findings:
             feats.hits[f.index].append(self._hit(f))
-        if linked.standing:  # an unusual amount paid to a counterparty the book trades with
-            marked = {a for a, flows in linked.state.items() if flows.marks}
-            for i, found in linked.standing.items():
-                if feats.hits[i]:
-                    feats.hits[i] = hold_unusual(feats.events[i], feats.hits[i], found, marked,
-                                                 self.prep)
+        marked = {a for a, flows in linked.state.items() if flows.marks}
+        # an unusual amount paid to a counterparty the book trades with
+        for i, found in linked.standing.items():
+            if feats.hits[i]:
+                feats.hits[i] = hold_unusual(feats.events[i], feats.hits[i], found, marked,
+                                             self.prep)
+        for i in passing:  # money passed on by an account whose trade that is
+            ev = feats.events[i]
+            feats.hits[i] = hold_passing_on(
+                ev, feats.hits[i], linked.accounts.get(str(getattr(ev, "account_id", ""))),
+                marked, self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,
-                                                       self.prep, linked.payers)]
+                                                       self.prep, linked.accounts)]
         payers: dict[str, set[str]] = {}  # payer account -> customers now waiting on it
         for i in linked.unmatched:
             ev = feats.events[i]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,7 @@ BAND_CAP = 8  # customers kept per band of payouts
 MAX_BAND = 47  # 2^47: beyond any single payment
 REFRESH_S = 7 * DAY  # an established account's item is written again this often (its TTL)
 UNUSUAL = "FRAUD-UNUSUAL-AMOUNT"
+PASSING = ("AML-RAPID-MOVEMENT", "AML-PASS-THROUGH")
 
 
 def customer_key(customer_id: str) -> int:
@@ -225,8 +226,47 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
                             prep)
     if not grounds:
         return hits
-    note = (f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
-            f"with ({grounds})")
+    return _held(hits, lambda h: h.code == UNUSUAL and h.evidence == own,
+                 f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
+                 f"with ({grounds})", prep)
+
+
+def passes_on(h: Hit) -> bool:
+    """Money passed through the account, which its own standing may answer: a rapid
+    movement (not a conduit's) or a pass-through."""
+    return h.code in PASSING and not h.conduit
+
+
+def hold_passing_on(ev: Event, hits: list[Hit], own: Standing | None,
+                    marked: Collection[str], prep: Prepared) -> list[Hit]:
+    """Money received and sent on within hours by an account whose business that is: it
+    has paid our other customers sums of this size for weeks (`own`: the standing in the
+    book of the event's own account, as the batch read it; `Standing.pays_out`) — a
+    broker, an exchange, a payment institution passing clients' money on. Held at low with
+    the reason, as an unusual amount paid to such an account is; a conduit's strangers'
+    money, another typology, a confirmed case on the account (`marked`) or a model that
+    alone reaches medium still raise it. A mule pays the next hop, not our customers
+    around it at that scale."""
+    if (own is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
+            or ev.direction != "debit" or ev.account_id in marked
+            or not any(passes_on(h) for h in hits)):
+        return hits
+    amount = float(ev.amount) * prep.rates[ev.currency]
+    grounds = own.pays_out(ev.customer_id, ev.occurred_at.timestamp(), amount, prep)
+    if not grounds:
+        return hits
+    held = _held(hits, passes_on, f"; held at low: this account pays our customers sums "
+                                  f"of this size ({grounds})", prep)
+    # the rapid movement and the pass-through of one flow, both held, are one finding
+    rapid = any(h.code == PASSING[0] for h in held)
+    return [replace(h, restates=PASSING[0]) if rapid and h.code == PASSING[1] and passes_on(h)
+            else h for h in held]
+
+
+def _held(hits: list[Hit], which: Callable[[Hit], bool], note: str, prep: Prepared
+          ) -> list[Hit]:
+    """The hits `which` picks at the top of low at most, the note added to their reason
+    (with another typology on the event they still add their weight)."""
     low = prep.cfg.tiers.medium - 1
-    return [replace(h, score=min(h.score, low), reason=h.reason + note)
-            if h.code == UNUSUAL and h.evidence == own else h for h in hits]
+    return [replace(h, score=min(h.score, low), reason=h.reason + note) if which(h) else h
+            for h in hits]

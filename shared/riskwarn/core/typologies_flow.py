@@ -76,8 +76,8 @@ def conduit(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
               f"customer and {came / typical:.0f}x its typical amount, then "
               f"{money(amount, prep)} to {ev.counterparty_id}, a payee new to it, "
               f"{minutes:.0f} min later: the account used as a conduit")
-    return hit(prep, "AML-RAPID-MOVEMENT", reason, (led.event_ids[i], ev.event_id),
-               score=_medium(prep), tempered=True)
+    return replace(hit(prep, "AML-RAPID-MOVEMENT", reason, (led.event_ids[i], ev.event_id),
+                       score=_medium(prep), tempered=True), conduit=True)
 
 
 def _medium(prep: Prepared) -> int:
