@@ -199,7 +199,7 @@ def _convert(args: argparse.Namespace) -> int:
         for f in (events, episodes):
             if f is not sys.stdout.buffer:
                 f.close()
-    scenarios = len({r["episode"] for r in out.episodes})
+    scenarios = len({r["episode"] for r in out.episodes if r.get("unit", True)})
     print(f"wrote {len(out.events):,} events and {scenarios:,} episodes "
           f"({len(out.episodes):,} labelled events) from {args.generator}", file=sys.stderr)
     return 0

@@ -206,3 +206,46 @@ def test_the_score_function_measures_drift_per_batch() -> None:
     assert max(_drift(scorer, rows).values()) < 0.01
     assert _drift(scorer, rows * 50)["amount"] > 0.25
     assert _drift(Scorer(CFG, model), rows) == {}  # not calibrated yet: nothing to compare
+
+
+def test_synthfin_labels_its_chains_ends_as_fraud_outside_the_mule_account_unit() -> None:
+    """Every transfer synthfin marks as fraud is labelled on both its events: on a mule
+    account as that account's episode (the unit recall counts), on the accounts feeding
+    the chains and the brokers they end at as fraud outside the unit."""
+    out = convert("synthfin", OutsideSpec(seed=5, customers=300, days=20))
+    labels = read_episodes(orjson.dumps(r) for r in out.episodes)
+    inside = {lab.episode for lab in labels.values() if lab.unit}
+    outside = {lab.episode for lab in labels.values() if not lab.unit}
+    assert inside and all(e.startswith("SF-MULE-") for e in inside)
+    assert outside and all(e.startswith("SF-CHAIN-END-") for e in outside)
+    fraud_transfers = {i[:-2] for i in labels}
+    assert {i + "-d" for i in fraud_transfers} | {i + "-c" for i in fraud_transfers} == set(
+        labels)  # both legs of each
+
+
+def test_an_alert_on_fraud_outside_the_unit_is_neither_true_nor_false() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from riskwarn.core.events import Label
+    from riskwarn.offline.evaluation import Evaluation
+
+    labels = {"m1": Label(typology="AML-RAPID-MOVEMENT", episode="SF-MULE-1"),
+              "s1": Label(typology="AML-LAYERING-CHAIN", episode="SF-CHAIN-END-2", unit=False)}
+    ev = Evaluation(labels)
+    events, rejected = parse_records([orjson.dumps(raw(event_id=i)) for i in ("m1", "s1", "x1")],
+                                     CFG.rates)
+    assert not rejected
+    ev.observe_events(events)
+
+    def alert(*ids: str) -> Any:
+        return SimpleNamespace(tier="medium", typologies=["AML-RAPID-MOVEMENT"],
+                               model_typology=None, event_ids=list(ids))
+
+    for ids in (("s1",), ("x1",), ("m1", "s1")):
+        ev.observe_alert(alert(*ids), None)
+    q = ev.result()
+    assert (q["episodes"], q["recall"]) == (1, 1.0)  # the chain's end is no episode
+    assert (q["alerts_counted"], q["false_alerts"], q["alerts_on_fraud_outside_unit"]) == (
+        2, 1, 1)
+    assert q["precision"] == 0.5

@@ -62,6 +62,10 @@ class Label(BaseModel):
     typology: str
     episode: str
     subtle: bool = False
+    # False: fraud the data set labels outside the unit its recall counts (synthfin's
+    # payments from the accounts that feed its mule chains; the unit is mule accounts): an
+    # alert on it is no false alert, and it is no episode to find
+    unit: bool = True
 
 
 class _EventBase(BaseModel):

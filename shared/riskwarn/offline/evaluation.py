@@ -10,6 +10,9 @@ Definitions (docs/typologies.md, "Measuring"):
   active customer-days (a customer and a calendar day (UTC) with at least one event). A
   customer who does nothing on a day is not counted for it, which makes this rate stricter
   than customers × days.
+- Fraud labelled outside the unit recall counts (`Label.unit` false: synthfin's transfers
+  at its chains' ends, whose unit is the mule account): an alert on such an event and on no
+  episode's is neither true nor false (`alerts_on_fraud_outside_unit`).
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ def customer_day(event: Event) -> tuple[str, int]:
 
 
 def read_episodes(lines: Iterable[bytes]) -> dict[str, Label]:
-    """An episodes file (JSON Lines: event_id, episode, typology, subtle): the labels of an
-    outside data set, kept apart from its events."""
+    """An episodes file (JSON Lines: event_id, episode, typology, subtle, and `unit`:
+    false for fraud outside the unit recall counts): the labels of an outside data set,
+    kept apart from its events."""
     labels: dict[str, Label] = {}
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -52,7 +56,8 @@ def read_episodes(lines: Iterable[bytes]) -> dict[str, Label]:
             row = orjson.loads(line)
             labels[str(row["event_id"])] = Label(typology=row["typology"],
                                                  episode=row["episode"],
-                                                 subtle=bool(row.get("subtle", False)))
+                                                 subtle=bool(row.get("subtle", False)),
+                                                 unit=bool(row.get("unit", True)))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"episodes line {n}: {exc}") from exc
     return labels
@@ -64,6 +69,9 @@ class Evaluation:
     episodes: dict[str, _Episode] = field(default_factory=dict)
     event_episode: dict[str, str] = field(default_factory=dict)
     active_days: set[tuple[str, int]] = field(default_factory=set)
+    # fraud labelled outside the unit recall counts (Label.unit false)
+    outside_unit: set[str] = field(default_factory=set)
+    on_outside_unit: int = 0  # counted alerts on such fraud only: neither true nor false
     alerts_counted: int = 0
     true_alerts: int = 0
     claimed: Counter[str] = field(default_factory=Counter)
@@ -79,7 +87,9 @@ class Evaluation:
         for ev in events:
             active.add(customer_day(ev))
             label = ev.label or (labels.get(ev.event_id) if labels else None)
-            if label is not None:
+            if label is not None and not label.unit:
+                self.outside_unit.add(ev.event_id)
+            elif label is not None:
                 self.event_episode[ev.event_id] = label.episode
                 if label.episode not in self.episodes:
                     self.episodes[label.episode] = _Episode(label.typology, label.subtle)
@@ -99,6 +109,10 @@ class Evaluation:
         if alert.model_typology and "MODEL" in alert.typologies:
             claims.add(alert.model_typology)
         hit = {self.event_episode[e] for e in alert.event_ids if e in self.event_episode}
+        if not hit and any(e in self.outside_unit for e in alert.event_ids):
+            self.on_outside_unit += 1  # on fraud, but none the recall counts
+            self.alerts_counted -= 1
+            return
         for code in claims:
             self.claimed[code] += 1
         if hit:
@@ -159,6 +173,7 @@ class Evaluation:
             "alerts_counted": self.alerts_counted,
             "precision": _ratio(self.true_alerts, self.alerts_counted),
             "false_alerts": false_alerts,
+            "alerts_on_fraud_outside_unit": self.on_outside_unit,
             "active_customer_days": cdays,
             "false_alerts_per_1000_customer_days": round(1000.0 * false_alerts / cdays, 3)
             if cdays else None,

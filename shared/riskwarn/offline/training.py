@@ -178,7 +178,7 @@ def source_rows(name: str, spec: TrainSpec, cfg: ScoringConfig) -> TrainingSet:
     out = convert(name, OutsideSpec(seed=spec.seed, customers=spec.outside_customers,
                                     days=spec.outside_days))
     labels = {r["event_id"]: Label(typology=r["typology"], episode=r["episode"])
-              for r in out.episodes}
+              for r in out.episodes if r.get("unit", True)}  # what the data set's unit is
     return rows_of(_lines(iter(out.events)), cfg, spec.normal_keep, 1.0, labels)
 
 

@@ -36,7 +36,8 @@ class OutsideSpec:
 @dataclass
 class Converted:
     events: list[dict[str, Any]]
-    # one row per labelled event: event_id, episode, typology, subtle, source_type
+    # one row per labelled event: event_id, episode, typology, subtle, source_type, and
+    # `unit: false` on fraud outside the unit recall counts (evaluation.read_episodes)
     episodes: list[dict[str, Any]]
 
 

@@ -3,7 +3,10 @@
 A transfer graph: every edge is one transfer, so it becomes a debit event on the sender's
 account and a credit event on the receiver's, each naming the other as counterparty. Every
 agent is a customer. One episode per mule account (`is_fraud` on the node): the events on
-that account that belong to fraud edges.
+that account that belong to fraud edges. The fraud edges' other ends — the accounts that
+feed the chains and the brokers they end at — are labelled too, outside the unit recall
+counts (`unit: false`): an alert on a transfer synthfin marks as fraud is no false alert,
+but the issue's unit is the mule account.
 
 synthfin's package `__init__` imports torch (an optional extra for its graph baselines):
 only its generator module is imported here, and numba is given a writable cache folder.
@@ -71,4 +74,9 @@ def convert(spec: OutsideSpec) -> Converted:
                 episodes.append({"event_id": event_id, "episode": f"SF-MULE-{agent:06d}",
                                  "typology": "AML-RAPID-MOVEMENT", "subtle": False,
                                  "source_type": "mule_account"})
+            elif fraud:  # the chain's source paying in, or its last account paid: fraud,
+                # but not a mule account's (the unit recall counts)
+                episodes.append({"event_id": event_id, "episode": f"SF-CHAIN-END-{agent:06d}",
+                                 "typology": "AML-LAYERING-CHAIN", "subtle": False,
+                                 "source_type": "chain_end", "unit": False})
     return Converted(events, episodes)
