@@ -9,7 +9,7 @@ import orjson
 from riskwarn.core.config import ScoringConfig
 from riskwarn.core.network import MemoryNetwork
 from riskwarn.core.scoring import Scorer
-from riskwarn.core.standing import customer_key
+from riskwarn.core.standing import band, customer_key
 from riskwarn.offline.backfill import backfill
 from tests.builders import raw
 
@@ -38,8 +38,8 @@ def test_backfill_learns_every_customer_and_counts_bad_lines() -> None:
 
 
 def test_backfill_writes_the_historys_counterparties_standing() -> None:
-    """A counterparty the book trades with is known from the first live day: who paid it and
-    whom it paid in the history, since when (card payments at shops count for none)."""
+    """A counterparty the book trades with is known from the first live day: whom it paid
+    how much in the history, since when (card payments at shops count for none)."""
     lines = [orjson.dumps(raw("transaction", customer_id=c, event_id=f"{c}-{d}",
                               direction=d, method="transfer", counterparty_id="BROKER-01"))
              for c in ("C1", "C2", "C3") for d in ("debit", "credit")]
@@ -49,4 +49,4 @@ def test_backfill_writes_the_historys_counterparties_standing() -> None:
                       FakeProfileStore())  # type: ignore[arg-type]
     assert report.counterparties == 1
     (standing,) = net.standing(["BROKER-01", "SHOP-1"]).values()
-    assert standing.payers == standing.payees == {customer_key(c) for c in ("C1", "C2", "C3")}
+    assert standing.payouts == {band(100.0): {customer_key(c) for c in ("C1", "C2", "C3")}}

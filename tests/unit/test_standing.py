@@ -1,6 +1,8 @@
-"""A counterparty's standing in the book (core/standing.py): an unusual amount paid to an
-account many of our customers pay and are paid by, for weeks, is held at low; paid to a
-collecting account (paid by many, paying none) or to one new to the book, it stands."""
+"""A counterparty's standing in the book (core/standing.py): an account that has paid our
+customers sums of a payment's size for weeks (a broker, an exchange) is one the book trades
+with. An unusual amount paid to it, a one-hop receipt from it and its own trade are held at
+low; a collecting account (paid by many, paying none), a person's circle (small sums both
+ways) or an account new to the book stand."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from riskwarn.core.profile import DAY, CustomerProfile
 from riskwarn.core.scoring import Scored, Scorer
 from riskwarn.core.standing import (
     BAND_CAP,
-    CAP,
     REFRESH_S,
     Dealing,
     Note,
@@ -37,10 +38,9 @@ def _t(cid: str, days: float, amount: float, direction: str, cp: str, **kw: Any)
                direction=direction, method="transfer", counterparty_id=cp, **kw)
 
 
-def _book(account: str, payers: int, payees: int, first_day: float) -> list[Event]:
-    """Our customers paying `account` and being paid by it, from `first_day` on."""
-    return ([_t(f"P{i}", first_day + i, 3_000, "debit", account) for i in range(payers)]
-            + [_t(f"R{i}", first_day + i, 3_000, "credit", account) for i in range(payees)])
+def _payouts(account: str, amounts: list[float], first_day: float) -> list[Event]:
+    """`account` paying our customers R0, R1, ... these sums (nobody of ours paying it)."""
+    return [_t(f"R{i}", first_day + i, a, "credit", account) for i, a in enumerate(amounts)]
 
 
 def _notes(dealt: list[Dealing], known: dict[str, Standing]) -> dict[str, Note]:
@@ -66,58 +66,47 @@ def _paid(account: str, book: list[Event], cfg: ScoringConfig = RULES,
 
 
 def test_an_unusual_amount_to_a_counterparty_the_book_trades_with_is_held_at_low() -> None:
-    payment = _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30))
+    """A broker's redemptions, an exchange's withdrawals: it has paid three of our other
+    customers sums of the payment's size (a quarter of it or more), for weeks. None of our
+    customers need have paid it."""
+    payment = _paid("BROKER-02", _payouts("BROKER-02", [40_000, 16_000, 90_000], -30))
     assert payment.typologies == [UA]
     assert payment.tier == "low"
-    assert any("held at low: paid to BROKER-01, a counterparty the book trades with (paid "
-               "by 6 of our customers and paying 6 of them, for 30 days)" in r
-               for r in payment.reasons)
+    assert any("held at low: paid to BROKER-02, a counterparty the book trades with (it has "
+               "paid 3 of our other customers sums of this size, dealing with the book for "
+               "30 days)" in r for r in payment.reasons)
 
 
 def test_the_batchs_earlier_events_count_towards_the_standing_of_its_later_ones() -> None:
     """The book's dealings and the payment in one batch (a backtest's, a busy shard's): the
     payment is judged on the standing as of just before it, not as the batch found it."""
     scorer, profiles = Scorer(RULES, None, network=MemoryNetwork()), dict[str, CustomerProfile]()
-    batch = [*_book("BROKER-01", 6, 6, first_day=-30), *_history("C1"),
+    batch = [*_payouts("BROKER-01", [40_000] * 3, -30), *_history("C1"),
              _t("C1", 0, 50_000, "debit", "BROKER-01")]
     scored = scorer.score(sorted(batch, key=lambda e: e.occurred_at), profiles)
     (payment,) = [s for s in scored if s.event.customer_id == "C1"]
     assert payment.tier == "low" and any("held at low" in r for r in payment.reasons)
 
 
-def test_a_collecting_account_or_one_new_to_the_book_is_no_trading_partner() -> None:
-    # paid by many of our customers but paying none of them: a fraudster's collecting account
-    assert _paid("SINK-01", _book("SINK-01", 12, 0, first_day=-30)).tier == "medium"
-    # both ways, but for a week only
-    assert _paid("NEW-01", _book("NEW-01", 6, 6, first_day=-7)).tier == "medium"
-    # a few customers each way: a person's circle, not the book's
-    assert _paid("FEW-01", _book("FEW-01", 4, 6, first_day=-30)).tier == "medium"
-    # the comparator (no customer baselines) has no standing to weigh
-    fixed = RULES.model_copy(update={"customer_baselines": False})
-    assert _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30), fixed).tier != "low"
-
-
-def _payouts(account: str, amounts: list[float], first_day: float) -> list[Event]:
-    """`account` paying our customers R0, R1, ... these sums (nobody of ours paying it)."""
-    return [_t(f"R{i}", first_day + i, a, "credit", account) for i, a in enumerate(amounts)]
-
-
-def test_an_account_that_pays_our_customers_sums_of_this_size_is_one_the_book_trades_with(
+def test_a_collecting_account_a_persons_circle_or_one_new_to_the_book_is_no_trading_partner(
 ) -> None:
-    """A broker's redemptions, an exchange's withdrawals: it has paid three of our other
-    customers sums of the payment's size (a quarter of it or more), for weeks. Few of our
-    customers need pay it; a collecting account pays none, a mule pays small sums around."""
-    payment = _paid("BROKER-02", _payouts("BROKER-02", [40_000, 16_000, 90_000], -30))
-    assert payment.tier == "low"
-    assert any("held at low: paid to BROKER-02, a counterparty the book trades with (it has "
-               "paid 3 of our other customers sums of this size, dealing with the book for "
-               "30 days)" in r for r in payment.reasons)
+    # paid by many of our customers but paying none of them: a fraudster's collecting account
+    sink = [_t(f"P{i}", -30 + i, 50_000, "debit", "SINK-01") for i in range(12)]
+    assert _paid("SINK-01", sink).tier == "medium"
+    # paid by six of our customers and paying six small sums: a person's circle (an active
+    # person's account, or a mule's around its chain), not the book's trade
+    circle = [*[_t(f"P{i}", -30 + i, 3_000, "debit", "FEW-01") for i in range(6)],
+              *_payouts("FEW-01", [3_000] * 6, -30)]
+    assert _paid("FEW-01", circle).tier == "medium"
     # small payouts, however many, are not this payment's scale
     assert _paid("SMALL-01", _payouts("SMALL-01", [3_000] * 12, -30)).tier == "medium"
     # two at scale are a person's dealings, not the book's
     assert _paid("TWO-01", _payouts("TWO-01", [40_000, 60_000, 500], -30)).tier == "medium"
     # three at scale, but within the fortnight
     assert _paid("NEW-02", _payouts("NEW-02", [40_000] * 3, -10)).tier == "medium"
+    # the comparator (no customer baselines) has no standing to weigh
+    fixed = RULES.model_copy(update={"customer_baselines": False})
+    assert _paid("BROKER-01", _payouts("BROKER-01", [40_000] * 3, -30), fixed).tier != "low"
 
 
 def test_payouts_are_kept_per_band_so_small_ones_never_crowd_out_large_ones() -> None:
@@ -128,8 +117,7 @@ def test_payouts_are_kept_per_band_so_small_ones_never_crowd_out_large_ones() ->
     (note,) = _notes(dealings(book), {}).values()
     assert len(note.payouts[band(3_000)]) == BAND_CAP
     assert len(note.payouts[band(40_000)]) == 3
-    s = Standing(0.0, 0.0, frozenset(), frozenset(),
-                 {k: frozenset(v) for k, v in note.payouts.items()})
+    s = Standing(0.0, 0.0, {k: frozenset(v) for k, v in note.payouts.items()})
     assert s.paid_at_scale("X", 50_000, 2) == 3  # 40,000 is within two bands of 50,000
     assert s.paid_at_scale("X", 70_000, 0) == 0  # a band above
     assert s.paid_at_scale("X", 300_000, 2) == 0  # beyond two bands: not this scale
@@ -137,41 +125,34 @@ def test_payouts_are_kept_per_band_so_small_ones_never_crowd_out_large_ones() ->
 
 
 def test_an_account_with_a_confirmed_case_is_no_trading_partner() -> None:
-    """A confirmed mule or fraud decision marked the account: however many customers dealt
-    with it, an unusual amount paid to it stands (and the link to the case adds to it)."""
+    """A confirmed mule or fraud decision marked the account: whatever it paid, an unusual
+    amount paid to it stands (and the link to the case adds to it)."""
     net = MemoryNetwork()
     net.mark("BROKER-01", Link("BROKER-01", "AL-1", 0.0, 0, 50_000.0))
-    payment = _paid("BROKER-01", _book("BROKER-01", 6, 6, first_day=-30), net=net)
+    payment = _paid("BROKER-01", _payouts("BROKER-01", [40_000] * 3, -30), net=net)
     assert "FRAUD-UNUSUAL-AMOUNT" in payment.typologies and payment.tier != "low"
     assert not any("held at low" in r for r in payment.reasons)
 
 
-def test_the_paying_customer_is_not_counted_towards_the_standing_it_is_judged_by() -> None:
-    s = Standing(0.0, 0.0, frozenset(customer_key(c) for c in ("C1", "P1", "P2")),
-                 frozenset(customer_key(c) for c in ("C1", "R1")))
-    assert s.counts("C1") == (2, 1)
-    assert s.counts("X") == (3, 2)
-
-
-def test_a_batch_notes_only_customers_not_yet_counted_and_stops_at_the_cap() -> None:
-    book = _book("HUB-01", CAP + 4, 2, first_day=0)
-    first = _notes(dealings(book), {})
-    (note,) = first.values()
-    assert len(note.payers) == CAP and len(note.payees) == 2  # bounded
+def test_a_batch_notes_only_customers_not_yet_counted_in_a_band_and_refreshes_weekly() -> None:
+    book = [*_payouts("HUB-01", [40_000] * 4, 0), _t("P1", 1, 9_000, "debit", "HUB-01")]
+    (note,) = _notes(dealings(book), {}).values()
+    assert note.payouts == {band(40_000): {customer_key(f"R{i}") for i in range(4)}}
     assert note.since == min(e.occurred_at.timestamp() for e in book)
     seen = max(e.occurred_at.timestamp() for e in book)
-    known = {"HUB-01": Standing(note.since, seen, frozenset(note.payers),
-                                frozenset(note.payees),
+    known = {"HUB-01": Standing(note.since, seen,
                                 {b: frozenset(k) for b, k in note.payouts.items()})}
     assert _notes(dealings(book), known) == {}  # nothing new, written within the week: no write
-    last = CAP + 3  # the day of the book's last event
-    later = _t("R9", last + 2, 3_000, "credit", "HUB-01")
+    later = _t("R1", 6, 3_000, "credit", "HUB-01")  # R1 again, in another band: new there
     (again,) = _notes(dealings([later]), known).values()
-    assert again.payees == {customer_key("R9")} and not again.refresh
+    assert again.payouts == {band(3_000): {customer_key("R1")}} and not again.refresh
     # a week after its last write, the account is written again (its item's TTL)
-    stale = _t("P1", last + REFRESH_S / DAY + 1, 3_000, "debit", "HUB-01")
+    stale = _t("P1", 3 + REFRESH_S / DAY + 1, 3_000, "debit", "HUB-01")
     (refresh,) = _notes(dealings([stale]), known).values()
-    assert refresh.refresh and not refresh.payers and not refresh.payees
+    assert refresh.refresh and not refresh.payouts
+    # an account only paid by our customers is noted too: since when the book knows it
+    (first,) = _notes(dealings([_t("P2", 0, 9_000, "debit", "SHOP-9")]), {}).values()
+    assert first.refresh and not first.payouts
 
 
 def test_card_payments_and_cash_count_for_no_standing() -> None:
@@ -184,7 +165,7 @@ def test_a_split_over_new_payees_is_not_answered_by_one_payees_standing() -> Non
     one of them being a trading partner of the book does not hold it."""
     prep = Prepared.of(RULES)
     payment = _t("C1", 0, 50_000, "debit", "BROKER-01")
-    hub = Standing(0.0, 0.0, frozenset(range(6)), frozenset(range(6)))
+    hub = Standing(0.0, 0.0, {band(40_000): frozenset(range(6))})
     single = Hit(UA, 640, "amount", (payment.event_id,), True)
     split = Hit(UA, 640, "3 transfers", ("e-a", "e-b", payment.event_id), False)
     held, kept = hold_unusual(payment, [single, split], hub, (), prep)
@@ -263,3 +244,18 @@ def test_money_passed_on_by_an_account_whose_trade_that_is_is_held_at_low() -> N
     net.mark("B-01", Link("B-01", "AL-1", 0.0, 0, 50_000.0))
     marked = passed_on([40_000, 90_000, 30_000], net)
     assert rapid in marked.typologies and marked.tier != "low"
+
+
+def test_a_large_payment_of_the_size_the_account_pays_our_customers_anyway_is_its_trade(
+) -> None:
+    """An escrow or a broker paying out: its own account has paid three of our other
+    customers sums of this size for weeks, so one more such payment is no unusual amount
+    for it, however far above its median (held at low with the reason)."""
+    scorer, profiles, _, _ = _passed_on("B", [40_000, 90_000, 30_000])
+    (paid,) = scorer.score([_t("B", 0.1, 55_000, "debit", "NEWPAYEE-01")], profiles)
+    assert paid.typologies == [UA] and paid.tier == "low"
+    assert any("held at low: this account pays our customers sums of this size" in r
+               for r in paid.reasons)
+    scorer, profiles, _, _ = _passed_on("B", [400, 900, 300])
+    (paid,) = scorer.score([_t("B", 0.1, 55_000, "debit", "NEWPAYEE-01")], profiles)
+    assert paid.typologies == [UA] and paid.tier == "medium"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -134,8 +134,21 @@ class ModelRail(_Frozen):
     min_customer_days: int = Field(default=5000, ge=1)
 
 
+# Thresholds a release removed: a thresholds version stored before it still loads (they are
+# dropped, not refused). established_payers / established_payees: a counterparty's two-way
+# trade at any scale, replaced by its payouts at the payment's size (core/standing.py).
+RETIRED_THRESHOLDS = ("established_payers", "established_payees")
+
+
 class TypologyThresholds(_Frozen):
     """Defaults from DESIGN.md's typology table; amounts are in the reporting currency."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in RETIRED_THRESHOLDS):
+            return {k: v for k, v in data.items() if k not in RETIRED_THRESHOLDS}
+        return data
 
     large_cash: float = 50_000.0
     structuring_band_low: float = 0.80
@@ -197,14 +210,13 @@ class TypologyThresholds(_Frozen):
     # share of the amount): a planned payment (tuition, a car), standing only with the
     # model's support; a takeover's sweep of the savings is ATO-DRAIN's and the model's
     unusual_own_funded_share: float = Field(default=0.5, gt=0)
-    # ... and held at low when paid to a counterparty the book trades with (core/standing.py):
-    # paid by at least established_payers of our customers and paying established_payees of
-    # them, first seen established_days ago or more (a broker, an exchange, a wholesaler)
-    established_payers: int = Field(default=5, ge=1, le=15)
-    established_payees: int = Field(default=5, ge=1, le=15)
+    # ... and held at low when paid to a counterparty the book trades with (core/standing.py;
+    # also a one-hop chain receipt from one, and the rapid movement, pass-through and
+    # unusual amount of one's own account): it has paid established_payouts of our other
+    # customers sums of the payment's size (within established_scale_bands powers of two
+    # below it: 2, a quarter of it or more), first seen established_days ago or more (a
+    # broker, an exchange, an employer)
     established_days: float = Field(default=14.0, ge=0)
-    # ... or that has paid established_payouts of our other customers sums of the payment's
-    # size (within established_scale_bands powers of two below it: 2, a quarter or more)
     established_payouts: int = Field(default=3, ge=1, le=8)
     established_scale_bands: int = Field(default=2, ge=0, le=8)
     # and this many times the largest of its kind the customer has paid recently (decayed:

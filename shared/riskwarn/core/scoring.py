@@ -24,7 +24,7 @@ from riskwarn.core.featurize import (  # featurize_lines: offline callers take i
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import DAY_S, ModelWatch
 from riskwarn.core.network import Edge, Finding, NetworkPort, link
-from riskwarn.core.standing import hold_passing_on, hold_unusual, passes_on
+from riskwarn.core.standing import hold_own_trade, hold_unusual, own_trade
 from riskwarn.core.typologies import CATEGORY, Hit
 
 __all__ = [
@@ -194,8 +194,10 @@ class Scorer:
         customers are added to `waiting`, with the customers that waited on a payer whose
         hop this batch wrote: both get a recheck record)."""
         assert self.network is not None
-        # the accounts passing money on: their own standing may show that is their trade
-        passing = [i for i, hits in enumerate(feats.hits) if any(passes_on(h) for h in hits)]
+        # the accounts passing money on or paying large sums: their own standing may show
+        # that is their trade
+        passing = [i for i, hits in enumerate(feats.hits)
+                   if any(own_trade(h, feats.events[i].event_id) for h in hits)]
         linked = link(feats.events, feats.passages, self.network, self.prep,
                       also=late_receipts.payers(profiles, customers),
                       own={str(getattr(feats.events[i], "account_id", "")) for i in passing})
@@ -207,9 +209,9 @@ class Scorer:
             if feats.hits[i]:
                 feats.hits[i] = hold_unusual(feats.events[i], feats.hits[i], found, marked,
                                              self.prep)
-        for i in passing:  # money passed on by an account whose trade that is
+        for i in passing:  # what an account whose trade it is does
             ev = feats.events[i]
-            feats.hits[i] = hold_passing_on(
+            feats.hits[i] = hold_own_trade(
                 ev, feats.hits[i], linked.accounts.get(str(getattr(ev, "account_id", ""))),
                 marked, self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)

@@ -1,28 +1,28 @@
-"""A counterparty's standing in the book: how many of our customers have paid it, how many
-it has paid, and since when. Kept in the network state (core/network.py: the DynamoDB
-table in the stream, memory in the backtest) beside the account's hops.
+"""A counterparty's standing in the book: which of our customers it has paid how much, and
+since when. Kept in the network state (core/network.py: the DynamoDB table in the stream,
+memory in the backtest) beside the account's hops.
 
 An account the book trades with is a broker, an exchange, a payment institution, a
-wholesaler, an employer. It is *established* for a payment when it was first seen weeks
-ago and either
-- many of our customers pay it *and* it pays many of them (two-way trade), or
-- it has paid several of our other customers sums of this payment's size (the money comes
-  back: a broker's redemptions, an exchange's withdrawals, wages).
-A large payment to it is unusual for the customer (FRAUD-UNUSUAL-AMOUNT fires) but is not
-what an unusual amount warns of: a fraudster's or a mule's collecting account is paid by
-victims and pays none of our customers, or pays on small sums, or is new. So an unusual
-amount paid to an established counterparty is held at low (`hold_unusual`): staff see it
-at low, with the reason, and it
-stands only with other typologies on the event or a model that alone reaches medium. The
-flow typologies (rapid movement, conduit, chains) still read the money passing through
-such an account: money laundered out through a broker is the mule's finding, not the
-amount's.
+wholesaler, an employer: the money it is paid comes back to our customers. It is
+*established* for a payment when it was first seen weeks ago and has paid several of our
+other customers sums of this payment's size (`Standing.pays_out`: a broker's redemptions,
+an exchange's withdrawals, wages). A fraudster's or a mule's collecting account is paid by
+victims and pays none of our customers, or pays small sums around it (a person's account
+is paid by and pays a handful of others: no sign of trade), or is new. What that answers,
+each held at low with the reason (staff see it at low; another typology on the event, a
+confirmed case's mark on the account or a model that alone reaches medium still raise it):
+- an unusual amount paid to such an account (`hold_unusual`);
+- a one-hop chain receipt from it: a payout, not a hop (core/network.receipt);
+- its own trade (`hold_own_trade`): money it receives and passes on within hours (rapid
+  movement, pass-through) and a large payment of the size it pays our customers anyway.
+The conduit (strangers' money far beyond the customer's scale) and the chains still read
+the money passing through such an account: money laundered out through a broker is the
+mule's finding, not the amount's.
 
-Bounds: each side keeps at most `CAP` customers (as 32-bit hashes of their ids: two
-customers share a hash about once in 4 billion pairs), enough for the thresholds (which
-must stay under it); `payouts` keeps, per power of two of the sum paid (`band`), at most
-`BAND_CAP` of the customers it paid that much, so a flood of small payouts never hides
-the large ones; `since` is the first time any customer of ours dealt with it.
+Bounds: `payouts` keeps, per power of two of the sum paid (`band`), at most `BAND_CAP` of
+the customers it paid that much (as 32-bit hashes of their ids: two customers share a hash
+about once in 4 billion pairs), so a flood of small payouts never hides the large ones;
+`since` is the first time any customer of ours dealt with it.
 """
 
 from __future__ import annotations
@@ -40,10 +40,9 @@ if TYPE_CHECKING:
     from riskwarn.core.features import Prepared
     from riskwarn.core.hits import Hit
 
-CAP = 16  # customers kept per side
 BAND_CAP = 8  # customers kept per band of payouts
 MAX_BAND = 47  # 2^47: beyond any single payment
-REFRESH_S = 7 * DAY  # an established account's item is written again this often (its TTL)
+REFRESH_S = 7 * DAY  # an account's item is written again this often (its TTL)
 UNUSUAL = "FRAUD-UNUSUAL-AMOUNT"
 PASSING = ("AML-RAPID-MOVEMENT", "AML-PASS-THROUGH")
 
@@ -59,24 +58,16 @@ def band(amount: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """`payers`: customers that paid this account; `payees`: customers it paid (hashed,
-    at most CAP each); `payouts`: band -> customers it paid a sum of that band (at most
+    """`payouts`: band -> customers this account paid a sum of that band (at most
     BAND_CAP a band); `since`: first seen; `seen`: last written (epoch seconds)."""
 
     since: float = 0.0
     seen: float = 0.0
-    payers: frozenset[int] = frozenset()
-    payees: frozenset[int] = frozenset()
     payouts: Mapping[int, frozenset[int]] = field(default_factory=dict)
-
-    def counts(self, customer_id: str) -> tuple[int, int]:
-        """Other customers that paid it, and that it paid (the one asking left out)."""
-        me = customer_key(customer_id)
-        return len(self.payers - {me}), len(self.payees - {me})
 
     def paid_at_scale(self, customer_id: str, amount: float, bands: int) -> int:
         """Other customers it paid a sum within `bands` powers of two below `amount`'s
-        (bands 2: about a quarter of it or more) or above."""
+        (bands 2: about a quarter of it or more) or above (the one asking left out)."""
         me, low = customer_key(customer_id), band(amount) - bands
         paid: set[int] = set()
         for b, keys in self.payouts.items():
@@ -85,23 +76,10 @@ class Standing:
         paid.discard(me)
         return len(paid)
 
-    def grounds(self, customer_id: str, ts: float, amount: float, prep: Prepared) -> str:
-        """Why the book trades with this account, for a payment of `amount` by
-        `customer_id` at `ts` ("" when it is not established)."""
-        t = prep.cfg.thresholds
-        days = (ts - self.since) / DAY
-        if days < t.established_days:
-            return ""
-        paid_by, paid = self.counts(customer_id)
-        if paid_by >= t.established_payers and paid >= t.established_payees:
-            return (f"paid by {paid_by}{'+' if paid_by >= CAP - 1 else ''} of our customers "
-                    f"and paying {paid}{'+' if paid >= CAP - 1 else ''} of them, for "
-                    f"{days:.0f} days")
-        return self.pays_out(customer_id, ts, amount, prep)
-
     def pays_out(self, customer_id: str, ts: float, amount: float, prep: Prepared) -> str:
         """Whether the account pays our customers sums of `amount`'s size, and has for
-        weeks: its payouts to ≥ established_payouts of our other customers ("" if not)."""
+        weeks: its payouts to ≥ established_payouts of our other customers, first seen ≥
+        established_days before `ts` (the grounds, in words; "" if not)."""
         t = prep.cfg.thresholds
         days = (ts - self.since) / DAY
         if days < t.established_days:
@@ -115,15 +93,12 @@ class Standing:
 
 @dataclass(slots=True)
 class Note:
-    """What a batch adds to an account's standing: customers that paid it and that it
-    paid (and at which band), the earliest time seen; `refresh`: written although nothing
-    is new (its TTL)."""
+    """What a batch adds to an account's standing: customers it paid, by band; the
+    earliest time seen; `refresh`: written although nothing is new (its TTL)."""
 
     since: float
-    payers: set[int] = field(default_factory=set)
-    payees: set[int] = field(default_factory=set)
-    refresh: bool = False
     payouts: dict[int, set[int]] = field(default_factory=dict)
+    refresh: bool = False
 
 
 Dealing = tuple[float, int, Transaction]  # when, the event's index in the batch, the event
@@ -154,44 +129,38 @@ def walk(dealt: Sequence[Dealing], known: Mapping[str, Standing], rates: Mapping
     - the standing of each dealing's counterparty (payee or payer) just before it (by the
       event's index): the standing read, with the batch's earlier events added, as if each
       had been written before the next was scored;
-    - what the batch adds to its counterparties' standing (the write): customers not yet
-      counted on a side with room left; accounts first seen, and those whose last write is
-      older than REFRESH_S, are written whatever is new (their items' TTL).
+    - what the batch adds to its counterparties' standing (the write): customers it paid,
+      in a band where they are not yet counted and there is room; accounts first seen,
+      and those whose last write is older than REFRESH_S, are written whatever is new
+      (their items' TTL).
     `rates`: to the base currency (a payout's band is of its value there)."""
     now = dict(known)
     before: dict[int, Standing] = {}
     span: dict[str, tuple[float, float]] = {}  # account -> the batch's first and last dealing
     for ts, i, ev in dealt:
-        account, debit = str(ev.counterparty_id), ev.direction == "debit"
+        account = str(ev.counterparty_id)
         was = now.get(account)
         if was is not None:
             before[i] = was
         span[account] = (span.get(account, (ts, ts))[0], ts)
         was = was or Standing(ts, ts)
-        key = customer_key(ev.customer_id)
-        side = was.payers if debit else was.payees
-        grow = key not in side and len(side) < CAP
         payouts = was.payouts
-        if not debit:  # the account paid our customer: at which scale
-            b = band(float(ev.amount) * rates[ev.currency])
+        if ev.direction != "debit":  # the account paid our customer: at which scale
+            key, b = customer_key(ev.customer_id), band(float(ev.amount) * rates[ev.currency])
             at = payouts.get(b, frozenset())
             if key not in at and len(at) < BAND_CAP:
                 payouts = {**payouts, b: at | {key}}
-        if grow or ts < was.since or payouts is not was.payouts:
-            side = side | {key} if grow else side
-            now[account] = Standing(min(was.since, ts), max(was.seen, ts),
-                                    side if debit else was.payers,
-                                    was.payees if debit else side, payouts)
+        if ts < was.since or payouts is not was.payouts or account not in now:
+            now[account] = Standing(min(was.since, ts), max(was.seen, ts), payouts)
     added: dict[str, Note] = {}
     for account, (first, last) in span.items():
         was, grown = known.get(account, Standing()), now[account]
         stale = not was.seen or last - was.seen >= REFRESH_S
-        payers, payees = set(grown.payers - was.payers), set(grown.payees - was.payees)
         paid = {b: set(keys - was.payouts.get(b, frozenset()))
                 for b, keys in grown.payouts.items()}
         paid = {b: keys for b, keys in paid.items() if keys}
-        if payers or payees or paid or stale:
-            added[account] = Note(first, payers, payees, stale, paid)
+        if paid or stale:
+            added[account] = Note(first, paid, stale)
     return before, added
 
 
@@ -202,8 +171,7 @@ def merged(was: Standing | None, note: Note, at: float) -> Standing:
     for b, keys in note.payouts.items():
         payouts[b] = payouts.get(b, frozenset()) | keys
     return Standing(min(was.since, note.since) if was.since else note.since,
-                    max(was.seen, at), was.payers | note.payers, was.payees | note.payees,
-                    payouts)
+                    max(was.seen, at), payouts)
 
 
 def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
@@ -211,56 +179,61 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
     """An unusual amount paid to an established counterparty, held at low (the top of low:
     with another typology on the event it still adds its weight). `found`: the payee's
     standing just before the payment (`walk`; None for anything but a payment to another
-    account). An account `marked` by a
-    confirmed mule or fraud case (core/network.Link) is no counterparty the book trades
-    with, however many customers dealt with it."""
+    account). An account `marked` by a confirmed mule or fraud case (core/network.Link) is
+    no counterparty the book trades with, whatever it paid."""
     # this one payment's amount; not a split over several new payees (its evidence names
     # them all): that one's sign is the spread to strangers, which one payee does not answer
     own = (ev.event_id,)
-    ts = ev.occurred_at.timestamp()
     if (found is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
-            or ev.counterparty_id in marked
-            or not any(h.code == UNUSUAL and h.evidence == own for h in hits)):
+            or ev.direction != "debit" or ev.counterparty_id in marked
+            or not any(_single(h, own) for h in hits)):
         return hits
-    grounds = found.grounds(ev.customer_id, ts, float(ev.amount) * prep.rates[ev.currency],
-                            prep)
+    grounds = found.pays_out(ev.customer_id, ev.occurred_at.timestamp(),
+                             float(ev.amount) * prep.rates[ev.currency], prep)
     if not grounds:
         return hits
-    return _held(hits, lambda h: h.code == UNUSUAL and h.evidence == own,
+    return _held(hits, lambda h: _single(h, own),
                  f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
                  f"with ({grounds})", prep)
 
 
-def passes_on(h: Hit) -> bool:
-    """Money passed through the account, which its own standing may answer: a rapid
-    movement (not a conduit's) or a pass-through."""
-    return h.code in PASSING and not h.conduit
+def own_trade(h: Hit, event_id: str) -> bool:
+    """A hit the account's own standing may answer: money passed through it (a rapid
+    movement, not a conduit's; a pass-through) or an unusual amount of this one payment."""
+    return (h.code in PASSING and not h.conduit) or _single(h, (event_id,))
 
 
-def hold_passing_on(ev: Event, hits: list[Hit], own: Standing | None,
-                    marked: Collection[str], prep: Prepared) -> list[Hit]:
-    """Money received and sent on within hours by an account whose business that is: it
-    has paid our other customers sums of this size for weeks (`own`: the standing in the
+def hold_own_trade(ev: Event, hits: list[Hit], own: Standing | None,
+                   marked: Collection[str], prep: Prepared) -> list[Hit]:
+    """What an account whose trade it is does, held at low with the reason: it has paid
+    our other customers sums of this debit's size for weeks (`own`: the standing in the
     book of the event's own account, as the batch read it; `Standing.pays_out`) — a
-    broker, an exchange, a payment institution passing clients' money on. Held at low with
-    the reason, as an unusual amount paid to such an account is; a conduit's strangers'
-    money, another typology, a confirmed case on the account (`marked`) or a model that
-    alone reaches medium still raise it. A mule pays the next hop, not our customers
-    around it at that scale."""
+    broker, an exchange, a payment institution. Money it receives and sends on within
+    hours, and a payment of the size it pays our customers anyway, are its business, as an
+    unusual amount paid to such an account is. A conduit's strangers' money, another
+    typology, a confirmed case on the account (`marked`) or a model that alone reaches
+    medium still raise it. A mule pays the next hop, not our customers around it at that
+    scale. The cost: a takeover of such an account paying out at its usual size is the
+    takeover typologies' and the model's to find."""
     if (own is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
             or ev.direction != "debit" or ev.account_id in marked
-            or not any(passes_on(h) for h in hits)):
+            or not any(own_trade(h, ev.event_id) for h in hits)):
         return hits
     amount = float(ev.amount) * prep.rates[ev.currency]
     grounds = own.pays_out(ev.customer_id, ev.occurred_at.timestamp(), amount, prep)
     if not grounds:
         return hits
-    held = _held(hits, passes_on, f"; held at low: this account pays our customers sums "
-                                  f"of this size ({grounds})", prep)
+    held = _held(hits, lambda h: own_trade(h, ev.event_id),
+                 f"; held at low: this account pays our customers sums of this size "
+                 f"({grounds})", prep)
     # the rapid movement and the pass-through of one flow, both held, are one finding
     rapid = any(h.code == PASSING[0] for h in held)
-    return [replace(h, restates=PASSING[0]) if rapid and h.code == PASSING[1] and passes_on(h)
-            else h for h in held]
+    return [replace(h, restates=PASSING[0]) if rapid and h.code == PASSING[1]
+            and own_trade(h, ev.event_id) else h for h in held]
+
+
+def _single(h: Hit, own: tuple[str, ...]) -> bool:
+    return h.code == UNUSUAL and h.evidence == own
 
 
 def _held(hits: list[Hit], which: Callable[[Hit], bool], note: str, prep: Prepared

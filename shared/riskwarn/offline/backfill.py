@@ -46,8 +46,8 @@ def backfill(lines: Iterable[bytes], scorer: Scorer, store: ProfileStore) -> Bac
     report.not_written = len(store.save(profiles.values()))
     standing = seen.standings
     if scorer.network is not None and standing:
-        scorer.network.note({a: Note(s.since, set(s.payers), set(s.payees), True,
-                                  {b: set(k) for b, k in s.payouts.items()})
+        scorer.network.note({a: Note(s.since, {b: set(k) for b, k in s.payouts.items()},
+                                     True)
                              for a, s in standing.items()},
                             max(s.seen for s in standing.values()))
         report.counterparties = len(standing)

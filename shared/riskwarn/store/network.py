@@ -18,12 +18,12 @@ Items expire (TTL `expires_at`) a week after their newest hop, or a year after t
 newest mark (`keep_until`), whichever is later.
 
 An account's standing in the book (core/standing.py) is an item of its own, keyed
-`standing#<account>` (its TTL is its own: 90 days after its last write): `payers` and
-`payees` (number sets of hashed customer ids, ADDed by any customer's shard: a set ADD is
-atomic, so no writer loses another's), `paid_b<band>` (the same, per power of two of the
-sums it paid them), `since` (set if absent) and `seen`; read in the same
+`standing#<account>` (its TTL is its own: 90 days after its last write): `paid_b<band>`
+(number sets of the hashed ids of the customers it paid a sum of that power of two, ADDed
+by any customer's shard: a set ADD is atomic, so no writer loses another's), `since` (set
+if absent) and `seen`; read in the same
 BatchGetItem calls as the accounts' hops (`read`). A batch writes
-only customers not yet counted on a side with room left, and an established account's item
+only customers not yet counted in a band with room left, and an account's item
 again once a week (core/standing.walk), so an account's writes stop at a few dozen.
 
 A failed read or write raises `Throttled`: the batch fails whole and comes back (hops are
@@ -73,10 +73,7 @@ def standing_from_item(item: dict[str, Any]) -> Standing:
     payouts = {int(k.removeprefix(PAYOUTS)): frozenset(int(x) for x in v.get("NS", ()))
                for k, v in item.items() if k.startswith(PAYOUTS)}
     return Standing(float(item.get("since", {}).get("N", 0)),
-                    float(item.get("seen", {}).get("N", 0)),
-                    frozenset(int(v) for v in item.get("payers", {}).get("NS", ())),
-                    frozenset(int(v) for v in item.get("payees", {}).get("NS", ())),
-                    payouts)
+                    float(item.get("seen", {}).get("N", 0)), payouts)
 
 
 def from_item(item: dict[str, Any]) -> AccountFlows:
@@ -131,10 +128,7 @@ class NetworkStore:
 
         def one(item: tuple[str, Note]) -> None:
             account, n = item
-            sets = {name: keys for name, keys in (("payers", n.payers), ("payees", n.payees),
-                                                  *((f"{PAYOUTS}{b}", k)
-                                                    for b, k in n.payouts.items()))
-                    if keys}
+            sets = {f"{PAYOUTS}{b}": keys for b, keys in n.payouts.items() if keys}
             values: dict[str, Any] = {":s": {"N": str(n.since)}, ":t": {"N": str(at)},
                                       ":e": {"N": str(int(at) + STANDING_KEEP_S)}}
             values.update({f":{name}": {"NS": [str(k) for k in sorted(keys)]}
