@@ -259,3 +259,19 @@ def test_a_large_payment_of_the_size_the_account_pays_our_customers_anyway_is_it
     scorer, profiles, _, _ = _passed_on("B", [400, 900, 300])
     (paid,) = scorer.score([_t("B", 0.1, 55_000, "debit", "NEWPAYEE-01")], profiles)
     assert paid.typologies == [UA] and paid.tier == "medium"
+
+
+def test_a_thresholds_version_stored_with_the_retired_two_way_rule_still_loads() -> None:
+    """established_payers / established_payees were retired (payouts at the payment's size
+    replaced them): a version stored before loads without them; any other unknown key is
+    still refused."""
+    import pytest
+    from pydantic import ValidationError
+
+    from riskwarn.core.config import TypologyThresholds
+
+    old = TypologyThresholds.model_validate({"established_payers": 5, "established_payees": 5,
+                                             "established_days": 10.0})
+    assert old == TypologyThresholds(established_days=10.0)
+    with pytest.raises(ValidationError):
+        TypologyThresholds.model_validate({"established_payer": 5})
