@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskwarn.core.config import ScoringConfig
+import pytest
+from pydantic import ValidationError
+
+from riskwarn.core.config import ScoringConfig, TypologyThresholds
 from riskwarn.core.events import Event
 from riskwarn.core.features import Prepared
 from riskwarn.core.hits import Hit
@@ -265,11 +268,6 @@ def test_a_thresholds_version_stored_with_the_retired_two_way_rule_still_loads()
     """established_payers / established_payees were retired (payouts at the payment's size
     replaced them): a version stored before loads without them; any other unknown key is
     still refused."""
-    import pytest
-    from pydantic import ValidationError
-
-    from riskwarn.core.config import TypologyThresholds
-
     old = TypologyThresholds.model_validate({"established_payers": 5, "established_payees": 5,
                                              "established_days": 10.0})
     assert old == TypologyThresholds(established_days=10.0)

@@ -196,11 +196,11 @@ class Scorer:
         assert self.network is not None
         # the accounts passing money on or paying large sums: their own standing may show
         # that is their trade
-        passing = [i for i, hits in enumerate(feats.hits)
-                   if any(own_trade(h, feats.events[i].event_id) for h in hits)]
+        passing = {i: ev.account_id
+                   for i, (ev, hits) in enumerate(zip(feats.events, feats.hits, strict=True))
+                   if isinstance(ev, Transaction) and any(own_trade(h, ev.event_id) for h in hits)}
         linked = link(feats.events, feats.passages, self.network, self.prep,
-                      also=late_receipts.payers(profiles, customers),
-                      own={str(getattr(feats.events[i], "account_id", "")) for i in passing})
+                      also=late_receipts.payers(profiles, customers), own=set(passing.values()))
         for f in linked.findings:
             feats.hits[f.index].append(self._hit(f))
         marked = {a for a, flows in linked.state.items() if flows.marks}
@@ -209,11 +209,9 @@ class Scorer:
             if feats.hits[i]:
                 feats.hits[i] = hold_unusual(feats.events[i], feats.hits[i], found, marked,
                                              self.prep)
-        for i in passing:  # what an account whose trade it is does
-            ev = feats.events[i]
-            feats.hits[i] = hold_own_trade(
-                ev, feats.hits[i], linked.accounts.get(str(getattr(ev, "account_id", ""))),
-                marked, self.prep)
+        for i, account in passing.items():  # what an account whose trade it is does
+            feats.hits[i] = hold_own_trade(feats.events[i], feats.hits[i],
+                                           linked.accounts.get(account), marked, self.prep)
         late = [self._combine(credit, [self._hit(f)], 0, False)
                 for credit, f in late_receipts.recheck(profiles, customers, linked.state,
                                                        self.prep, linked.accounts)]

@@ -184,14 +184,10 @@ def hold_unusual(ev: Event, hits: list[Hit], found: Standing | None,
     # this one payment's amount; not a split over several new payees (its evidence names
     # them all): that one's sign is the spread to strangers, which one payee does not answer
     own = (ev.event_id,)
-    if (found is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
-            or ev.direction != "debit" or ev.counterparty_id in marked
-            or not any(_single(h, own) for h in hits)):
-        return hits
-    grounds = found.pays_out(ev.customer_id, ev.occurred_at.timestamp(),
-                             float(ev.amount) * prep.rates[ev.currency], prep)
+    grounds = _trade(ev, hits, found, lambda h: _single(h, own), marked, prep)
     if not grounds:
         return hits
+    assert isinstance(ev, Transaction)  # what _trade found grounds for
     return _held(hits, lambda h: _single(h, own),
                  f"; held at low: paid to {ev.counterparty_id}, a counterparty the book trades "
                  f"with ({grounds})", prep)
@@ -215,12 +211,8 @@ def hold_own_trade(ev: Event, hits: list[Hit], own: Standing | None,
     medium still raise it. A mule pays the next hop, not our customers around it at that
     scale. The cost: a takeover of such an account paying out at its usual size is the
     takeover typologies' and the model's to find."""
-    if (own is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
-            or ev.direction != "debit" or ev.account_id in marked
-            or not any(own_trade(h, ev.event_id) for h in hits)):
-        return hits
-    amount = float(ev.amount) * prep.rates[ev.currency]
-    grounds = own.pays_out(ev.customer_id, ev.occurred_at.timestamp(), amount, prep)
+    grounds = _trade(ev, hits, own, lambda h: own_trade(h, ev.event_id), marked, prep,
+                     own_account=True)
     if not grounds:
         return hits
     held = _held(hits, lambda h: own_trade(h, ev.event_id),
@@ -230,6 +222,21 @@ def hold_own_trade(ev: Event, hits: list[Hit], own: Standing | None,
     rapid = any(h.code == PASSING[0] for h in held)
     return [replace(h, restates=PASSING[0]) if rapid and h.code == PASSING[1]
             and own_trade(h, ev.event_id) else h for h in held]
+
+
+def _trade(ev: Event, hits: list[Hit], standing: Standing | None,
+           which: Callable[[Hit], bool], marked: Collection[str], prep: Prepared,
+           own_account: bool = False) -> str:
+    """The grounds on which `standing` answers the hits `which` picks on the debit `ev`
+    (`Standing.pays_out` at the debit's amount; "" when it does not): the payee's standing,
+    or with `own_account` the paying account's own. A `marked` account answers nothing."""
+    if (standing is None or not prep.cfg.customer_baselines or not isinstance(ev, Transaction)
+            or ev.direction != "debit"
+            or (ev.account_id if own_account else ev.counterparty_id) in marked
+            or not any(which(h) for h in hits)):
+        return ""
+    return standing.pays_out(ev.customer_id, ev.occurred_at.timestamp(),
+                             float(ev.amount) * prep.rates[ev.currency], prep)
 
 
 def _single(h: Hit, own: tuple[str, ...]) -> bool:

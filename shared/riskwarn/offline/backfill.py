@@ -5,8 +5,8 @@ new device, every amount unusual. Backfill applies history through the same scor
 (`featurize`: the profiles learn, no alert is raised) and writes the profiles once. For an
 empty profiles table; a customer whose profile exists already is reported as not written.
 With the scorer's counterparty graph (network typologies on), the history's counterparties'
-standing in the book is written too (core/standing.py: who paid them and whom they paid,
-since when), so a counterparty the book trades with is known from the first live day.
+standing in the book is written too (core/standing.py: whom they paid how much, since
+when), so a counterparty the book trades with is known from the first live day.
 """
 
 from __future__ import annotations

@@ -104,15 +104,14 @@ class Evaluation:
             self.model_only_by_tier[alert.tier] += 1
         if alert.tier not in COUNTED:
             return
+        hit = {self.event_episode[e] for e in alert.event_ids if e in self.event_episode}
+        if not hit and any(e in self.outside_unit for e in alert.event_ids):
+            self.on_outside_unit += 1  # on fraud, but none the recall counts
+            return
         self.alerts_counted += 1
         claims = {c for c in alert.typologies if c != "MODEL"}
         if alert.model_typology and "MODEL" in alert.typologies:
             claims.add(alert.model_typology)
-        hit = {self.event_episode[e] for e in alert.event_ids if e in self.event_episode}
-        if not hit and any(e in self.outside_unit for e in alert.event_ids):
-            self.on_outside_unit += 1  # on fraud, but none the recall counts
-            self.alerts_counted -= 1
-            return
         for code in claims:
             self.claimed[code] += 1
         if hit:

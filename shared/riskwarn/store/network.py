@@ -21,10 +21,9 @@ An account's standing in the book (core/standing.py) is an item of its own, keye
 `standing#<account>` (its TTL is its own: 90 days after its last write): `paid_b<band>`
 (number sets of the hashed ids of the customers it paid a sum of that power of two, ADDed
 by any customer's shard: a set ADD is atomic, so no writer loses another's), `since` (set
-if absent) and `seen`; read in the same
-BatchGetItem calls as the accounts' hops (`read`). A batch writes
-only customers not yet counted in a band with room left, and an account's item
-again once a week (core/standing.walk), so an account's writes stop at a few dozen.
+if absent) and `seen`; read in the same BatchGetItem calls as the accounts' hops (`read`).
+A batch writes only customers not yet counted in a band with room left, and an account's
+item again once a week (core/standing.walk), so an account's writes stop at a few dozen.
 
 A failed read or write raises `Throttled`: the batch fails whole and comes back (hops are
 idempotent by their event ids), rather than scoring on without the graph.
