@@ -1,8 +1,9 @@
 """`riskwarn calibrate HISTORY --out THRESHOLDS.json [--apply --note WHY]`.
 
-Writes the thresholds in force with the model's cut-offs set from the history
-(calibration.py). `--apply` sends them to the staff API as a new thresholds version
-(`PUT /config/thresholds`, admins only): the same validation, audit trail (who, when,
+Writes the thresholds in force with the model's cut-offs, and the amount that is unusual
+for a customer with little history, set from the history (calibration.py). `--apply`
+sends them to the staff API as a new thresholds version (`PUT /config/thresholds`, admins
+only): the same validation, audit trail (who, when,
 why, previous values) and stale-version check as any change made there.
 """
 
@@ -11,9 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from riskwarn.core.config import ModelCutoffs, ScoringConfig
-from riskwarn.core.drift import DriftBaseline
-from riskwarn.offline.calibration import Calibration, calibrate
+from riskwarn.core.config import ScoringConfig
+from riskwarn.offline.calibration import SETTLE_DAYS, Calibration, calibrate
 from riskwarn.staff_client import Api, NoApi, Unreachable, for_cli
 from riskwarn.store.thresholds import Thresholds
 
@@ -39,8 +39,7 @@ def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
         raise UsageError(f"riskwarn: cannot read {args.history}: {exc.strerror}") from None
     except ValueError as exc:
         raise UsageError(f"riskwarn calibrate: {exc}") from None
-    thresholds = Thresholds.of(cfg.model_copy(update={"model_cutoffs": cal.cutoffs,
-                                                      "drift_baseline": cal.drift}))
+    thresholds = Thresholds.of(cal.applied(cfg))
     try:
         Path(args.out).write_bytes(thresholds.model_dump_json(indent=2).encode() + b"\n")
     except OSError as exc:
@@ -48,7 +47,7 @@ def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
     print(describe(cal, model.version))
     if args.apply:
         try:
-            version = apply(thresholds, args.note, args.api_url, args.token)
+            version = apply(cal, args.note, args.api_url, args.token)
         except CalibrateError as exc:
             raise UsageError(f"riskwarn calibrate --apply: {exc}") from None
         print(f"applied as thresholds version {version}")
@@ -58,32 +57,37 @@ def run_calibrate(args: argparse.Namespace, cfg: ScoringConfig) -> int:
 def describe(cal: Calibration, model_version: str) -> str:
     c = cal.cutoffs
     e = cal.expected_per_1000
+    f = cal.little
+    little = (f"  unusual amount of a customer with little history: from {f.amount:,.0f} "
+             f"({f.per_1000:.2f} such payments per 1,000 settled customer-days above the "
+             f"lowest amount, {f.expected_per_1000:.2f} above this one)" if f.customer_days
+             else f"  unusual amount of a customer with little history: from {f.amount:,.0f} "
+                  f"(the history is too short to set it: under {SETTLE_DAYS + 1} days)")
     return (f"calibrated model {model_version} on {cal.events:,} events, "
             f"{cal.customer_days:,} active customer-days ({cal.unhit_events:,} with no rule "
             f"hit)\n  cut-offs P(episode): low {c.low:.4f}  medium {c.medium:.4f}  "
             f"high {c.high:.4f}\n  model-only events per 1,000 customer-days at these cut-offs: "
-            f"low+ {e['low']:.2f}  medium+ {e['medium']:.2f}  high {e['high']:.2f}")
+            f"low+ {e['low']:.2f}  medium+ {e['medium']:.2f}  high {e['high']:.2f}\n{little}")
 
 
-def apply(thresholds: Thresholds, note: str, api_url: str | None, token: str | None) -> int:
+def apply(cal: Calibration, note: str, api_url: str | None, token: str | None) -> int:
     try:
         api = for_cli(api_url, token, "an admin's")
     except NoApi as exc:
         raise CalibrateError(str(exc)) from None
-    return apply_through(api, thresholds.model, note, thresholds.drift)
+    return apply_through(api, cal, note)
 
 
-def apply_through(api: Api, cutoffs: ModelCutoffs, note: str,
-                  drift: DriftBaseline | None = None) -> int:
-    """A new thresholds version with these model cut-offs (the rest as they are), through
-    the staff API: its role check, validation, audit trail and stale-version check."""
+def apply_through(api: Api, cal: Calibration, note: str) -> int:
+    """A new thresholds version with the calibrated model cut-offs, drift baseline and
+    little-history amount (the rest as they are), through the staff API: its role check,
+    validation, audit trail and stale-version check."""
     try:
         status, doc = api.call("GET", "/config/thresholds")
         if status == 200:
-            body = {"based_on_version": doc["version"], "model": cutoffs.model_dump(),
-                    "note": note}
-            if drift is not None:
-                body["drift"] = drift.model_dump()
+            typologies = {**doc["typologies"], "unusual_little_history_amount": cal.little.amount}
+            body = {"based_on_version": doc["version"], "model": cal.cutoffs.model_dump(),
+                    "typologies": typologies, "drift": cal.drift.model_dump(), "note": note}
             status, doc = api.call("PUT", "/config/thresholds", body)
     except Unreachable as exc:
         raise CalibrateError(str(exc)) from None

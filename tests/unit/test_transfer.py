@@ -21,7 +21,7 @@ from riskwarn.offline.calibration import calibrate
 from riskwarn.offline.evaluation import read_episodes
 from riskwarn.offline.outside import OutsideSpec, convert
 from riskwarn.offline.synth import GenerateSpec, generate
-from tests.builders import raw
+from tests.builders import at, raw
 
 CFG = ScoringConfig()
 
@@ -108,6 +108,57 @@ def test_calibration_keeps_model_only_alerts_within_the_budget() -> None:
     assert run.budget["model_only_critical"] == 0
 
 
+def _book(days: int, large: list[tuple[int, float]], customers: int = 300) -> list[bytes]:
+    """`customers` each buying at a shop every day, and on the given days a customer new
+    to the book (little history) paying the given sum to a payee."""
+    events = [raw("transaction", customer_id=f"C{c}", account_id=f"A{c}-01",
+                  occurred_at=at(c * 0.01, days=d), amount="120.00")
+              for d in range(days) for c in range(customers)]
+    events += [raw("transaction", customer_id=f"N{i}", account_id=f"N{i}-01",
+                   occurred_at=at(12.0, days=d), amount=f"{amount:.2f}", method="transfer",
+                   counterparty_id=f"P{i}")
+               for i, (d, amount) in enumerate(large)]
+    events.sort(key=lambda e: str(e["occurred_at"]))
+    return [orjson.dumps(e) for e in events]
+
+
+def test_calibration_sets_the_little_history_amount_from_the_settled_history() -> None:
+    # Given a book whose new customers pay large sums, in the history's first two weeks
+    # (every customer has little history there: not counted) and after them
+    early = [(d, 110_000.0) for d in range(0, 14, 2)]
+    late = [(15 + i, a) for i, a in enumerate((40e3, 45e3, 50e3, 55e3, 60e3, 70e3))]
+    cal = calibrate(_book(30, early + late), CFG, QuantileModel())
+    # When calibrated: 4,800 settled customer-days allow 2 such payments at 0.5 per 1,000
+    little = cal.little
+    assert little.customer_days >= 16 * 300
+    assert 55_000 < little.amount < 55_001  # the third largest no longer fires
+    assert little.expected_per_1000 <= CFG.alert_budget.little_history < little.per_1000
+    # Then a backtest with it raises the two largest and not the rest
+    lines = io.BytesIO(b"\n".join(_book(30, late)))
+    out = io.BytesIO()
+    run_backtest(lines, out, cal.applied(CFG).model_copy(update={"use_model": False}), None)
+    fired = {a["customer_id"] for a in map(orjson.loads, out.getvalue().splitlines())
+             if "FRAUD-UNUSUAL-AMOUNT" in a["typologies"]}
+    assert fired == {"N4", "N5"}
+
+
+def test_the_little_history_amount_moves_only_between_the_shipped_one_and_its_ceiling() -> None:
+    from riskwarn.offline.calibration import LITTLE_CEILING, SHIPPED_LITTLE
+
+    model = QuantileModel()
+    quiet = calibrate(_book(30, [(20, 35_000.0)]), CFG, model).little
+    assert quiet.amount == SHIPPED_LITTLE  # within the budget: nothing to raise
+    flood = calibrate(_book(30, [(15 + i % 15, 900_000.0) for i in range(40)]), CFG,
+                      model).little
+    assert flood.amount == LITTLE_CEILING * SHIPPED_LITTLE
+    short = calibrate(_book(10, [(8, 90_000.0)] * 5), CFG, model).little
+    assert (short.amount, short.customer_days) == (SHIPPED_LITTLE, 0)  # nothing settled
+    # a lower amount in force is where it starts from, and stays when nothing is over
+    lower = CFG.model_copy(update={"thresholds": CFG.thresholds.model_copy(
+        update={"unusual_little_history_amount": 20_000.0})})
+    assert calibrate(_book(30, []), lower, model).little.amount == 20_000.0
+
+
 def test_backtest_flags_a_run_over_budget() -> None:
     tight = CFG.model_copy(update={"use_model": False,
                                    "alert_budget": AlertBudget(low=0.001, medium=0.001)})
@@ -126,8 +177,10 @@ def test_calibrate_and_backtest_with_thresholds_from_the_command(
     assert main(["calibrate", str(history), "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "cut-offs P(episode)" in text
+    assert "unusual amount of a customer with little history: from 30,000" in text
     doc = orjson.loads(out.read_bytes())
     assert set(doc) == {"tiers", "typologies", "model", "drift"}
+    assert doc["typologies"]["unusual_little_history_amount"] == 30_000.0
     assert set(doc["drift"]["edges"]) == set(doc["drift"]["shares"]) and doc["drift"]["events"]
     assert main(["backtest", str(history), "--out", str(tmp_path / "a.jsonl"),
                  "--thresholds", str(out)]) == 0

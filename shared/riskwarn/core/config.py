@@ -110,13 +110,15 @@ class ModelCutoffs(_Frozen):
 class AlertBudget(_Frozen):
     """Alerts per 1,000 customer-days a book can staff, per tier; and the share of them that
     the model alone may raise (medium and above). Backtests flag a run over budget;
-    calibration sets the model's cut-offs to meet `model_only`."""
+    calibration sets the model's cut-offs to meet `model_only`, and FRAUD-UNUSUAL-AMOUNT's
+    amount for customers with little history to meet `little_history`."""
 
     low: float = 20.0
     medium: float = 3.0
     high: float = 1.5
     critical: float = 0.5
     model_only: float = 0.5
+    little_history: float = 0.5
 
     def for_tier(self, tier: Tier) -> float:
         return float(getattr(self, tier))
@@ -203,7 +205,12 @@ class TypologyThresholds(_Frozen):
     velocity_day_min_days: int = 3
     unusual_multiple: float = 8.0
     unusual_floor: float = 10_000.0
+    # a customer without a baseline of the payment's kind: at least this much, and
+    # unusual_multiple x its largest typical amount of any kind
     unusual_fixed_amount: float = 30_000.0
+    # a customer with little history (under baseline_min_txns transactions): this much, the
+    # book's own scale (`riskwarn calibrate` sets it to the budget's `little_history` rate)
+    unusual_little_history_amount: float = 30_000.0
     unusual_known_payee_factor: float = 3.0  # the multiple, ×3, to a payee paid before
     unusual_p95_multiple: float = 2.0  # and at least this many times the customer's p95
     # paid with money the customer moved in from its own accounts within 72 h (at least this

@@ -56,6 +56,9 @@ class Hit:
     # AML-RAPID-MOVEMENT's conduit (strangers' money far beyond the customer's scale, paid
     # on to a stranger within the hour): no standing of the account answers that
     conduit: bool = False
+    # FRAUD-UNUSUAL-AMOUNT on a customer with little history (a fixed amount, nothing of
+    # the customer's own to measure against): what calibration counts to set that amount
+    little_history: bool = False
 
     @property
     def category(self) -> str:

@@ -94,7 +94,8 @@ def _debit_hits(row: FeatureRow, ev: Transaction, prof: CustomerProfile, prep: P
     out.append(rapid)
     out.append(velocity(row, ev, prof, prep))
     unusual = None
-    if row["amount"] >= min(t.unusual_floor, t.unusual_fixed_amount):
+    if row["amount"] >= min(t.unusual_floor, t.unusual_fixed_amount,
+                            t.unusual_little_history_amount):
         out.append(unusual := unusual_amount(row, ev, prof, prep))
     if (unusual is None and row["counterparty_new"] and ev.method not in ("card", "cash")
             and row["new_cp_debit_sum_24h"] >= t.split_floor):  # transfers to new payees

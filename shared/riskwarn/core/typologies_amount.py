@@ -1,8 +1,10 @@
 """FRAUD-UNUSUAL-AMOUNT: a debit far beyond the customer's own amounts (its median, its
-spread, the largest it has paid recently; a fixed amount for a customer without that
-history), at half the multiple at a merchant category the card schemes list as high risk
-and at three times it to a payee paid before — and what shows the customer itself made it
-(`_planned`): then it stands only with the model's support.
+spread, the largest it has paid recently; without that history, its largest typical
+amount of any kind, and a fixed amount for a customer with little history at all, the
+book's own scale, which calibration sets), at half the multiple at a merchant
+category the card schemes list as high risk and at three times it to a payee paid before —
+and what shows the customer itself made it (`_planned`): then it stands only with the
+model's support.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     known = bool(ev.counterparty_id) and not row["counterparty_new"]
     if known:
         multiple *= t.unusual_known_payee_factor
+    little = False
     if baseline_ready(row, prep):
         # many times the typical amount, and beyond the customer's own spread (p95):
         # a customer whose amounts range widely is not unusual at its own top end
@@ -50,10 +53,12 @@ def unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                    f" at a high-risk merchant category ({ev.merchant_category})"
                    if listed else "") + (" to a payee paid before" if known else ""))
     else:
-        if amount < t.unusual_fixed_amount:
+        little = not (prep.cfg.customer_baselines
+                      and row["customer_txns"] >= t.baseline_min_txns)
+        if amount < (t.unusual_little_history_amount if little else t.unusual_fixed_amount):
             return None
         why = f"a single debit of {money(amount, prep)}"
-        if prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns:
+        if not little:
             # no history of this kind, but a customer we know: compare with its largest
             # typical amount of any kind (a salary, a usual transfer)
             typical = typical_amount(prof, ev if not row["history_txns"] else None)
@@ -62,10 +67,8 @@ def unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
             why += f", {amount / typical:.0f}x the customer's largest typical amount" if (
                 typical) else ""
     planned = _planned(row, ev, prep)
-    if planned:
-        return replace(hit(prep, "FRAUD-UNUSUAL-AMOUNT", why + planned, (ev.event_id,)),
-                       corroborate=True)
-    return hit(prep, "FRAUD-UNUSUAL-AMOUNT", why, (ev.event_id,))
+    return replace(hit(prep, "FRAUD-UNUSUAL-AMOUNT", why + planned, (ev.event_id,)),
+                   corroborate=bool(planned), little_history=little)
 
 
 def _planned(row: FeatureRow, ev: Transaction, prep: Prepared) -> str:

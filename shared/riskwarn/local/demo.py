@@ -199,7 +199,8 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
 
 def _calibrate(stack: LocalStack, history: list[bytes], scorer: Any) -> None:
     """The book is calibrated on its own history before it goes live: the model's cut-offs
-    from the backfilled days, applied by an admin through the staff API."""
+    and the fixed unusual amount from the backfilled days, applied by an admin through the
+    staff API."""
     from riskwarn.calibrate_cli import apply_through, describe
     from riskwarn.local.tokens import sign
     from riskwarn.offline.calibration import calibrate
@@ -208,8 +209,8 @@ def _calibrate(stack: LocalStack, history: list[bytes], scorer: Any) -> None:
         return
     cal = calibrate(history, scorer.cfg, scorer.model)
     admin = Api(stack.api_url, sign("ada", ["admin"], stack.secret))
-    version = apply_through(admin, cal.cutoffs, f"calibrated on {HISTORY_DAYS} days of "
-                            "backfilled history", cal.drift)
+    version = apply_through(admin, cal, f"calibrated on {HISTORY_DAYS} days of backfilled "
+                            "history")
     print("   " + describe(cal, scorer.model.version).replace("\n", "\n   "))
     print(f"   applied by ada (admin) as thresholds version {version}")
 
