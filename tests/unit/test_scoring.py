@@ -388,6 +388,28 @@ def test_a_familiar_flow_needs_the_models_support() -> None:
     assert alone.tier == "medium"
 
 
+def test_a_low_cut_off_calibrated_under_support_at_does_not_make_support() -> None:
+    """A book whose model is quiet gets a low tier's cut-off under 0.5 from calibration (a
+    queue of its budget's size); a risk of 0.3 still is no support for the customer's own
+    flow, though it now reaches low."""
+    from riskwarn.core.config import ModelCutoffs
+
+    events = investor()
+    last = events[-1].event_id
+    loose = CFG.model_copy(update={"model_cutoffs": ModelCutoffs(low=0.15, medium=0.84,
+                                                                 high=0.95)})
+
+    def at(risk: float, cfg: ScoringConfig = loose) -> Scored:
+        return next(x for x in score(events, FakeModel({122_174.0: risk}), cfg)
+                    if x.event.event_id == last)
+
+    assert at(0.3).model_score >= loose.tiers.low  # the model's score reaches low
+    assert at(0.3).tier == "low" and "AML-RAPID-MOVEMENT" in at(0.3).lowered
+    assert at(0.6).tier == "medium" and not at(0.6).lowered
+    lower_bar = loose.model_copy(update={"support_at": 0.2})
+    assert at(0.3, lower_bar).tier == "medium"
+
+
 def test_the_scorer_says_what_it_lowered_and_what_the_rules_alone_gave() -> None:
     model = FakeModel({20_000.0: 0.01})  # a confident model: usual
     history = [txn(-24.0 * (30 - i), 800, counterparty_id=f"M{i % 4}") for i in range(30)]

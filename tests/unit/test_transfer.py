@@ -142,6 +142,23 @@ def test_calibration_sets_the_little_history_amount_from_the_settled_history() -
     assert fired == {"N4", "N5"}
 
 
+def test_model_cut_offs_are_set_on_what_the_model_alone_may_raise() -> None:
+    """Medium and high come from the events the model alone may raise past low: customers
+    it has a baseline for, no money coming in. New customers' events (it may raise them to
+    low at most) count at low only."""
+    model = QuantileModel()  # risk 0.24 on the book's purchases of 120.00
+    book = _book(30, [])
+    newcomers = [orjson.dumps(raw("transaction", customer_id=f"X{i}", account_id=f"X{i}-01",
+                                  occurred_at=at(6.0 + k, days=20 + i % 10),
+                                  amount="96.00"))  # risk 0.99
+                 for i in range(200) for k in range(3)]
+    plain = calibrate(book, CFG, model)
+    mixed = calibrate(sorted(book + newcomers, key=lambda b: orjson.loads(b)["occurred_at"]),
+                      CFG, model)
+    assert mixed.cutoffs == plain.cutoffs and plain.cutoffs.high < 0.5
+    assert mixed.expected_per_1000["low"] > plain.expected_per_1000["low"]
+
+
 def test_the_little_history_amount_moves_only_between_the_shipped_one_and_its_ceiling() -> None:
     from riskwarn.offline.calibration import LITTLE_CEILING, SHIPPED_LITTLE
 

@@ -352,6 +352,23 @@ def test_login_burst(n: int, minutes: float, fires: bool) -> None:
     assert ("ATO-LOGIN-BURST" in codes(evs)) is fires
 
 
+@pytest.mark.parametrize(("device", "country", "n", "fires"), [
+    ("d-new", "BR", 8, True),    # a guesser spreading its tries over 50 minutes
+    ("d-new", "BR", 7, False),   # under the slower test's count
+    ("d-home", "BR", 12, False),  # the customer's own phone abroad: a trip
+    ("d-new", "CN", 12, False),  # a new phone at home: the customer
+])
+def test_login_burst_the_slower_test(device: str, country: str, n: int, fires: bool) -> None:
+    history = [login(-24.0 * d, device_id="d-home") for d in range(1, 6)]
+    tries = [login(50 / 60 * i / (n - 1), success=False, device_id=device, country=country)
+             for i in range(n)]
+    found = [h for h in hits([*history, *tries]) if h.code == "ATO-LOGIN-BURST"]
+    assert bool(found) is fires
+    if fires:
+        assert found[0].reason == ("8 failed logins within the hour, from a device and a "
+                                   "country new to the customer (BR)")
+
+
 def _takeover(gap_h: float, field: str = "email", country: str = "RU",
               auth: str = "password") -> list[Event]:
     return [login(-100), login(0, device_id="d-new", country=country, auth_method=auth),

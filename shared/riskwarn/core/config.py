@@ -251,6 +251,11 @@ class TypologyThresholds(_Frozen):
     card_testing_slow_window_min: float = 60.0
     login_burst_count: int = 5
     login_burst_window_min: float = 10.0
+    # the slower test: this many failed logins within the hour, the latest from a device
+    # and a country both new to the customer (a guesser spreads its tries out to stay under
+    # the fast test; a customer who forgot its password tries from its own phone, or from
+    # home)
+    login_burst_slow_count: int = 8
     credential_window_h: float = 24.0
     # after a login from a new device with a password alone (single-factor: weak proof that
     # it is the customer), a change of phone, e-mail or password stays suspect this long
@@ -418,6 +423,12 @@ class ScoringConfig(_Frozen):
     # regulatory typology below medium). Calibration moves the cut-offs, not this.
     use_model: bool = True
     temper_below: float = Field(default=0.12, gt=0, lt=1)
+    # A rule hit that stands only with the model's support (the customer's own payment or
+    # its own spending at a faster pace) has it when the model's risk reaches low and is at
+    # least this, P(episode): the low tier's cut-off is a queue's size, which calibration
+    # sets from the budget (a book whose model is quiet gets a low one); what counts as
+    # some risk is not the budget's to move.
+    support_at: float = Field(default=0.5, gt=0, lt=1)
     model_cutoffs: ModelCutoffs = ModelCutoffs()
     # The highest tier the model can reach without a typology rule: never critical (the
     # automatic restriction always needs a named typology).

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from riskwarn.core import late_receipts
 from riskwarn.core.config import TIERS, ModelCutoffs, ScoringConfig, Tier
 from riskwarn.core.events import Event, Transaction
+from riskwarn.core.feature_row import FeatureRow
 from riskwarn.core.features import Prepared
 from riskwarn.core.featurize import (  # featurize_lines: offline callers take it from here
     Featurized,
@@ -84,6 +85,21 @@ class ScoreRun:
     waiting: set[str] = field(default_factory=set)
 
 
+def known(row: FeatureRow, cfg: ScoringConfig) -> bool:
+    """A customer the model has a baseline for: it may call an event usual for it."""
+    return row["customer_txns"] >= cfg.thresholds.baseline_min_txns
+
+
+def alone_passes_low(row: FeatureRow, cfg: ScoringConfig) -> bool:
+    """Whether the model alone may raise the event above low: a customer it knows, and no
+    money coming in (a credit: a transfer or cash paid in, a refund to the card), which
+    harms nobody by itself; its risks are in the flow, which the typology rules read (a
+    mule's many payers, money passed on, structuring, large cash, the purchase-refund
+    cycle). Calibration sets the medium and high cut-offs on these events only."""
+    return known(row, cfg) and not (row["is_debit"] == 0 and (
+        row["is_transfer"] or row["is_cash"] or row["is_card"]))
+
+
 class Scorer:
     def __init__(self, cfg: ScoringConfig, model: ModelPort | None,
                  watch: ModelWatch | None = None, network: NetworkPort | None = None) -> None:
@@ -151,27 +167,21 @@ class Scorer:
             risk = self.model_scores(p).tolist()
             # "usual for the customer" needs a customer to compare with: without a baseline
             # (too little history) the model may not lower a rule hit
-            known = cfg.thresholds.baseline_min_txns
-            based = [row["customer_txns"] >= known for row in feats.rows]
-            calm = [c and b for c, b in zip((p < cfg.temper_below).tolist(), based,
-                                            strict=True)]
-            # money coming in (a credit: a transfer or cash paid in, a refund to the card)
-            # harms nobody by itself; its risks are in the flow, which the typology rules
-            # read (a mule's many payers, money passed on, structuring, large cash, the
-            # purchase-refund cycle): the model alone reaches low at most on one
-            based = [b and not (row["is_debit"] == 0 and (
-                row["is_transfer"] or row["is_cash"] or row["is_card"]))
-                     for b, row in zip(based, feats.rows, strict=True)]
+            calm = [c and known(row, cfg) for c, row in zip(
+                (p < cfg.temper_below).tolist(), feats.rows, strict=True)]
+            support = (p >= cfg.support_at).tolist()
+            based = [alone_passes_low(row, cfg) for row in feats.rows]
         else:
             risk = [0] * len(feats.events)
-            calm = based = [False] * len(feats.events)
+            calm = based = support = [False] * len(feats.events)
         out: list[Scored] = []
         model_rows: list[int] = []
         for i, hits in enumerate(feats.hits):
             model_score = risk[i]
             if not hits and model_score < low:
                 continue
-            scored = self._combine(feats.events[i], hits, model_score, calm[i], based[i])
+            scored = self._combine(feats.events[i], hits, model_score, calm[i], based[i],
+                                   supported=support[i])
             if scored is not None and scored.lowered:
                 firm = self._combine(feats.events[i], hits, model_score, False, based[i],
                                      temper=False)
@@ -310,16 +320,20 @@ class Scorer:
         return rule_side
 
     def _combine(self, event: Event, hits: list[Hit], model_score: int, calm: bool,
-                 based: bool = True, temper: bool = True) -> Scored | None:
+                 based: bool = True, temper: bool = True, supported: bool = True
+                 ) -> Scored | None:
         """The event's score, tier and reasons from its rule hits and the model's score;
-        `temper=False`: the rules' own standing, before any lowering by the model."""
+        `temper=False`: the rules' own standing, before any lowering by the model;
+        `supported`: the model's risk is at least `support_at`."""
         cfg = self.cfg
         tiers = cfg.tiers
         ranked: list[tuple[int, Hit]] = []
         reasons: list[str] = []
         # a hit that needs the model's support is held a tier lower when the model, on a
-        # customer it knows, sees no risk at all (its score under low)
-        unsupported = temper and based and self.model is not None and model_score < tiers.low
+        # customer it knows, sees no risk at all: its score under low, or its risk under
+        # `support_at` (a book's calibration may set the low tier's cut-off below that)
+        unsupported = temper and based and self.model is not None and (
+            model_score < tiers.low or not supported)
         for hit in hits:
             s = hit.score
             if hit.tempered and (calm or (hit.corroborate and unsupported)):

@@ -13,12 +13,19 @@ from riskwarn.core.profile import CustomerProfile
 def login_burst(row: FeatureRow, ev: Login, prof: CustomerProfile,
                  prep: Prepared) -> Hit | None:
     t = prep.cfg.thresholds
-    if ev.success or row["failed_logins_10m"] < t.login_burst_count:
+    if ev.success:
         return None
-    return hit(prep, "ATO-LOGIN-BURST",
-               f"{row['failed_logins_10m']:.0f} failed logins within "
-               f"{t.login_burst_window_min:.0f} minutes",
-               (ev.event_id,))
+    if row["failed_logins_10m"] >= t.login_burst_count:
+        return hit(prep, "ATO-LOGIN-BURST",
+                   f"{row['failed_logins_10m']:.0f} failed logins within "
+                   f"{t.login_burst_window_min:.0f} minutes", (ev.event_id,))
+    if (row["failed_logins_1h"] >= t.login_burst_slow_count and row["device_new"]
+            and row["country_new"]):
+        return hit(prep, "ATO-LOGIN-BURST",
+                   f"{row['failed_logins_1h']:.0f} failed logins within the hour, from a "
+                   f"device and a country new to the customer ({ev.country})",
+                   (ev.event_id,))
+    return None
 
 
 def credential_change(row: FeatureRow, ev: ProfileChange, prof: CustomerProfile,

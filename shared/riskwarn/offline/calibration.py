@@ -6,8 +6,12 @@ the committed model, no labels needed). Among the events no typology rule fires 
 ones only the model could raise — the cut-offs are the model-risk quantiles that keep
 model-only alerts within the alert budget per 1,000 active customer-days: `model_only` at
 medium and above, a third of it at high, and the `low` budget at low and above (the split
-the flood rail uses too, core/model_rail.py). Counting
-events rather than de-duplicated alerts makes the budget hold with room to spare.
+the flood rail uses too, core/model_rail.py). Medium and high are set on the events the
+model alone may raise past low (`scoring.alone_passes_low`: a customer it has a baseline
+for, no money coming in), per 1,000 of those customers' active days: at the start of a
+history no customer has a baseline yet, and a book going live knows most of its
+customers. Counting events rather than de-duplicated alerts makes the budget hold with
+room to spare.
 
 FRAUD-UNUSUAL-AMOUNT measures a payment against the customer's own amounts; a customer
 with little history (fewer than `baseline_min_txns` transactions) has none, and is
@@ -34,7 +38,7 @@ from riskwarn.core.features import Prepared
 from riskwarn.core.model import Matrix, ModelPort
 from riskwarn.core.model_rail import tier_allowances
 from riskwarn.core.profile import CustomerProfile
-from riskwarn.core.scoring import featurize_lines
+from riskwarn.core.scoring import alone_passes_low, featurize_lines, known
 from riskwarn.offline.evaluation import customer_day
 
 BATCH = 5000
@@ -76,8 +80,10 @@ class Calibration:
 def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> Calibration:
     profiles: dict[str, CustomerProfile] = {}
     risks: list[Matrix] = []
+    alone: list[bool] = []  # per unhit event: whether the model alone may raise it past low
     sample: list[Matrix] = []  # the model's inputs, every SAMPLE_EVERY-th event
     days: set[tuple[str, int]] = set()
+    known_days: set[tuple[str, int]] = set()  # of customers the model has a baseline for
     # the little-history hits (day, amount), counted from the lowest amount it may be set to
     lowest = min(cfg.thresholds.unusual_little_history_amount, SHIPPED_LITTLE)
     scoring = cfg.model_copy(update={"thresholds": cfg.thresholds.model_copy(
@@ -88,10 +94,13 @@ def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> C
                                     BATCH):
         total += len(feats.events)
         days.update(customer_day(ev) for ev in feats.events)
+        known_days.update(customer_day(ev) for ev, row in zip(feats.events, feats.rows,
+                                                               strict=True) if known(row, cfg))
         sample.append(feats.matrix[::SAMPLE_EVERY])
         unhit = [i for i, hits in enumerate(feats.hits) if not hits]
         if unhit:
             risks.append(model.risk(feats.matrix[unhit]))
+            alone.extend(alone_passes_low(feats.rows[i], cfg) for i in unhit)
         little_hits.extend((customer_day(feats.events[i])[1], feats.rows[i]["amount"])
                           for i, hits in enumerate(feats.hits)
                           if any(h.little_history for h in hits))
@@ -101,23 +110,30 @@ def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> C
     budget = cfg.alert_budget
     per = len(days) / 1000.0
 
-    ranked = np.sort(risk)[::-1]
+    # medium and high from the events the model alone may raise past low (a customer it
+    # knows, no money coming in), per 1,000 of those customers' active days (at the start of
+    # a history no customer is known yet: a book going live knows most); low from all
+    raising = risk[np.asarray(alone, dtype=bool)] if alone else risk
+    per_known = len(known_days) / 1000.0
 
-    def cut(allowed_per_1000: float) -> float:
+    def cut(among: Matrix, allowed_per_1000: float, over: float) -> float:
         """The lowest cut-off that at most `allowed` events reach (ties stay below it)."""
-        allowed = int(allowed_per_1000 * per)
+        ranked = np.sort(among)[::-1]
+        allowed = int(allowed_per_1000 * over)
         if allowed >= len(ranked):
             return FLOOR
         above = np.nextafter(np.float32(ranked[allowed]), np.float32(1.0))
         return float(np.clip(above, FLOOR, CEILING))
 
     allowed = tier_allowances(budget)
-    medium = cut(allowed["medium"])
-    high = max(cut(allowed["high"]), medium + 1e-7)
-    low = min(cut(allowed["low"]), medium - 1e-7)
+    medium = cut(raising, allowed["medium"], per_known)
+    high = max(cut(raising, allowed["high"], per_known), medium + 1e-7)
+    low = min(cut(risk, allowed["low"], per), medium - 1e-7)
     cutoffs = ModelCutoffs(low=max(low, FLOOR / 2), medium=medium, high=min(high, 0.9999995))
-    expected = {name: round(float((risk >= c).sum()) / per, 3) for name, c in (
-        ("low", cutoffs.low), ("medium", cutoffs.medium), ("high", cutoffs.high))}
+    expected = {name: round(float((among >= c).sum()) / max(over, 1e-3), 3)
+                for name, among, c, over in (
+                    ("low", risk, cutoffs.low, per), ("medium", raising, cutoffs.medium, per_known),
+                    ("high", raising, cutoffs.high, per_known))}
     drift = baseline_of(np.concatenate(sample), model.features)
     little = _little_history(little_hits, days, lowest, cfg.alert_budget.little_history)
     return Calibration(cutoffs, total, len(days), len(risk), expected, drift, little)
