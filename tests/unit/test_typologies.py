@@ -367,6 +367,8 @@ def test_login_burst_the_slower_test(device: str, country: str, n: int, fires: b
     if fires:
         assert found[0].reason == ("8 failed logins within the hour, from a device and a "
                                    "country new to the customer (BR)")
+        plain = ScoringConfig.fixed_rules_baseline()  # knows no customer's devices
+        assert "ATO-LOGIN-BURST" not in codes([*history, *tries], plain)
 
 
 def _takeover(gap_h: float, field: str = "email", country: str = "RU",

@@ -251,10 +251,10 @@ class TypologyThresholds(_Frozen):
     card_testing_slow_window_min: float = 60.0
     login_burst_count: int = 5
     login_burst_window_min: float = 10.0
-    # the slower test: this many failed logins within the hour, the latest from a device
-    # and a country both new to the customer (a guesser spreads its tries out to stay under
-    # the fast test; a customer who forgot its password tries from its own phone, or from
-    # home)
+    # the slower test (with customer baselines): this many failed logins within the hour,
+    # the latest from a device and a country both new to the customer (a guesser spreads
+    # its tries out to stay under the fast test; a customer who forgot its password tries
+    # from its own phone, or from home)
     login_burst_slow_count: int = 8
     credential_window_h: float = 24.0
     # after a login from a new device with a password alone (single-factor: weak proof that

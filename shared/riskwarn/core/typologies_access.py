@@ -19,8 +19,8 @@ def login_burst(row: FeatureRow, ev: Login, prof: CustomerProfile,
         return hit(prep, "ATO-LOGIN-BURST",
                    f"{row['failed_logins_10m']:.0f} failed logins within "
                    f"{t.login_burst_window_min:.0f} minutes", (ev.event_id,))
-    if (row["failed_logins_1h"] >= t.login_burst_slow_count and row["device_new"]
-            and row["country_new"]):
+    if (prep.cfg.customer_baselines and row["failed_logins_1h"] >= t.login_burst_slow_count
+            and row["device_new"] and row["country_new"]):
         return hit(prep, "ATO-LOGIN-BURST",
                    f"{row['failed_logins_1h']:.0f} failed logins within the hour, from a "
                    f"device and a country new to the customer ({ev.country})",
