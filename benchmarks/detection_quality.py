@@ -6,8 +6,8 @@ Every file is a book going live: its first HISTORY_DAYS are history (the profile
 from them; `riskwarn calibrate` reads them, without labels), quality is measured on the
 days after. For every file, four ways of scoring (alerts of tier medium and above count):
 - `model`: rules + a model that never saw this generator, shipped cut-offs;
-- `calibrated`: the same, cut-offs and the fixed unusual amount set by `riskwarn calibrate`
-  on the book's history;
+- `calibrated`: the same, cut-offs and the little-history amount set by `riskwarn
+  calibrate` on the book's history;
 - `rules only`: customer-baseline rules, no model;
 - `baseline`: the plain fixed-threshold rules.
 

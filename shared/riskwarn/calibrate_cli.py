@@ -3,8 +3,8 @@
 Writes the thresholds in force with the model's cut-offs, and the amount that is unusual
 for a customer with little history, set from the history (calibration.py). `--apply`
 sends them to the staff API as a new thresholds version (`PUT /config/thresholds`, admins
-only): the same validation, audit trail (who, when,
-why, previous values) and stale-version check as any change made there.
+only): the same validation, audit trail (who, when, why, previous values) and
+stale-version check as any change made there.
 """
 
 from __future__ import annotations

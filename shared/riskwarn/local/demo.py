@@ -199,8 +199,8 @@ def _run(stack: LocalStack, args: argparse.Namespace, t0: float) -> None:
 
 def _calibrate(stack: LocalStack, history: list[bytes], scorer: Any) -> None:
     """The book is calibrated on its own history before it goes live: the model's cut-offs
-    and the fixed unusual amount from the backfilled days, applied by an admin through the
-    staff API."""
+    and the little-history amount from the backfilled days, applied by an admin through
+    the staff API."""
     from riskwarn.calibrate_cli import apply_through, describe
     from riskwarn.local.tokens import sign
     from riskwarn.offline.calibration import calibrate
