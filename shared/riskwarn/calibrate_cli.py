@@ -67,7 +67,8 @@ def describe(cal: Calibration, model_version: str) -> str:
             f"{cal.customer_days:,} active customer-days ({cal.unhit_events:,} with no rule "
             f"hit)\n  cut-offs P(episode): low {c.low:.4f}  medium {c.medium:.4f}  "
             f"high {c.high:.4f}\n  model-only events per 1,000 customer-days at these cut-offs: "
-            f"low+ {e['low']:.2f}  medium+ {e['medium']:.2f}  high {e['high']:.2f}\n{little}")
+            f"low+ {e['low']:.2f}  medium+ {e['medium']:.2f}  high {e['high']:.2f} (medium "
+            f"and high: per 1,000 days of customers the model has a baseline for)\n{little}")
 
 
 def apply(cal: Calibration, note: str, api_url: str | None, token: str | None) -> int:

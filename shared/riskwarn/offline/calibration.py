@@ -65,7 +65,8 @@ class Calibration:
     events: int
     customer_days: int
     unhit_events: int  # events no rule fired on: what the cut-offs were set from
-    expected_per_1000: dict[str, float]  # model-only events per 1,000 customer-days
+    # model-only events per 1,000 customer-days (medium, high: of customers it knows)
+    expected_per_1000: dict[str, float]
     drift: DriftBaseline  # the history's distribution of the model's inputs
     little: LittleHistory
 
