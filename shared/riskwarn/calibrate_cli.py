@@ -86,7 +86,7 @@ def apply_through(api: Api, cal: Calibration, note: str) -> int:
     try:
         status, doc = api.call("GET", "/config/thresholds")
         if status == 200:
-            typologies = {**doc["typologies"], "unusual_little_history_amount": cal.little.amount}
+            typologies = {**doc["typologies"], **cal.typology_values()}
             body = {"based_on_version": doc["version"], "model": cal.cutoffs.model_dump(),
                     "typologies": typologies, "drift": cal.drift.model_dump(), "note": note}
             status, doc = api.call("PUT", "/config/thresholds", body)

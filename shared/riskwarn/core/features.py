@@ -276,6 +276,13 @@ def _kind(prof: CustomerProfile, ev: Transaction) -> tuple[list[float], list[flo
     return prof.debit_stats, prof.debit_largest
 
 
+def customer_known(row: FeatureRow, prep: Prepared) -> bool:
+    """A customer we know: enough transactions of any kind to compare with its own (with
+    customer baselines); under that it has little history."""
+    return (prep.cfg.customer_baselines
+            and row["customer_txns"] >= prep.cfg.thresholds.baseline_min_txns)
+
+
 def baseline_ready(row: FeatureRow, prep: Prepared) -> bool:
     """Enough history of the transaction's kind to measure it against the customer's own."""
     return (prep.cfg.customer_baselines

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from riskwarn.core.cycles import closes_latest, forwards
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared, typical_of
+from riskwarn.core.features import Prepared, customer_known, typical_of
 from riskwarn.core.profile import CARD, CASH, DAY, DEBIT, HOUR, NEW_CP, OWN, CustomerProfile
 
 # Card spending at shops is consumption, not money sent on (as for rapid movement): it is
@@ -100,9 +100,8 @@ def conduit_receipt(prof: CustomerProfile, ev: Transaction, row: FeatureRow, pre
     typical, or None."""
     t = prep.cfg.thresholds
     amount = row["amount"]
-    if (not prep.cfg.customer_baselines or not row["counterparty_new"]
-            or ev.method in ("card", "cash") or amount < t.conduit_floor
-            or row["customer_txns"] < t.baseline_min_txns):
+    if (not customer_known(row, prep) or not row["counterparty_new"]
+            or ev.method in ("card", "cash") or amount < t.conduit_floor):
         return None
     spend = max(typical_of(prof.card_stats),
                 _typical_without(prof.debit_stats, math.log(amount))

@@ -90,14 +90,18 @@ def known(row: FeatureRow, cfg: ScoringConfig) -> bool:
     return row["customer_txns"] >= cfg.thresholds.baseline_min_txns
 
 
+def money_in(row: FeatureRow) -> bool:
+    """A credit: a transfer or cash paid in, a refund to the card. It harms nobody by
+    itself; its risks are in the flow, which the typology rules read (a mule's many payers,
+    money passed on, structuring, large cash, the purchase-refund cycle)."""
+    return row["is_debit"] == 0 and bool(row["is_transfer"] or row["is_cash"]
+                                         or row["is_card"])
+
+
 def alone_passes_low(row: FeatureRow, cfg: ScoringConfig) -> bool:
     """Whether the model alone may raise the event above low: a customer it knows, and no
-    money coming in (a credit: a transfer or cash paid in, a refund to the card), which
-    harms nobody by itself; its risks are in the flow, which the typology rules read (a
-    mule's many payers, money passed on, structuring, large cash, the purchase-refund
-    cycle). Calibration sets the medium and high cut-offs on these events only."""
-    return known(row, cfg) and not (row["is_debit"] == 0 and (
-        row["is_transfer"] or row["is_cash"] or row["is_card"]))
+    money coming in. Calibration sets the medium and high cut-offs on these events only."""
+    return known(row, cfg) and not money_in(row)
 
 
 class Scorer:
@@ -167,10 +171,12 @@ class Scorer:
             risk = self.model_scores(p).tolist()
             # "usual for the customer" needs a customer to compare with: without a baseline
             # (too little history) the model may not lower a rule hit
-            calm = [c and known(row, cfg) for c, row in zip(
-                (p < cfg.temper_below).tolist(), feats.rows, strict=True)]
+            knows = [known(row, cfg) for row in feats.rows]
+            calm = [c and k for c, k in zip((p < cfg.temper_below).tolist(), knows,
+                                            strict=True)]
             support = (p >= cfg.support_at).tolist()
-            based = [alone_passes_low(row, cfg) for row in feats.rows]
+            # the model alone reaches low at most on money coming in (alone_passes_low)
+            based = [k and not money_in(row) for k, row in zip(knows, feats.rows, strict=True)]
         else:
             risk = [0] * len(feats.events)
             calm = based = support = [False] * len(feats.events)

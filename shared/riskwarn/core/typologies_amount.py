@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared, baseline_ready, typical_amount
+from riskwarn.core.features import Prepared, baseline_ready, customer_known, typical_amount
 from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import money_text as money  # in the reporting currency
 from riskwarn.core.profile import CustomerProfile
@@ -53,8 +53,7 @@ def unusual_amount(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
                    f" at a high-risk merchant category ({ev.merchant_category})"
                    if listed else "") + (" to a payee paid before" if known else ""))
     else:
-        little = not (prep.cfg.customer_baselines
-                      and row["customer_txns"] >= t.baseline_min_txns)
+        little = not customer_known(row, prep)
         if amount < (t.unusual_little_history_amount if little else t.unusual_fixed_amount):
             return None
         why = f"a single debit of {money(amount, prep)}"

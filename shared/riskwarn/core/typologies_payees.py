@@ -16,7 +16,7 @@ from bisect import bisect_right
 
 from riskwarn.core.events import Transaction
 from riskwarn.core.feature_row import FeatureRow
-from riskwarn.core.features import Prepared
+from riskwarn.core.features import Prepared, customer_known
 from riskwarn.core.hits import Hit, hit
 from riskwarn.core.mule import money_text as money
 from riskwarn.core.profile import (
@@ -42,8 +42,7 @@ def new_payee_split(row: FeatureRow, ev: Transaction, prof: CustomerProfile,
     the event."""
     t = prep.cfg.thresholds
     # a customer we know (its transactions of any kind), with a typical transfer to compare
-    if not (prep.cfg.customer_baselines and row["customer_txns"] >= t.baseline_min_txns
-            and row["amount_vs_median"] >= t.split_multiple):
+    if not (customer_known(row, prep) and row["amount_vs_median"] >= t.split_multiple):
         return None
     median = row["amount"] / row["amount_vs_median"]  # its typical transfer, before this one
     led = prof.ledger

@@ -72,10 +72,14 @@ class Calibration:
 
     def applied(self, cfg: ScoringConfig) -> ScoringConfig:
         """`cfg` with the calibrated cut-offs, drift baseline and little-history amount."""
-        thresholds = cfg.thresholds.model_copy(
-            update={"unusual_little_history_amount": self.little.amount})
         return cfg.model_copy(update={"model_cutoffs": self.cutoffs,
-                                      "drift_baseline": self.drift, "thresholds": thresholds})
+                                      "drift_baseline": self.drift,
+                                      "thresholds": cfg.thresholds.model_copy(
+                                          update=self.typology_values())})
+
+    def typology_values(self) -> dict[str, float]:
+        """The typology thresholds calibration sets: the little-history amount."""
+        return {"unusual_little_history_amount": self.little.amount}
 
 
 def calibrate(lines: Iterable[bytes], cfg: ScoringConfig, model: ModelPort) -> Calibration:
